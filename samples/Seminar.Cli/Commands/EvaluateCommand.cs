@@ -1,0 +1,72 @@
+using System.CommandLine;
+using Microsoft.ML;
+using Seminar.Cli.Terminal;
+using Seminar.MLNet.Datasets.Canonical;
+using Seminar.MLNet.Evaluation;
+using Seminar.MLNet.Evaluation.Protocol;
+using Spectre.Console;
+
+namespace Seminar.Cli.Commands;
+
+/// <summary><c>evaluate --data DIR</c>: trains and compares the models on a canonical dataset.</summary>
+static class EvaluateCommand
+{
+    public static readonly Option<string> Report = new("--report") { Description = "Write the JSON report to this file." };
+    static readonly Option<string> Data = new("--data") { Description = "Canonical dataset folder.", Required = true };
+    static readonly Option<string> Output = new("--output") { Description = "Folder for the fitted model zips (none when omitted)." };
+    static readonly Option<int> MaxHistory = new("--max-history") { Description = "Most recent positives kept per history.", DefaultValueFactory = _ => 10_000 };
+    static readonly Option<int> Seed = new("--seed") { Description = "Seed for sampling and training.", DefaultValueFactory = _ => 1 };
+    static readonly Option<double> Split = new("--split") { Description = "Time-split quantile: later events are test.", DefaultValueFactory = _ => 0.8 };
+    static readonly Option<double> TrainFrom = new("--train-from") { Description = "Training samples start at this time quantile (histories still reach back).", DefaultValueFactory = _ => 0.0 };
+    static readonly Option<int> Negatives = new("--negatives") { Description = "Sampled negatives per positive when the data has no label-0 events.", DefaultValueFactory = _ => 4 };
+    static readonly Option<bool> Strict = new("--strict") { Description = "Stop at the first malformed row instead of skipping and counting it." };
+
+    public static Command Create()
+    {
+        var command = new Command("evaluate", "Train and compare the models on a canonical dataset; print a table and write the JSON report.")
+        {
+            Data, Report, Output, MaxHistory, Seed, Split, TrainFrom, Negatives, Strict,
+        };
+        command.SetAction(parse => CliErrors.Guard(() =>
+        {
+            var options = new EvaluationOptions
+            {
+                MaxHistory = parse.GetValue(MaxHistory), Seed = parse.GetValue(Seed), SplitQuantile = parse.GetValue(Split),
+                TrainFromQuantile = parse.GetValue(TrainFrom), Negatives = parse.GetValue(Negatives),
+            };
+            Execute(parse.GetValue(Data)!, options, parse.GetValue(Report), parse.GetValue(Output),
+                parse.GetValue(Strict) ? BadRowPolicy.Throw : BadRowPolicy.SkipAndCount);
+        }));
+        return command;
+    }
+
+    /// <summary>Runs the evaluation and writes its outputs; shared with <c>demo</c>.</summary>
+    public static EvaluationResult Execute(string data, EvaluationOptions options, string? reportPath, string? outputFolder, BadRowPolicy policy)
+    {
+        var result = StageProgressDisplay.Run(progress => Evaluator.Run(data, options, progress: progress, policy: policy));
+        ReportPrinter.PrintIssues(result.Issues);
+        if (result.Split.NegativesSampled)
+            AnsiConsole.MarkupLine($"[grey]The dataset has no label-0 events: {options.Negatives} sampled negatives per positive (seed {options.Seed}).[/]");
+        if (result.Split.NegativesNotFound > 0)
+            AnsiConsole.MarkupLine($"[yellow]warning:[/] {result.Split.NegativesNotFound:N0} sampled negatives could not be drawn (users who engaged with nearly every item).");
+        ReportPrinter.PrintReport(result.Report);
+        if (reportPath != null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(reportPath))!);
+            File.WriteAllText(reportPath, result.Report.ToJson());
+            AnsiConsole.MarkupLine($"Report: [link]{Markup.Escape(Path.GetFullPath(reportPath))}[/]");
+        }
+        if (outputFolder != null)
+        {
+            Directory.CreateDirectory(outputFolder);
+            var ml = new MLContext(options.Seed);
+            foreach (var run in result.Runs)
+            {
+                string zip = Path.Combine(outputFolder, run.Name + ".zip");
+                ml.Model.Save(run.Model, result.TrainSchema, zip);
+                AnsiConsole.MarkupLine($"Model: {Markup.Escape(Path.GetFullPath(zip))}");
+            }
+        }
+        return result;
+    }
+}

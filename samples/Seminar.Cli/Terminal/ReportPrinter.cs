@@ -1,0 +1,31 @@
+using System.Globalization;
+using Seminar.MLNet.Datasets.Canonical;
+using Seminar.MLNet.Evaluation.Reporting;
+using Spectre.Console;
+
+namespace Seminar.Cli.Terminal;
+
+/// <summary>Prints a report as a results table, and input issues as counted warnings.</summary>
+static class ReportPrinter
+{
+    public static void PrintReport(EvaluationReport report)
+    {
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(report.Dataset)}[/]: {report.Users:N0} users, {report.Items:N0} items, " +
+            $"{report.Samples.Train:N0} train / {report.Samples.Test:N0} test samples, history mean {report.History.Mean:F1} max {report.History.Max:N0}");
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (var h in new[] { "model", "AUC", "GAUC", "LogLoss", "HIT@10", "NDCG@10", "MRR", "train s", "score us/row" })
+            table.AddColumn(new TableColumn(h).RightAligned());
+        foreach (var (name, m) in report.Models)
+            table.AddRow(Markup.Escape(name), F(m.Auc), F(m.Gauc), F(m.LogLoss), F(m.HitAt10), F(m.NdcgAt10), F(m.Mrr),
+                m.TrainSeconds.ToString("F1", CultureInfo.InvariantCulture), m.ScoreMicrosPerRow.ToString("F1", CultureInfo.InvariantCulture));
+        AnsiConsole.Write(table);
+    }
+
+    public static void PrintIssues(DataIssues issues)
+    {
+        foreach (var (kind, count, examples) in issues.Summary())
+            AnsiConsole.MarkupLine($"[yellow]warning:[/] {count:N0} x {Markup.Escape(kind)} (e.g. {Markup.Escape(string.Join("; ", examples))})");
+    }
+
+    static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F4", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,79 @@
+using Microsoft.ML;
+using Seminar.MLNet.Datasets.Canonical;
+using Seminar.MLNet.Evaluation.Models;
+using Seminar.MLNet.Evaluation.Protocol;
+using Seminar.MLNet.Evaluation.Reporting;
+
+namespace Seminar.MLNet.Evaluation;
+
+/// <summary>What <see cref="Evaluator.Run"/> produced.</summary>
+/// <param name="Report">The report (the JSON contract).</param>
+/// <param name="Issues">Counted problems in the input files.</param>
+/// <param name="Split">The samples.</param>
+/// <param name="Runs">Each model's fitted pipeline and test probabilities.</param>
+/// <param name="TrainSchema">Input schema of the fitted pipelines, for saving them.</param>
+public sealed record EvaluationResult(EvaluationReport Report, DataIssues Issues, SampleSplit Split, IReadOnlyList<ModelRun> Runs, DataViewSchema TrainSchema);
+
+/// <summary>The <c>evaluate</c> job: read a canonical dataset, split it, fit and score every compared model.</summary>
+public static class Evaluator
+{
+    /// <summary>The models compared by default.</summary>
+    public static IReadOnlyList<IComparedModel> DefaultModels() => new IComparedModel[] { new FastTreeBaseline() };
+
+    /// <summary>Runs the evaluation.</summary>
+    public static EvaluationResult Run(string datasetFolder, EvaluationOptions options, IReadOnlyList<IComparedModel>? models = null,
+        IProgress<EvaluationProgress>? progress = null, BadRowPolicy policy = BadRowPolicy.SkipAndCount)
+    {
+        options.Validate();
+        var dataset = CanonicalDataset.Open(datasetFolder, policy);
+        var log = EventLog.Load(dataset, Stage(progress, "reading events"));
+        var split = SampleBuilder.Build(log, options, Stage(progress, "building samples"));
+        var train = new SampleDataView(split.Train);
+        var test = new SampleDataView(split.Test);
+
+        var ml = new MLContext(seed: options.Seed);
+        var runs = new List<ModelRun>();
+        foreach (var model in models ?? DefaultModels())
+        {
+            progress?.Report(new EvaluationProgress("fitting " + model.Name, double.NaN));
+            runs.Add(ModelRunner.Run(ml, model, train, test));
+            progress?.Report(new EvaluationProgress("fitting " + model.Name, 1));
+        }
+
+        var report = new EvaluationReport
+        {
+            Dataset = dataset.Manifest.Name,
+            Users = log.UserIds.Length,
+            Items = log.CatalogItemCount,
+            Samples = new SampleCounts { Train = split.Train.Count, Test = split.Test.Count },
+            History = HistoryStatistics(split),
+            Models = runs.ToDictionary(r => r.Name, r => r.Report),
+        };
+        return new EvaluationResult(report, log.Issues, split, runs, train.Schema);
+    }
+
+    static HistoryStats HistoryStatistics(SampleSplit split)
+    {
+        double sum = 0;
+        int max = 0;
+        long n = 0;
+        foreach (var set in new[] { split.Train, split.Test })
+            for (int s = 0; s < set.Count; s++)
+            {
+                int len = set.History(s).Length;
+                sum += len;
+                max = Math.Max(max, len);
+                n++;
+            }
+        return new HistoryStats { Mean = n == 0 ? 0 : sum / n, Max = max };
+    }
+
+    static IProgress<double>? Stage(IProgress<EvaluationProgress>? progress, string stage) =>
+        progress == null ? null : new StageProgress(progress, stage);
+
+    /// <summary>Reports synchronously on the caller's thread (<see cref="Progress{T}"/> would post out of order).</summary>
+    sealed class StageProgress(IProgress<EvaluationProgress> inner, string stage) : IProgress<double>
+    {
+        public void Report(double value) => inner.Report(new EvaluationProgress(stage, value));
+    }
+}

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Seminar.MLNet.Evaluation.Metrics;
+using Seminar.MLNet.Evaluation.Protocol;
+using Seminar.MLNet.Evaluation.Reporting;
+
+namespace Seminar.MLNet.Evaluation.Models;
+
+/// <summary>What fitting and scoring one compared model produced.</summary>
+/// <param name="Name">Report name.</param>
+/// <param name="Model">The fitted pipeline.</param>
+/// <param name="Probabilities">Test probabilities in sample order.</param>
+/// <param name="Report">Metrics and costs for the report.</param>
+public sealed record ModelRun(string Name, ITransformer Model, float[] Probabilities, ModelReport Report);
+
+/// <summary>Fits a compared model on the training view, scores the test view and computes every metric.</summary>
+public static class ModelRunner
+{
+    /// <summary>Runs one model.</summary>
+    public static ModelRun Run(MLContext ml, IComparedModel model, SampleDataView train, SampleDataView test)
+    {
+        var pipeline = model.BuildPipeline(ml);
+        var clock = Stopwatch.StartNew();
+        var fitted = pipeline.Fit(train);
+        double trainSeconds = clock.Elapsed.TotalSeconds;
+
+        clock.Restart();
+        var probabilities = ReadSingleColumn(fitted.Transform(test), model.ProbabilityColumn);
+        double scoreMicros = clock.Elapsed.TotalMicroseconds / Math.Max(1, probabilities.Length);
+
+        var set = test.Samples;
+        var m = MetricSet.Compute(probabilities, set.Labels(), set.Users(), set.RankGroups());
+        var report = new ModelReport
+        {
+            Auc = m.Auc, Gauc = m.Gauc, LogLoss = m.LogLoss, HitAt10 = m.HitAt10, NdcgAt10 = m.NdcgAt10, Mrr = m.Mrr,
+            TrainSeconds = trainSeconds, ScoreMicrosPerRow = scoreMicros,
+        };
+        return new ModelRun(model.Name, fitted, probabilities, report);
+    }
+
+    /// <summary>Reads a Single column of a data view into an array, in row order.</summary>
+    public static float[] ReadSingleColumn(IDataView data, string column)
+    {
+        var col = data.Schema.GetColumnOrNull(column)
+            ?? throw new ArgumentException($"The scored data has no column '{column}' (columns: {string.Join(", ", data.Schema.Select(c => c.Name))}).", nameof(column));
+        var values = new List<float>((int)(data.GetRowCount() ?? 0));
+        using var cursor = data.GetRowCursor(new[] { col });
+        var getter = cursor.GetGetter<float>(col);
+        float v = 0;
+        while (cursor.MoveNext())
+        {
+            getter(ref v);
+            values.Add(v);
+        }
+        return values.ToArray();
+    }
+}

@@ -1,0 +1,34 @@
+namespace Seminar.MLNet.Evaluation.Protocol;
+
+/// <summary>Options of the evaluation protocol (DESIGN.md, "Evaluation protocol").</summary>
+public sealed class EvaluationOptions
+{
+    /// <summary>Events at or before this quantile of all event timestamps train; later events test. Default 0.8.</summary>
+    public double SplitQuantile { get; set; } = 0.8;
+
+    /// <summary>
+    /// Training samples are taken only from events at or after this quantile of timestamps (histories
+    /// still reach back to the start). Default 0: every training-period event is a sample. A later start
+    /// models the usual lifelong set-up, where old behaviour is only ever seen as history.
+    /// </summary>
+    public double TrainFromQuantile { get; set; }
+
+    /// <summary>Most recent positive events kept per history. Default 10,000.</summary>
+    public int MaxHistory { get; set; } = 10_000;
+
+    /// <summary>Sampled negatives per positive when the dataset has no label-0 events. Default 4.</summary>
+    public int Negatives { get; set; } = 4;
+
+    /// <summary>Seed for negative sampling and model training. Default 1.</summary>
+    public int Seed { get; set; } = 1;
+
+    /// <summary>Throws when an option is out of range.</summary>
+    public void Validate()
+    {
+        if (!(SplitQuantile > 0 && SplitQuantile < 1)) throw new ArgumentOutOfRangeException(nameof(SplitQuantile), SplitQuantile, "Split quantile must be in (0, 1).");
+        if (!(TrainFromQuantile >= 0 && TrainFromQuantile < SplitQuantile))
+            throw new ArgumentOutOfRangeException(nameof(TrainFromQuantile), TrainFromQuantile, $"Train-from quantile must be in [0, {SplitQuantile}).");
+        if (MaxHistory < 1) throw new ArgumentOutOfRangeException(nameof(MaxHistory), MaxHistory, "Max history must be at least 1.");
+        if (Negatives < 1) throw new ArgumentOutOfRangeException(nameof(Negatives), Negatives, "Negatives must be at least 1.");
+    }
+}
