@@ -1,0 +1,53 @@
+using System.Text.Json;
+using Seminar.MLNet.Evaluation.Reporting;
+using Seminar.MLNet.Tests.Support;
+
+namespace Seminar.MLNet.Tests.Cli;
+
+[Collection(CliCollection.Name)]
+public class CliTests
+{
+    [Fact]
+    public void Generate_then_evaluate_writes_a_report_with_finite_metrics_in_range()
+    {
+        using var tmp = new TempFolder();
+        string data = tmp.File("data"), report = tmp.File("out/report.json");
+        var (code, output) = CliRunner.Run("generate", "--output", data, "--users", "40", "--items", "300", "--history", "120", "--seed", "3");
+        Assert.True(code == 0, output);
+        Assert.Contains("40 users, 300 items", output);
+
+        (code, output) = CliRunner.Run("evaluate", "--data", data, "--report", report, "--output", tmp.File("models"));
+        Assert.True(code == 0, output);
+        Assert.Contains("fasttree_baseline", output);
+        Assert.True(File.Exists(tmp.File("models/fasttree_baseline.zip")));
+        var r = EvaluationReport.FromJson(File.ReadAllText(report));
+        Assert.Equal(40, r.Users);
+        var m = r.Models["fasttree_baseline"];
+        foreach (var v in new[] { m.Auc, m.Gauc, m.HitAt10, m.NdcgAt10, m.Mrr }) Assert.InRange(v, 0.0, 1.0);
+        Assert.True(double.IsFinite(m.LogLoss) && m.LogLoss > 0);
+        Assert.True(m.Auc > 0.55, $"AUC {m.Auc}");
+        using var doc = JsonDocument.Parse(File.ReadAllText(report));
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("pq").ValueKind);
+    }
+
+    [Fact]
+    public void Bad_input_gives_one_error_line_and_exit_code_1()
+    {
+        using var tmp = new TempFolder();
+        var (code, output) = CliRunner.Run("evaluate", "--data", tmp.File("missing"));
+        Assert.Equal(1, code);
+        Assert.Contains("error: Dataset folder", output);
+        Assert.DoesNotContain("   at ", output);
+
+        DatasetFixtures.WriteRaw(tmp.Path, DatasetFixtures.ItemsHeader + "x\t\t\n", DatasetFixtures.EventsHeader + "a\tnoon\tx\t\t1\n");
+        (code, output) = CliRunner.Run("evaluate", "--data", tmp.Path, "--strict");
+        Assert.Equal(1, code);
+        Assert.Contains("events.tsv:2: timestamp 'noon' is not an integer", output);
+    }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class CliCollection
+{
+    public const string Name = "CLI (console redirection is process-wide)";
+}
