@@ -32,11 +32,11 @@ public class JdSearchConverterTests
 
         var u2 = events.Where(e => e.UserId == "u2").ToList();
         Assert.Equal(182 + 90, u2.Count);
-        // History entry 1: query -1, time interval 0 -> browsing at 0.
-        Assert.Equal(new EventRecord("u2", 0, "36098226", "", true) with { ItemId = u2[0].ItemId }, u2[0]);
-        Assert.Equal("", u2[0].Query);
-        // History entry 5: query "36547097^X60257419^X3663289", intervals 0,0,22967659,82448,432 -> 23050539.
+        // History entry 1: query -1 (browsing), wid 9227588, type ORD, interval 0 -> empty query at time 0.
+        Assert.Equal(new EventRecord("u2", 0, "9227588", "", true), u2[0]);
+        // History entry 5: wid 57364733 (CART), query "36547097^X60257419^X3663289", intervals 0,0,22967659,82448,432 -> 23050539.
         Assert.Equal("36547097 60257419 3663289", u2[4].Query);
+        Assert.Equal("57364733", u2[4].ItemId);
         Assert.Equal(0L + 0 + 22967659 + 82448 + 432, u2[4].Timestamp);
         Assert.True(u2[4].Label);
         // Candidates: at the search time (sum of all 183 intervals), with the line's query; the first is the one clicked.
@@ -76,7 +76,7 @@ public class JdSearchConverterTests
             "7\u00188\t10_11\t1.0_0.0\t-1_9\t10_11\tCLICK_ORD\t0_5_7\n" +     // line 2: fine
             "7\t10\t1.0\t-1\t10\tCLICK\t0_x\n" +                               // line 3: bad interval
             "7\t10_11\t1.0\t-1\t10\tCLICK\t0_1\n" +                            // line 4: 2 candidates, 1 label
-            "7\t10\tgood\t-1\t10\tCLICK\t0_1\n" +                              // line 5: bad label entry
+            "7\t10\tgood\t-1\t10\tLOOK\t0_1\n" +                               // line 5: bad label entry, unknown type (kept)
             "7\t10\n");                                                        // line 6: 2 fields
         var issues = new DataIssues();
         var summary = new JdSearchConverter().Convert(input, tmp.Sub("out"), issues);
@@ -85,12 +85,14 @@ public class JdSearchConverterTests
         Assert.Equal(5, summary.SkippedRows);
         Assert.Equal(4, issues.Count(ConversionIssues.MalformedRow));
         Assert.Equal(1, issues.Count(ConversionIssues.MalformedEntry));
+        Assert.Equal(1, issues.Count(ConversionIssues.UnknownBehaviourType));
         string all = issues.ToString();
         foreach (var loc in new[] { "product_meta_data_sample.txt:3:", "user_behavior_data_sample.txt:3:", "user_behavior_data_sample.txt:4:", "user_behavior_data_sample.txt:5:", "user_behavior_data_sample.txt:6:" })
             Assert.Contains(loc, all);
 
         var (_, items, events) = TestData.Load(tmp.Sub("out"));
-        Assert.Equal(new ItemRecord("10", "1 2", new[] { "cate1_5", "cate2_6", "cate3_7", "cate4_8" }).Attributes, items[0].Attributes);
+        Assert.Equal("1 2", items[0].Title);
+        Assert.Equal(new[] { "cate1_5", "cate2_6", "cate3_7", "cate4_8" }, items[0].Attributes);
         Assert.Equal(new EventRecord("u2", 5, "11", "9", true), events[1]);
         Assert.Equal(new EventRecord("u2", 12, "11", "7 8", false), events[3]);
 
