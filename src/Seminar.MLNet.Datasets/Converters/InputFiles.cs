@@ -1,0 +1,59 @@
+using Seminar.MLNet.Datasets.Canonical;
+
+namespace Seminar.MLNet.Datasets.Converters;
+
+/// <summary>Finding and streaming input files; a missing file is a <see cref="DatasetFormatException"/> naming it.</summary>
+internal static class InputFiles
+{
+    /// <summary>Throws unless the input folder exists.</summary>
+    public static void RequireFolder(string folder)
+    {
+        if (!Directory.Exists(folder)) throw new DatasetFormatException(folder, 0, "input folder does not exist");
+    }
+
+    /// <summary>Returns the path of a file that must exist.</summary>
+    public static string Require(string folder, string fileName)
+    {
+        string p = Path.Combine(folder, fileName);
+        if (!File.Exists(p)) throw new DatasetFormatException(p, 0, "missing; the input format needs this file");
+        return p;
+    }
+
+    /// <summary>The single file in <paramref name="folder"/> whose name ends with <paramref name="extension"/> (for example <c>.inter</c>).</summary>
+    public static string FindSingle(string folder, string extension, Func<string, bool>? accept = null)
+    {
+        var found = Directory.EnumerateFiles(folder, "*" + extension)
+            .Where(p => p.EndsWith(extension, StringComparison.Ordinal) && (accept == null || accept(p)))
+            .OrderBy(p => p, StringComparer.Ordinal).ToArray();
+        if (found.Length == 0)
+            throw new DatasetFormatException(Path.Combine(folder, "<name>" + extension), 0, $"missing; no '*{extension}' file in the input folder");
+        if (found.Length > 1)
+            throw new DatasetFormatException(folder, 0, $"several '*{extension}' files ({string.Join(", ", found.Select(Path.GetFileName))}); keep one dataset per folder");
+        return found[0];
+    }
+
+    /// <summary>Streams the non-empty lines of a file with their 1-based line numbers (a trailing CR is removed).</summary>
+    public static IEnumerable<(int Line, string Text)> Lines(string path, int skip = 0)
+    {
+        using var reader = new StreamReader(path);
+        int lineNo = 0;
+        string? text;
+        while ((text = reader.ReadLine()) != null)
+        {
+            lineNo++;
+            if (lineNo <= skip) continue;
+            if (text.Length > 0 && text[^1] == '\r') text = text[..^1];
+            if (text.Length == 0) continue;
+            yield return (lineNo, text);
+        }
+    }
+
+    /// <summary>Reads the first line (the header) of a file, or throws when the file is empty.</summary>
+    public static string[] Header(string path, string expected)
+    {
+        using var reader = new StreamReader(path);
+        string? header = reader.ReadLine();
+        if (string.IsNullOrWhiteSpace(header)) throw new DatasetFormatException(path, 1, $"empty file; expected a header like '{expected}'");
+        return header.TrimEnd('\r').Split('\t');
+    }
+}
