@@ -10,7 +10,7 @@ var root = new RootCommand("SEMINAR.MLNet: lifelong user-behaviour modelling for
 var demo = DemoCommand.Create();
 root.Subcommands.Add(demo);
 root.Subcommands.Add(EvaluateCommand.Create());
-//TMP root.Subcommands.Add(ConvertCommand.Create());
+root.Subcommands.Add(ConvertCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
 // No command runs the demo.
 foreach (var option in demo.Options) root.Options.Add(option);

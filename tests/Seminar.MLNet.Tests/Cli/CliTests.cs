@@ -31,6 +31,28 @@ public class CliTests
     }
 
     [Fact]
+    public void Convert_then_evaluate_ml100k_scores_real_labels_well_above_chance()
+    {
+        using var tmp = new TempFolder();
+        string data = tmp.File("ml-100k"), report = tmp.File("ml-100k.json");
+        var (code, output) = CliRunner.Run("convert", "--from", "recbole", "--input", RepositoryPaths.Dataset("ml-100k"), "--output", data);
+        Assert.True(code == 0, output);
+        Assert.Contains("1,682 items, 943 users, 100,000 events (55,375 positive)", output);
+
+        (code, output) = CliRunner.Run("evaluate", "--data", data, "--report", report);
+        Assert.True(code == 0, output);
+        var r = EvaluationReport.FromJson(File.ReadAllText(report));
+        Assert.Equal("ml-100k", r.Dataset);
+        Assert.Equal(1682, r.Items);
+        // Real labels (rating >= 4): nothing sampled, and every test sample is a real rating after the split.
+        Assert.DoesNotContain("sampled negatives", output);
+        Assert.True(r.Samples.Test > 15_000 && r.Samples.Train > 70_000, $"{r.Samples.Train} / {r.Samples.Test}");
+        var m = r.Models["fasttree_baseline"];
+        Assert.InRange(m.Auc, 0.65, 0.95);
+        Assert.InRange(m.LogLoss, 0.3, 0.69);
+    }
+
+    [Fact]
     public void Bad_input_gives_one_error_line_and_exit_code_1()
     {
         using var tmp = new TempFolder();

@@ -1,6 +1,8 @@
 using Seminar.MLNet.Datasets.Canonical;
 using Seminar.MLNet.Datasets.Converters;
 
+using Seminar.MLNet.Tests.Support;
+
 namespace Seminar.MLNet.Tests.Datasets;
 
 public class JdSearchConverterTests
@@ -68,7 +70,7 @@ public class JdSearchConverterTests
     public void Malformed_rows_are_counted_with_line_and_missing_files_throw_naming_the_file()
     {
         using var tmp = new TempFolder();
-        string input = tmp.Sub("in");
+        string input = tmp.File("in");
         tmp.Write("in/" + JdSearchConverter.ProductFile, ProductHeader +
             "10\t1\u00182\t-1\t\t5\t\t6\t\t7\t\t8\t\t-1\n" +
             "11\t3\t4\n");                                                   // line 3: 3 fields
@@ -79,7 +81,7 @@ public class JdSearchConverterTests
             "7\t10\tgood\t-1\t10\tLOOK\t0_1\n" +                               // line 5: bad label entry, unknown type (kept)
             "7\t10\n");                                                        // line 6: 2 fields
         var issues = new DataIssues();
-        var summary = new JdSearchConverter().Convert(input, tmp.Sub("out"), issues);
+        var summary = new JdSearchConverter().Convert(input, tmp.File("out"), issues);
         Assert.Equal(1, summary.Items);
         Assert.Equal(4 + 1, summary.Events); // line 2: 2 history + 2 candidates; line 5: 1 history
         Assert.Equal(5, summary.SkippedRows);
@@ -90,18 +92,18 @@ public class JdSearchConverterTests
         foreach (var loc in new[] { "product_meta_data_sample.txt:3:", "user_behavior_data_sample.txt:3:", "user_behavior_data_sample.txt:4:", "user_behavior_data_sample.txt:5:", "user_behavior_data_sample.txt:6:" })
             Assert.Contains(loc, all);
 
-        var (_, items, events) = TestData.Load(tmp.Sub("out"));
+        var (_, items, events) = TestData.Load(tmp.File("out"));
         Assert.Equal("1 2", items[0].Title);
         Assert.Equal(new[] { "cate1_5", "cate2_6", "cate3_7", "cate4_8" }, items[0].Attributes);
         Assert.Equal(new EventRecord("u2", 5, "11", "9", true), events[1]);
         Assert.Equal(new EventRecord("u2", 12, "11", "7 8", false), events[3]);
 
         File.Delete(Path.Combine(input, JdSearchConverter.ProductFile));
-        var ex = Assert.Throws<DatasetFormatException>(() => new JdSearchConverter().Convert(input, tmp.Sub("out2"), new DataIssues()));
+        var ex = Assert.Throws<DatasetFormatException>(() => new JdSearchConverter().Convert(input, tmp.File("out2"), new DataIssues()));
         Assert.Contains(JdSearchConverter.ProductFile, ex.Message);
 
         tmp.Write("in/" + JdSearchConverter.ProductFile, "wid\tname\n");
-        var header = Assert.Throws<DatasetFormatException>(() => new JdSearchConverter().Convert(input, tmp.Sub("out3"), new DataIssues()));
+        var header = Assert.Throws<DatasetFormatException>(() => new JdSearchConverter().Convert(input, tmp.File("out3"), new DataIssues()));
         Assert.Contains(JdSearchConverter.ProductFile, header.Message);
         Assert.Contains("brand_id", header.Message);
     }

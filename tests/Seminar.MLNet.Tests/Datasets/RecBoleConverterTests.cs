@@ -2,6 +2,8 @@ using System.Globalization;
 using Seminar.MLNet.Datasets.Canonical;
 using Seminar.MLNet.Datasets.Converters;
 
+using Seminar.MLNet.Tests.Support;
+
 namespace Seminar.MLNet.Tests.Datasets;
 
 public class RecBoleConverterTests
@@ -50,21 +52,21 @@ public class RecBoleConverterTests
     public void Rating_threshold_option_and_label_column_decide_positives()
     {
         using var tmp = new TempFolder();
-        string input = tmp.Sub("in");
+        string input = tmp.File("in");
         tmp.Write("in/toy.inter", "user_id:token\titem_id:token\trating:float\ttimestamp:float\nu1\ti1\t2\t10.7\nu1\ti2\t3\t11\nu2\ti1\t5\t12\n");
         tmp.Write("in/toy.item", "item_id:token\tname:token_seq\tprice:float\ni1\tFirst thing\t1.5\ni2\tSecond\t\n");
-        var summary = new RecBoleConverter(ratingThreshold: 3).Convert(input, tmp.Sub("out"), new DataIssues());
+        var summary = new RecBoleConverter(ratingThreshold: 3).Convert(input, tmp.File("out"), new DataIssues());
         Assert.Equal(2, summary.PositiveEvents);
-        var (_, items, events) = TestData.Load(tmp.Sub("out"));
+        var (_, items, events) = TestData.Load(tmp.File("out"));
         Assert.Equal(10, events[0].Timestamp);
         Assert.Equal("First thing", items[0].Title);
         Assert.Equal(new[] { "price_1.5" }, items[0].Attributes);
         Assert.Empty(items[1].Attributes);
 
         tmp.Write("in/toy.inter", "user_id:token\titem_id:token\tlabel:float\nu1\ti1\t0\nu1\ti2\t1\n");
-        var labelled = new RecBoleConverter().Convert(input, tmp.Sub("out2"), new DataIssues());
+        var labelled = new RecBoleConverter().Convert(input, tmp.File("out2"), new DataIssues());
         Assert.Equal(1, labelled.PositiveEvents);
-        var (_, _, ev2) = TestData.Load(tmp.Sub("out2"));
+        var (_, _, ev2) = TestData.Load(tmp.File("out2"));
         Assert.Equal(new long[] { 2, 3 }, ev2.Select(e => e.Timestamp)); // no timestamp column: line number
     }
 
@@ -72,7 +74,7 @@ public class RecBoleConverterTests
     public void Malformed_rows_are_counted_with_line_and_missing_files_throw_naming_the_file()
     {
         using var tmp = new TempFolder();
-        string input = tmp.Sub("in");
+        string input = tmp.File("in");
         tmp.Write("in/bad.inter",
             "user_id:token\titem_id:token\trating:float\ttimestamp:float\n" +
             "u1\ti1\t5\t100\n" +
@@ -81,7 +83,7 @@ public class RecBoleConverterTests
             "u2\ti1\t1\tnever\n");       // line 5: bad timestamp
         tmp.Write("in/bad.item", "item_id:token\ttitle:token_seq\ni1\tOne\ti2\textra\n");
         var issues = new DataIssues();
-        var summary = new RecBoleConverter().Convert(input, tmp.Sub("out"), issues);
+        var summary = new RecBoleConverter().Convert(input, tmp.File("out"), issues);
         Assert.Equal(1, summary.Events);
         Assert.Equal(0, summary.Items);
         Assert.Equal(4, summary.SkippedRows);
@@ -93,18 +95,18 @@ public class RecBoleConverterTests
         Assert.Contains(examples, e => e.StartsWith("bad.item:2:", StringComparison.Ordinal));
 
         File.Delete(Path.Combine(input, "bad.item"));
-        var missing = Assert.Throws<DatasetFormatException>(() => new RecBoleConverter().Convert(input, tmp.Sub("out3"), new DataIssues()));
+        var missing = Assert.Throws<DatasetFormatException>(() => new RecBoleConverter().Convert(input, tmp.File("out3"), new DataIssues()));
         Assert.Contains("bad.item", missing.Message);
 
         tmp.Write("in/bad.item", "item_id:token\ttitle:token_seq\n");
         tmp.Write("in/bad.inter", "user:token\titem_id:token\n");
-        var header = Assert.Throws<DatasetFormatException>(() => new RecBoleConverter().Convert(input, tmp.Sub("out4"), new DataIssues()));
+        var header = Assert.Throws<DatasetFormatException>(() => new RecBoleConverter().Convert(input, tmp.File("out4"), new DataIssues()));
         Assert.Contains("bad.inter", header.Message);
         Assert.Contains("user_id", header.Message);
         Assert.Equal(1, header.Line);
 
         File.Delete(Path.Combine(input, "bad.inter"));
-        var noInter = Assert.Throws<DatasetFormatException>(() => new RecBoleConverter().Convert(input, tmp.Sub("out5"), new DataIssues()));
+        var noInter = Assert.Throws<DatasetFormatException>(() => new RecBoleConverter().Convert(input, tmp.File("out5"), new DataIssues()));
         Assert.Contains(".inter", noInter.Message);
     }
 }

@@ -2,6 +2,8 @@ using System.Runtime.InteropServices;
 using Seminar.MLNet.Datasets.Canonical;
 using Seminar.MLNet.Datasets.Converters;
 
+using Seminar.MLNet.Tests.Support;
+
 namespace Seminar.MLNet.Tests.Datasets;
 
 public class UniSRecConverterTests
@@ -80,7 +82,7 @@ public class UniSRecConverterTests
     public void Malformed_rows_are_counted_with_line_and_missing_files_throw_naming_the_file()
     {
         using var tmp = new TempFolder();
-        string input = tmp.Sub("in");
+        string input = tmp.File("in");
         const string header = "user_id:token\titem_id_list:token_seq\titem_id:token\n";
         tmp.Write("in/toy.text", "item_id:token\ttext:token_seq\nA\tAlpha\nB\tBeta\nZ\tNot indexed\n");
         tmp.Write("in/toy.item2index", "A\t0\nB\t1\nC\t2\n");
@@ -89,15 +91,15 @@ public class UniSRecConverterTests
         tmp.Write("in/toy.valid.inter", header + "0\t0 1\t2\n1\t0\t9\n");       // line 3: item 9 unknown
         tmp.Write("in/toy.test.inter", header + "0\t0 1 2\t0\n1\t2\t0\n");
         var floats = new float[3 * 2] { 1, 2, 3, 4, 5, 6 };
-        File.WriteAllBytes(tmp.Sub("in/toy.feat1CLS"), MemoryMarshal.AsBytes(floats.AsSpan()).ToArray());
-        File.WriteAllBytes(tmp.Sub("in/toy.feat3CLS"), new byte[7]);
+        File.WriteAllBytes(tmp.File("in/toy.feat1CLS"), MemoryMarshal.AsBytes(floats.AsSpan()).ToArray());
+        File.WriteAllBytes(tmp.File("in/toy.feat3CLS"), new byte[7]);
 
-        var bad = Assert.Throws<DatasetFormatException>(() => new UniSRecConverter().Convert(input, tmp.Sub("out0"), new DataIssues()));
+        var bad = Assert.Throws<DatasetFormatException>(() => new UniSRecConverter().Convert(input, tmp.File("out0"), new DataIssues()));
         Assert.Contains("toy.feat3CLS", bad.Message);
-        File.Delete(tmp.Sub("in/toy.feat3CLS"));
+        File.Delete(tmp.File("in/toy.feat3CLS"));
 
         var issues = new DataIssues();
-        var summary = new UniSRecConverter().Convert(input, tmp.Sub("out"), issues);
+        var summary = new UniSRecConverter().Convert(input, tmp.File("out"), issues);
         Assert.Equal(3, summary.Items);
         Assert.Equal(4 + 2, summary.Events);
         Assert.Equal(2, issues.Count(ConversionIssues.MalformedRow));
@@ -111,15 +113,15 @@ public class UniSRecConverterTests
         Assert.Contains("toy.valid.inter:3:", all);
         Assert.Contains("toy.text:4:", all);
 
-        var (ds, items, events) = TestData.Load(tmp.Sub("out"));
+        var (ds, items, events) = TestData.Load(tmp.File("out"));
         Assert.Equal(new[] { "A", "B", "C" }, items.Select(i => i.ItemId));
         Assert.Equal(new[] { "Alpha", "Beta", "" }, items.Select(i => i.Title));
         Assert.Equal(new float[] { 3, 4 }, ds.ReadFeatures("text", 3).AsSpan(2, 2).ToArray());
         Assert.Equal(new[] { "A", "B", "C", "A" }, events.Where(e => e.UserId == "U").Select(e => e.ItemId));
         Assert.Equal(new[] { "C", "A" }, events.Where(e => e.UserId == "V").Select(e => e.ItemId));
 
-        File.Delete(tmp.Sub("in/toy.valid.inter"));
-        var ex = Assert.Throws<DatasetFormatException>(() => new UniSRecConverter().Convert(input, tmp.Sub("out2"), new DataIssues()));
+        File.Delete(tmp.File("in/toy.valid.inter"));
+        var ex = Assert.Throws<DatasetFormatException>(() => new UniSRecConverter().Convert(input, tmp.File("out2"), new DataIssues()));
         Assert.Contains("toy.valid.inter", ex.Message);
     }
 }
