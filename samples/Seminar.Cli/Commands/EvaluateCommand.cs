@@ -45,8 +45,9 @@ static class EvaluateCommand
     {
         var result = StageProgressDisplay.Run(progress => Evaluator.Run(data, options, progress: progress, policy: policy));
         ReportPrinter.PrintIssues(result.Issues);
-        if (result.Split.NegativesSampled)
-            AnsiConsole.MarkupLine($"[grey]The dataset has no label-0 events: {options.Negatives} sampled negatives per positive (seed {options.Seed}).[/]");
+        var sampled = new[] { ("train", result.Split.TrainNegativesSampled), ("test", result.Split.TestNegativesSampled) }.Where(s => s.Item2).Select(s => s.Item1).ToArray();
+        if (sampled.Length > 0)
+            AnsiConsole.MarkupLine($"[grey]No label-0 events in the {string.Join(" and ", sampled)} period: {options.Negatives} sampled negatives per positive there (seed {options.Seed}).[/]");
         if (result.Split.NegativesNotFound > 0)
             AnsiConsole.MarkupLine($"[yellow]warning:[/] {result.Split.NegativesNotFound:N0} sampled negatives could not be drawn (users who engaged with nearly every item).");
         ReportPrinter.PrintReport(result.Report);

@@ -3,8 +3,9 @@ namespace Seminar.MLNet.Evaluation.Protocol;
 /// <summary>
 /// Turns an event log into training and test samples (DESIGN.md, "Evaluation protocol"): a global time
 /// split; a sample is an event whose user has at least one positive strictly earlier; its history is all
-/// of the user's strictly earlier positives. Without label-0 events, each positive gets sampled items
-/// the user never engaged with, at the same time and query.
+/// of the user's strictly earlier positives. A split without label-0 events (the whole dataset, or only
+/// one period, as when a search log's exposures all come last) gives each positive sampled items the
+/// user never engaged with, at the same time and query.
 /// </summary>
 public static class SampleBuilder
 {
@@ -16,7 +17,8 @@ public static class SampleBuilder
         long trainFrom = options.TrainFromQuantile > 0 ? Quantile(log.Time, options.TrainFromQuantile) : long.MinValue;
         var train = new SampleSet(log, options.MaxHistory);
         var test = new SampleSet(log, options.MaxHistory);
-        bool sampleNegatives = !log.HasNegatives;
+        bool sampleTrain = !HasNegativeIn(log, t => t <= splitTime && t >= trainFrom);
+        bool sampleTest = !HasNegativeIn(log, t => t > splitTime);
         var rng = new Random(options.Seed);
         var popularity = new ItemPopularityIndex(log);
         var itemCounts = new Dictionary<int, int>();
@@ -28,7 +30,7 @@ public static class SampleBuilder
         {
             itemCounts.Clear();
             attrCounts.Clear();
-            int[] engaged = sampleNegatives ? EngagedItems(log, u) : Array.Empty<int>();
+            int[] engaged = sampleTrain || sampleTest ? EngagedItems(log, u) : Array.Empty<int>();
             int positives = 0, seen = 0, end = log.UserStart[u + 1];
             for (int i = log.UserStart[u]; i < end;)
             {
@@ -36,6 +38,7 @@ public static class SampleBuilder
                 while (j < end && log.Time[j] == log.Time[i]) j++;
                 long t = log.Time[i];
                 var target = t > splitTime ? test : t >= trainFrom ? train : null;
+                bool sampleNegatives = target == test ? sampleTest : sampleTrain;
                 if (positives > 0 && target != null)
                 {
                     for (int k = i; k < j; k++)
@@ -69,7 +72,7 @@ public static class SampleBuilder
         progress?.Report(1);
         if (train.Count == 0) throw new InvalidOperationException("No training samples: no event at or before the split time has an earlier positive event of its user.");
         if (test.Count == 0) throw new InvalidOperationException($"No test samples: no event after the split time {splitTime} has an earlier positive event of its user.");
-        return new SampleSplit(train, test, splitTime, trainFrom, sampleNegatives, notFound);
+        return new SampleSplit(train, test, splitTime, trainFrom, sampleTrain, sampleTest, notFound);
     }
 
     /// <summary>The timestamp at quantile q of all event timestamps (nearest rank).</summary>
@@ -79,6 +82,13 @@ public static class SampleBuilder
         Array.Sort(sorted);
         int index = Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1);
         return sorted[index];
+    }
+
+    static bool HasNegativeIn(EventLog log, Func<long, bool> inSplit)
+    {
+        for (int i = 0; i < log.Count; i++)
+            if (!log.Label[i] && inSplit(log.Time[i])) return true;
+        return false;
     }
 
     static void Features(EventLog log, int item, long time, int positives, int seen,

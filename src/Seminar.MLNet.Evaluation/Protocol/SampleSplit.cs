@@ -5,6 +5,8 @@ namespace Seminar.MLNet.Evaluation.Protocol;
 /// <param name="Test">Samples after <paramref name="SplitTime"/>.</param>
 /// <param name="SplitTime">The timestamp at the split quantile.</param>
 /// <param name="TrainFromTime">The earliest time a training sample may have.</param>
-/// <param name="NegativesSampled">True when negatives were sampled because the dataset has no label-0 events.</param>
+/// <param name="TrainNegativesSampled">True when training negatives were sampled because the training period has no label-0 events.</param>
+/// <param name="TestNegativesSampled">True when test negatives were sampled because the test period has no label-0 events.</param>
 /// <param name="NegativesNotFound">Sampled negatives that could not be drawn because the user had engaged with nearly every item.</param>
-public sealed record SampleSplit(SampleSet Train, SampleSet Test, long SplitTime, long TrainFromTime, bool NegativesSampled, int NegativesNotFound);
+public sealed record SampleSplit(SampleSet Train, SampleSet Test, long SplitTime, long TrainFromTime,
+    bool TrainNegativesSampled, bool TestNegativesSampled, int NegativesNotFound);

@@ -23,7 +23,7 @@ public class SampleBuilderTests
         var split = SampleBuilder.Build(log, new EvaluationOptions());
 
         Assert.Equal(95, split.SplitTime);
-        Assert.False(split.NegativesSampled);
+        Assert.False(split.TrainNegativesSampled || split.TestNegativesSampled);
         // First events of each user have no earlier positive; y- at 20 is not history for z+ at 20.
         Assert.Equal(new[] { "a@20:y-", "a@20:z+", "a@30:x+", "a@90:y+", "b@95:x+" }, Describe(split.Train));
         Assert.Equal(new[] { "a@100:z-" }, Describe(split.Test));
@@ -55,7 +55,7 @@ public class SampleBuilderTests
         var log = Load(tmp.Path);
         var options = new EvaluationOptions { Negatives = 2, Seed = 3 };
         var split = SampleBuilder.Build(log, options);
-        Assert.True(split.NegativesSampled);
+        Assert.True(split.TrainNegativesSampled && split.TestNegativesSampled);
         Assert.Equal(25, split.SplitTime);
         Assert.Equal(6, split.Train.Count);   // a@20 y, b@25 w, each with 2 negatives
         Assert.Equal(3, split.Test.Count);    // a@30 z with 2 negatives
@@ -76,14 +76,36 @@ public class SampleBuilderTests
     }
 
     [Fact]
+    public void A_period_without_label_0_events_gets_sampled_negatives_while_the_other_keeps_its_real_ones()
+    {
+        // A search log: browsing history is all positive; shown-but-not-clicked candidates come only at the end.
+        using var tmp = new TempFolder();
+        DatasetFixtures.WriteRaw(tmp.Path,
+            DatasetFixtures.ItemsHeader + "x\t\t\ny\t\t\nz\t\t\nw\t\t\nv\t\t\n",
+            DatasetFixtures.EventsHeader + "a\t1\tx\t\t1\na\t2\ty\t\t1\na\t3\tz\t\t1\na\t4\tx\t\t1\na\t9\tw\tq\t1\na\t9\tv\tq\t0\n");
+        var split = SampleBuilder.Build(Load(tmp.Path), new EvaluationOptions { Negatives = 1, SplitQuantile = 0.6 });
+        Assert.Equal(4, split.SplitTime);
+        Assert.True(split.TrainNegativesSampled);
+        Assert.False(split.TestNegativesSampled);
+        Assert.Equal(new[] { "a@2:y+", "a@3:z+", "a@4:x+" }, Describe(split.Train).Where(d => d.EndsWith('+')));
+        Assert.Equal(6, split.Train.Count);
+        Assert.Equal(new[] { "a@9:w+", "a@9:v-" }, Describe(split.Test));
+    }
+
+    [Fact]
     public void Train_from_quantile_keeps_old_behaviour_as_history_only()
     {
         using var tmp = new TempFolder();
         DatasetFixtures.WriteTwoUsers(tmp.Path);
         var log = Load(tmp.Path);
-        var split = SampleBuilder.Build(log, new EvaluationOptions { TrainFromQuantile = 0.6 });
+        var split = SampleBuilder.Build(log, new EvaluationOptions { TrainFromQuantile = 0.6, Negatives = 1 });
         Assert.Equal(30, split.TrainFromTime);
-        Assert.Equal(new[] { "a@30:x+", "a@90:y+", "b@95:x+" }, Describe(split.Train));
+        Assert.Equal(new[] { "a@30:x+", "a@90:y+", "b@95:x+" }, Describe(split.Train).Where(d => d.EndsWith('+')));
+        // The only label-0 event of the training period (a@20) is before the window, so the window samples its negatives:
+        // user a engaged with all three items (none to draw, counted), user b gets y.
+        Assert.True(split.TrainNegativesSampled);
+        Assert.Equal(new[] { "a@30:x+", "a@90:y+", "b@95:x+", "b@95:y-" }, Describe(split.Train));
+        Assert.Equal(2, split.NegativesNotFound);
         Assert.Equal(2, split.Train.History(0).Length);
     }
 
