@@ -45,7 +45,8 @@ public static class OnnxTextOps
     /// <param name="b">The builder.</param>
     /// <param name="input">A string tensor, e.g. shape [1] or [1, L].</param>
     /// <param name="delimiter">Delimiter; null or empty = split on runs of whitespace and drop empty pieces
-    /// (then an empty string has 0 pieces). A non-empty delimiter keeps empty pieces (<c>"a  b"</c> on <c>" "</c> gives 3).</param>
+    /// (<c>"a  b"</c> gives a|b). A non-empty delimiter keeps empty pieces (<c>"a  b"</c> on <c>" "</c> gives a||b,
+    /// <c>" a "</c> gives |a|). Either way an empty string gives 0 pieces (ORT 1.31, unlike Python's <c>"".split(" ")</c>).</param>
     /// <param name="maxSplit">Maximum number of splits, or null for no limit.</param>
     /// <param name="substrings">Name of the substrings output, or null for a generated one.</param>
     /// <param name="lengths">Name of the lengths output, or null for a generated one.</param>

@@ -13,11 +13,15 @@ namespace Seminar.MLNet.Onnx;
 /// <item>One data-view row is one <c>InferenceSession.Run</c>; the tensor fed for a vector column has the row's values
 /// and the ONNX input's declared shape with its symbolic dims bound from the row's length.</item>
 /// <item>A variable-length vector column needs an ONNX input of shape <c>[1, "L"]</c> (leading batch dim 1);
-/// a bare <c>["L"]</c> input fails. A scalar column maps to shape <c>[1]</c>.</item>
+/// a bare <c>["L"]</c> input fails. An empty vector is fed as <c>[1, 0]</c> and works (LabelEncoder, Reshape, MatMul,
+/// ReduceSum give empty or zero results; no padding needed).</item>
+/// <item>A scalar column (e.g. <c>string Query</c>) is fed as a rank-2 tensor <c>[1, 1]</c>: declare the ONNX input as
+/// <c>[1, 1]</c>; <c>[1]</c> fails at run time with "Invalid rank for input".</item>
 /// <item>A string column (<c>ReadOnlyMemory&lt;char&gt;</c> / <c>string</c> / <c>string[]</c>) feeds an ONNX string tensor.</item>
 /// <item>Each ONNX output becomes a vector column whose item type is the ONNX element type (int64 gives
-/// <c>Vector&lt;Int64&gt;</c>, float gives <c>Vector&lt;Single&gt;</c>); its size is known only if every output dim is fixed,
-/// otherwise the column is a variable-size vector (size 0 in the schema) and the row holds the flattened tensor.</item>
+/// <c>Vector&lt;Int64&gt;</c>, float gives <c>Vector&lt;Single&gt;</c>); its size is known only if every output dim is fixed
+/// (an output <c>[1, 2]</c> gives <c>Vector&lt;Single, 1, 2&gt;</c>, size 2), otherwise the column is a variable-size vector
+/// (<c>Vector&lt;Int64&gt;</c>, size 0) and each row holds the flattened tensor (length 0 for an empty result).</item>
 /// <item><c>shapeDictionary</c> overrides the declared shape of an input or output by ONNX name (e.g. to fix a symbolic dim).</item>
 /// <item>The model bytes are embedded in the saved ML.NET model zip; the file at <c>modelPath</c> is only read when creating the estimator.</item>
 /// </list>

@@ -77,7 +77,6 @@ public sealed class TextGraphTests : IDisposable
     public void MlNetRunsTextGraph()
     {
         var ml = new MLContext(seed: 1);
-        var rows = Rows.Select(r => (string[])r[0]).ToArray();
         var data = ml.Data.LoadFromEnumerable(Rows.Select(r => new TextRow { Items = (string[])r[0], Query = (string)r[1] }).ToList());
         _out.WriteLine($"Items column type: {data.Schema["Items"].Type}");
         var transformer = OnnxTransformerFactory.CreateTransformer(ml, BuildTextGraph(), Path.Combine(_dir, "text.onnx"), data,
