@@ -2,39 +2,59 @@ namespace Seminar.MLNet.Featurization;
 
 /// <summary>
 /// The one tokenization rule shared by queries and titles, and by the C# path and the ONNX graph:
-/// lower-case (invariant culture), then split on runs of ASCII whitespace. Non-ASCII text passes
-/// through as it is, so a query in any script still matches the same title token.
+/// lower-case (invariant culture), then split on runs of ASCII whitespace (what ONNX StringSplit does
+/// without a delimiter). Non-ASCII text passes through as it is.
 /// </summary>
 public static class TextTokenizer
 {
-    /// <summary>True for the separators the ONNX StringSplit op uses when no delimiter is given.</summary>
+    /// <summary>True for the separators ONNX StringSplit uses when no delimiter is given.</summary>
     public static bool IsSeparator(char c) => c is ' ' or '\t' or '\n' or '\r' or '\v' or '\f';
 
-    /// <summary>Lower-cases text the way the saved pipeline's text normalizer does.</summary>
-    public static string Normalize(string text) => text.ToLowerInvariant();
+    /// <summary>Tokens of already lower-cased text, without allocating.</summary>
+    public static TokenEnumerator EnumerateTokens(ReadOnlySpan<char> normalized) => new(normalized);
 
-    /// <summary>Calls <paramref name="onToken"/> for each token of already normalized text, at most <paramref name="maxTokens"/> (0 = all).</summary>
-    public static int ForEachToken(ReadOnlySpan<char> text, int maxTokens, TokenAction onToken)
-    {
-        int count = 0, i = 0;
-        while (i < text.Length && (maxTokens == 0 || count < maxTokens))
-        {
-            while (i < text.Length && IsSeparator(text[i])) i++;
-            int start = i;
-            while (i < text.Length && !IsSeparator(text[i])) i++;
-            if (i > start) onToken(text[start..i], count++);
-        }
-        return count;
-    }
-
-    /// <summary>Tokens of text (normalized first), as strings.</summary>
+    /// <summary>Tokens of text (lower-cased first), at most <paramref name="maxTokens"/> (0 = all), as strings.</summary>
     public static string[] Tokenize(string text, int maxTokens = 0)
     {
         var tokens = new List<string>();
-        ForEachToken(Normalize(text), maxTokens, (t, _) => tokens.Add(t.ToString()));
+        foreach (var t in EnumerateTokens(text.ToLowerInvariant()))
+        {
+            if (maxTokens > 0 && tokens.Count == maxTokens) break;
+            tokens.Add(t.ToString());
+        }
         return tokens.ToArray();
     }
 
-    /// <summary>Receives one token and its position.</summary>
-    public delegate void TokenAction(ReadOnlySpan<char> token, int position);
+    /// <summary>Enumerates tokens as slices of the text.</summary>
+    public ref struct TokenEnumerator
+    {
+        readonly ReadOnlySpan<char> _text;
+        int _next;
+
+        internal TokenEnumerator(ReadOnlySpan<char> text)
+        {
+            _text = text;
+            _next = 0;
+            Current = default;
+        }
+
+        /// <summary>The current token.</summary>
+        public ReadOnlySpan<char> Current { get; private set; }
+
+        /// <summary>Supports foreach.</summary>
+        public readonly TokenEnumerator GetEnumerator() => this;
+
+        /// <summary>Advances to the next token.</summary>
+        public bool MoveNext()
+        {
+            int i = _next;
+            while (i < _text.Length && IsSeparator(_text[i])) i++;
+            int start = i;
+            while (i < _text.Length && !IsSeparator(_text[i])) i++;
+            _next = i;
+            if (i == start) return false;
+            Current = _text[start..i];
+            return true;
+        }
+    }
 }
