@@ -1,0 +1,99 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Transforms.Text;
+using Seminar.MLNet.Featurization;
+using Seminar.MLNet.Onnx;
+
+namespace Seminar.MLNet.MLNet;
+
+/// <summary>
+/// Fits the sequence featurizer: streams the training rows and the item catalog into vocabularies and
+/// content tables, then builds the ONNX graph that persists them. Created by
+/// <c>mlContext.Seminar().FeaturizeSequences(catalog, options)</c>.
+/// </summary>
+public sealed class SequenceFeaturizerEstimator : IEstimator<SequenceFeaturizerTransformer>
+{
+    const string LowerCasedPrefix = "__SeminarLowerCased_";
+    readonly MLContext _ml;
+    readonly IDataView _catalog;
+    readonly SequenceFeaturizerOptions _options;
+
+    internal SequenceFeaturizerEstimator(MLContext ml, IDataView catalog, SequenceFeaturizerOptions options)
+    {
+        options.Validate();
+        _ml = ml;
+        _catalog = catalog;
+        _options = options;
+    }
+
+    /// <inheritdoc />
+    public SequenceFeaturizerTransformer Fit(IDataView input)
+    {
+        var columns = InputColumns.Resolve(input.Schema, _options);
+        var env = (IHostEnvironment)_ml;
+        using var channel = env.Start("SequenceFeaturizer");
+        void Info(string message) => channel.Info(MessageSensitivity.None, message);
+        Info("Scanning training rows and the item catalog for vocabularies.");
+        var vocabularies = SequenceVocabularyBuilder.Fit(input, _catalog, _options,
+            new SyncProgress<long>(rows => Info($"Scanned {rows:N0} rows.")));
+        Info($"Vocabularies: {vocabularies.Items.Size:N0} items ({vocabularies.CatalogItems:N0} from the catalog), {vocabularies.Tokens.Size:N0} tokens, " +
+             $"{vocabularies.Attributes.Size:N0} attributes; {vocabularies.ItemsOutsideCatalog:N0} item occurrences had no catalog entry.");
+
+        string? queries = columns.HistoryQueries is { } hq ? LowerCasedPrefix + hq.Name : null;
+        string? query = columns.Query is { } q ? LowerCasedPrefix + q.Name : null;
+        var graphInputs = new SequenceFeaturizerGraph.Inputs(columns.HistoryItems.Name, queries, columns.TargetItem.Name, query);
+        byte[] onnx = SequenceFeaturizerGraph.Build(vocabularies, _options, graphInputs);
+        var persisted = PersistedChain(input, columns, graphInputs, onnx);
+        return new SequenceFeaturizerTransformer(vocabularies, _options, persisted, onnx);
+    }
+
+    ITransformer PersistedChain(IDataView input, InputColumns columns, SequenceFeaturizerGraph.Inputs graph, byte[] onnx)
+    {
+        var steps = new EstimatorChain<ITransformer>();
+        var temporary = new List<string>();
+        foreach (var (source, lowered) in new[] { (columns.HistoryQueries?.Name, graph.HistoryQueries), (columns.Query?.Name, graph.Query) })
+        {
+            if (source == null || lowered == null) continue;
+            steps = steps.Append<ITransformer>(_ml.Transforms.Text.NormalizeText(lowered, source, TextNormalizingEstimator.CaseMode.Lower,
+                keepDiacritics: true, keepPunctuations: true, keepNumbers: true));
+            temporary.Add(lowered);
+        }
+        string folder = Path.Combine(Path.GetTempPath(), "seminar-mlnet");
+        Directory.CreateDirectory(folder);
+        var inputs = new[] { graph.HistoryItems, graph.HistoryQueries, graph.TargetItem, graph.Query }.OfType<string>().ToArray();
+        var outputs = SequenceFeaturizerDataView.OutputColumns(_options, _options.MaxQueryTokens).Select(c => c.Name).ToArray();
+        steps = steps.Append<ITransformer>(OnnxTransformerFactory.CreateEstimator(_ml, onnx, Path.Combine(folder, $"featurizer-{Guid.NewGuid():N}.onnx"), inputs, outputs));
+        if (temporary.Count > 0) steps = steps.Append<ITransformer>(_ml.Transforms.DropColumns(temporary.ToArray()));
+        return steps.Fit(input);
+    }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        foreach (var (name, vector, required) in new[]
+                 {
+                     (_options.HistoryItemsColumn, true, true), (_options.HistoryQueriesColumn, true, false),
+                     (_options.TargetItemColumn, false, true), (_options.QueryColumn, false, false),
+                 })
+        {
+            var found = inputSchema.Where(c => c.Name == name).ToArray();
+            if (found.Length == 0)
+            {
+                if (required) throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Input column '{name}' is missing.");
+                continue;
+            }
+            var col = found[^1];
+            bool isVector = col.Kind != SchemaShape.Column.VectorKind.Scalar;
+            if (col.ItemType is not TextDataViewType || isVector != vector)
+                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Input column '{name}' must be {(vector ? "a vector of text" : "text")}.");
+        }
+        return OutputSchemaShapes.Append(_ml, inputSchema, SequenceFeaturizerDataView.OutputColumns(_options, _options.MaxQueryTokens));
+    }
+
+    /// <summary>Reports on the caller's thread, in order.</summary>
+    sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

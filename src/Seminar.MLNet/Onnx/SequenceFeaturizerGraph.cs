@@ -1,0 +1,83 @@
+using Onnx;
+using Seminar.MLNet.Featurization;
+
+namespace Seminar.MLNet.Onnx;
+
+/// <summary>
+/// The featurizer as an ONNX graph: the persisted form, run by ML.NET's OnnxTransformer after a
+/// lower-casing NormalizeText. Computes what <see cref="SequenceRowFeaturizer"/> computes: keep the last
+/// MaxHistory behaviours, map ids through the item vocabulary, split queries on whitespace and map
+/// tokens, pad each query to MaxQueryTokens. Vector inputs are [1, L] and scalar text inputs [1, 1], as
+/// OnnxTransformer feeds them; outputs are [L], [L*T], [1], [1] and [T].
+/// </summary>
+public static class SequenceFeaturizerGraph
+{
+    /// <summary>Names of the graph's inputs: the column each reads (lower-cased query columns where present).</summary>
+    /// <param name="HistoryItems">History item ids column.</param>
+    /// <param name="HistoryQueries">Lower-cased history queries column, or null when the input has none.</param>
+    /// <param name="TargetItem">Target item id column.</param>
+    /// <param name="Query">Lower-cased target query column, or null when the input has none.</param>
+    public sealed record Inputs(string HistoryItems, string? HistoryQueries, string TargetItem, string? Query);
+
+    /// <summary>Builds the graph's bytes.</summary>
+    public static byte[] Build(SequenceVocabularies v, SequenceFeaturizerOptions o, Inputs inputs)
+    {
+        var outputs = new[] { o.OutputHistoryItemsColumn, o.OutputHistoryQueryTokensColumn, o.OutputHistoryLengthColumn, o.OutputTargetItemColumn, o.OutputQueryTokensColumn };
+        var ins = new[] { inputs.HistoryItems, inputs.HistoryQueries, inputs.TargetItem, inputs.Query }.OfType<string>().ToArray();
+        foreach (var name in outputs)
+            if (ins.Contains(name, StringComparer.Ordinal))
+                throw new ArgumentException($"Output column '{name}' has the same name as an input column; choose another output name.", nameof(o));
+
+        long t = v.MaxQueryTokens;
+        var b = new OnnxGraphBuilder("seminar_sequence_featurizer");
+        var itemKeys = new[] { "" }.Concat(v.Items.Entries).ToArray();
+        var itemValues = new[] { (long)Vocabulary.Unknown }.Concat(Enumerable.Range(Vocabulary.Reserved, v.Items.Entries.Count).Select(i => (long)i)).ToArray();
+        var tokenKeys = new[] { "" }.Concat(v.Tokens.Entries).ToArray();
+        var tokenValues = new[] { (long)Vocabulary.Padding }.Concat(Enumerable.Range(Vocabulary.Reserved, v.Tokens.Entries.Count).Select(i => (long)i)).ToArray();
+        var int64 = TensorProto.Types.DataType.Int64;
+        var text = TensorProto.Types.DataType.String;
+
+        // History items: keep the last MaxHistory (Slice clamps a start before 0), map, flatten.
+        var items = b.AddInput(inputs.HistoryItems, text, 1, "L");
+        var kept = b.Slice(items, new[] { -(long)v.MaxHistory }, new[] { long.MaxValue }, new[] { 1L });
+        var itemIndex = b.LabelEncoder(kept, itemKeys, itemValues, Vocabulary.Unknown);
+        b.Reshape(itemIndex, new[] { -1L }, o.OutputHistoryItemsColumn);
+        var length = b.Shape(kept, 1, 2, o.OutputHistoryLengthColumn);
+
+        // History query tokens: [1, L', M] split, mapped ("" pads to 0), padded with T zeros and cut to T.
+        var zeroColumn = b.Mul(b.Unsqueeze(itemIndex, new[] { 2L }), b.Int64Scalar(0));
+        var zeros = b.AddNode("Tile", new[] { zeroColumn, b.Int64Vector(new[] { 1L, 1L, t }) });
+        string tokens = zeros;
+        if (inputs.HistoryQueries != null)
+        {
+            var queries = b.AddInput(inputs.HistoryQueries, text, 1, "L");
+            var keptQueries = b.Slice(queries, new[] { -(long)v.MaxHistory }, new[] { long.MaxValue }, new[] { 1L });
+            var (split, _) = b.StringSplit(keptQueries);
+            var mapped = b.LabelEncoder(split, tokenKeys, tokenValues, Vocabulary.Unknown);
+            // Concat fails when queries and items differ in length: an error, never a silent misalignment.
+            tokens = b.Slice(b.Concat(2, mapped, zeros), new[] { 0L }, new[] { t }, new[] { 2L });
+        }
+        b.Reshape(tokens, b.Mul(length, b.Int64Vector(new[] { t })), o.OutputHistoryQueryTokensColumn);
+
+        // Target item and query.
+        var target = b.AddInput(inputs.TargetItem, text, 1, 1);
+        b.Reshape(b.LabelEncoder(target, itemKeys, itemValues, Vocabulary.Unknown), new[] { 1L }, o.OutputTargetItemColumn);
+        var queryPad = b.AddInitializer(b.UniqueName("query_pad"), new long[t], 1, 1, t);
+        if (inputs.Query != null)
+        {
+            var query = b.AddInput(inputs.Query, text, 1, 1);
+            var (split, _) = b.StringSplit(query);
+            var mapped = b.LabelEncoder(split, tokenKeys, tokenValues, Vocabulary.Unknown);
+            var cut = b.Slice(b.Concat(2, mapped, queryPad), new[] { 0L }, new[] { t }, new[] { 2L });
+            b.Reshape(cut, new[] { t }, o.OutputQueryTokensColumn);
+        }
+        else b.Reshape(queryPad, new[] { t }, o.OutputQueryTokensColumn);
+
+        b.AddOutput(o.OutputHistoryItemsColumn, int64, "kept");
+        b.AddOutput(o.OutputHistoryQueryTokensColumn, int64, "kept_x_tokens");
+        b.AddOutput(o.OutputHistoryLengthColumn, int64, 1);
+        b.AddOutput(o.OutputTargetItemColumn, int64, 1);
+        b.AddOutput(o.OutputQueryTokensColumn, int64, t);
+        return b.ToBytes();
+    }
+}
