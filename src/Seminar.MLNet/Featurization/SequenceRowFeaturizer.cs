@@ -10,7 +10,6 @@ namespace Seminar.MLNet.Featurization;
 public sealed class SequenceRowFeaturizer
 {
     readonly SequenceVocabularies _v;
-    char[] _lower = new char[64];
 
     /// <summary>Creates a featurizer over fitted vocabularies.</summary>
     public SequenceRowFeaturizer(SequenceVocabularies vocabularies) => _v = vocabularies;
@@ -69,15 +68,11 @@ public sealed class SequenceRowFeaturizer
 
     void Tokens(ReadOnlySpan<char> text, Span<long> into)
     {
-        if (text.IsEmpty) return;
-        if (_lower.Length < text.Length) _lower = new char[Math.Max(text.Length, _lower.Length * 2)];
-        var lower = _lower.AsSpan(0, text.Length);
-        text.ToLowerInvariant(lower);
         int k = 0;
-        foreach (var token in TextTokenizer.EnumerateTokens(lower))
+        foreach (var token in TextTokenizer.EnumerateTokens(text))
         {
             if (k == into.Length) break;
-            into[k++] = _v.Tokens.IndexOf(token);
+            into[k++] = _v.TokenForms.IndexOf(token);
         }
     }
 }

@@ -11,6 +11,8 @@ public sealed class SequenceVocabularies
     public required Vocabulary Items { get; init; }
     /// <summary>Lower-cased query and title tokens.</summary>
     public required Vocabulary Tokens { get; init; }
+    /// <summary>Token surface forms (as written) to token indices: what queries are looked up in.</summary>
+    public required TokenLookup TokenForms { get; init; }
     /// <summary>Catalog attribute tokens.</summary>
     public required Vocabulary Attributes { get; init; }
     /// <summary>Catalog content per item index.</summary>

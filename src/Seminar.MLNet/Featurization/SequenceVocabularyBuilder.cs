@@ -23,6 +23,7 @@ public static class SequenceVocabularyBuilder
         var catalogSet = catalogIds.ToHashSet(StringComparer.Ordinal);
 
         var tokenCounts = new Dictionary<string, long>(StringComparer.Ordinal);
+        var forms = new HashSet<string>(StringComparer.Ordinal);
         var extraItemCounts = new Dictionary<string, long>(StringComparer.Ordinal);
         var attributeCounts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var item in items)
@@ -52,9 +53,9 @@ public static class SequenceVocabularyBuilder
                 if (reader.HasHistoryQueries)
                 {
                     var queries = reader.HistoryQueries;
-                    for (int i = from; i < reader.HistoryLength; i++) CountTokens(tokenCounts, queries[i].Span, options.MaxQueryTokens);
+                    for (int i = from; i < reader.HistoryLength; i++) CountTokens(tokenCounts, forms, queries[i].Span, options.MaxQueryTokens);
                 }
-                CountTokens(tokenCounts, reader.Query.Span, options.MaxQueryTokens);
+                CountTokens(tokenCounts, forms, reader.Query.Span, options.MaxQueryTokens);
                 if ((++rows & 4095) == 0) progress?.Report(rows);
             }
         }
@@ -80,7 +81,7 @@ public static class SequenceVocabularyBuilder
         }
         return new SequenceVocabularies
         {
-            Items = itemVocab, Tokens = tokenVocab, Attributes = attributeVocab, Content = content, CatalogItems = catalogIds.Length,
+            Items = itemVocab, Tokens = tokenVocab, TokenForms = new TokenLookup(tokenVocab, forms), Attributes = attributeVocab, Content = content, CatalogItems = catalogIds.Length,
             MaxHistory = options.MaxHistory, MaxQueryTokens = options.MaxQueryTokens, ItemsOutsideCatalog = outside, RowsScanned = rows,
         };
     }
@@ -91,17 +92,21 @@ public static class SequenceVocabularyBuilder
         c++;
     }
 
-    static void CountTokens(Dictionary<string, long> counts, ReadOnlySpan<char> text, int maxTokens)
+    /// <summary>Counts the lower-cased tokens of raw text and remembers surface forms that differ from them.</summary>
+    static void CountTokens(Dictionary<string, long> counts, HashSet<string> forms, ReadOnlySpan<char> text, int maxTokens)
     {
         if (text.IsEmpty) return;
-        Span<char> lower = text.Length <= 256 ? stackalloc char[text.Length] : new char[text.Length];
-        text.ToLowerInvariant(lower);
         var lookup = counts.GetAlternateLookup<ReadOnlySpan<char>>();
+        var formLookup = forms.GetAlternateLookup<ReadOnlySpan<char>>();
+        Span<char> lower = stackalloc char[256];
         int n = 0;
-        foreach (var token in TextTokenizer.EnumerateTokens(lower))
+        foreach (var token in TextTokenizer.EnumerateTokens(text))
         {
             if (n++ == maxTokens) break;
-            lookup[token] = lookup.TryGetValue(token, out long c) ? c + 1 : 1;
+            var folded = token.Length <= lower.Length ? lower[..token.Length] : new char[token.Length];
+            token.ToLowerInvariant(folded);
+            lookup[folded] = lookup.TryGetValue(folded, out long c) ? c + 1 : 1;
+            if (!token.SequenceEqual(folded)) formLookup.Add(token);
         }
     }
 

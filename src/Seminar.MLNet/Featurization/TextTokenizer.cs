@@ -1,17 +1,18 @@
 namespace Seminar.MLNet.Featurization;
 
 /// <summary>
-/// The one tokenization rule shared by queries and titles, and by the C# path and the ONNX graph:
-/// lower-case (invariant culture), then split on runs of ASCII whitespace (what ONNX StringSplit does
-/// without a delimiter). Non-ASCII text passes through as it is.
+/// The one tokenization rule shared by queries and titles, and by the C# path and the ONNX graph: split
+/// on runs of the space character (what ONNX Runtime's StringSplit does without a delimiter: tabs and
+/// line breaks stay inside tokens). Case folding happens in
+/// the vocabulary (<see cref="TokenLookup"/>), so non-ASCII text passes through as it is.
 /// </summary>
 public static class TextTokenizer
 {
-    /// <summary>True for the separators ONNX StringSplit uses when no delimiter is given.</summary>
-    public static bool IsSeparator(char c) => c is ' ' or '\t' or '\n' or '\r' or '\v' or '\f';
+    /// <summary>True for the separator ONNX Runtime's StringSplit uses when no delimiter is given.</summary>
+    public static bool IsSeparator(char c) => c == ' ';
 
-    /// <summary>Tokens of already lower-cased text, without allocating.</summary>
-    public static TokenEnumerator EnumerateTokens(ReadOnlySpan<char> normalized) => new(normalized);
+    /// <summary>Tokens of text, as slices of it, without allocating.</summary>
+    public static TokenEnumerator EnumerateTokens(ReadOnlySpan<char> text) => new(text);
 
     /// <summary>Tokens of text (lower-cased first), at most <paramref name="maxTokens"/> (0 = all), as strings.</summary>
     public static string[] Tokenize(string text, int maxTokens = 0)

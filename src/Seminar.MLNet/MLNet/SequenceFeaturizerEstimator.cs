@@ -1,7 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
-using Microsoft.ML.Transforms.Text;
 using Seminar.MLNet.Featurization;
 using Seminar.MLNet.Onnx;
 
@@ -14,7 +13,6 @@ namespace Seminar.MLNet.MLNet;
 /// </summary>
 public sealed class SequenceFeaturizerEstimator : IEstimator<SequenceFeaturizerTransformer>
 {
-    const string LowerCasedPrefix = "__SeminarLowerCased_";
     readonly MLContext _ml;
     readonly IDataView _catalog;
     readonly SequenceFeaturizerOptions _options;
@@ -40,32 +38,15 @@ public sealed class SequenceFeaturizerEstimator : IEstimator<SequenceFeaturizerT
         Info($"Vocabularies: {vocabularies.Items.Size:N0} items ({vocabularies.CatalogItems:N0} from the catalog), {vocabularies.Tokens.Size:N0} tokens, " +
              $"{vocabularies.Attributes.Size:N0} attributes; {vocabularies.ItemsOutsideCatalog:N0} item occurrences had no catalog entry.");
 
-        string? queries = columns.HistoryQueries is { } hq ? LowerCasedPrefix + hq.Name : null;
-        string? query = columns.Query is { } q ? LowerCasedPrefix + q.Name : null;
-        var graphInputs = new SequenceFeaturizerGraph.Inputs(columns.HistoryItems.Name, queries, columns.TargetItem.Name, query);
-        byte[] onnx = SequenceFeaturizerGraph.Build(vocabularies, _options, graphInputs);
-        var persisted = PersistedChain(input, columns, graphInputs, onnx);
-        return new SequenceFeaturizerTransformer(vocabularies, _options, persisted, onnx);
-    }
-
-    ITransformer PersistedChain(IDataView input, InputColumns columns, SequenceFeaturizerGraph.Inputs graph, byte[] onnx)
-    {
-        var steps = new EstimatorChain<ITransformer>();
-        var temporary = new List<string>();
-        foreach (var (source, lowered) in new[] { (columns.HistoryQueries?.Name, graph.HistoryQueries), (columns.Query?.Name, graph.Query) })
-        {
-            if (source == null || lowered == null) continue;
-            steps = steps.Append<ITransformer>(_ml.Transforms.Text.NormalizeText(lowered, source, TextNormalizingEstimator.CaseMode.Lower,
-                keepDiacritics: true, keepPunctuations: true, keepNumbers: true));
-            temporary.Add(lowered);
-        }
+        var graph = new SequenceFeaturizerGraph.Inputs(columns.HistoryItems.Name, columns.HistoryQueries?.Name, columns.TargetItem.Name, columns.Query?.Name);
+        byte[] onnx = SequenceFeaturizerGraph.Build(vocabularies, _options, graph);
+        // OnnxTransformer reads its model from a file; the bytes are then kept in the model zip it saves into.
         string folder = Path.Combine(Path.GetTempPath(), "seminar-mlnet");
         Directory.CreateDirectory(folder);
         var inputs = new[] { graph.HistoryItems, graph.HistoryQueries, graph.TargetItem, graph.Query }.OfType<string>().ToArray();
         var outputs = SequenceFeaturizerDataView.OutputColumns(_options, _options.MaxQueryTokens).Select(c => c.Name).ToArray();
-        steps = steps.Append<ITransformer>(OnnxTransformerFactory.CreateEstimator(_ml, onnx, Path.Combine(folder, $"featurizer-{Guid.NewGuid():N}.onnx"), inputs, outputs));
-        if (temporary.Count > 0) steps = steps.Append<ITransformer>(_ml.Transforms.DropColumns(temporary.ToArray()));
-        return steps.Fit(input);
+        var persisted = OnnxTransformerFactory.CreateEstimator(_ml, onnx, Path.Combine(folder, $"featurizer-{Guid.NewGuid():N}.onnx"), inputs, outputs).Fit(input);
+        return new SequenceFeaturizerTransformer(vocabularies, _options, persisted, onnx);
     }
 
     /// <inheritdoc />

@@ -6,8 +6,7 @@ namespace Seminar.MLNet.MLNet;
 
 /// <summary>
 /// The fitted featurizer. <see cref="Transform"/> runs the C# fast path; saving writes the equivalent
-/// built-in ML.NET transformers (lower-casing NormalizeText, the ONNX graph in an OnnxTransformer, and a
-/// column drop), so a model zip holding it loads with stock <c>mlContext.Model.Load</c> and no
+/// built-in ML.NET transformer (the ONNX graph in an OnnxTransformer), so a model zip holding it loads with stock <c>mlContext.Model.Load</c> and no
 /// registration, and the same graph serves from any ONNX Runtime.
 /// </summary>
 public sealed class SequenceFeaturizerTransformer : ITransformer
@@ -25,10 +24,10 @@ public sealed class SequenceFeaturizerTransformer : ITransformer
     /// <summary>What fitting learned (vocabularies and catalog content), for downstream components.</summary>
     public SequenceVocabularies Vocabularies { get; }
 
-    /// <summary>The built-in transformers this one saves as: same outputs, computed by ONNX Runtime.</summary>
+    /// <summary>The built-in transformer this one saves as: same outputs, computed by ONNX Runtime.</summary>
     public ITransformer Persisted { get; }
 
-    /// <summary>The ONNX graph (inputs: item/query columns, queries lower-cased; see <c>SequenceFeaturizerGraph</c>).</summary>
+    /// <summary>The ONNX graph (inputs: the item and query columns; see <c>SequenceFeaturizerGraph</c>).</summary>
     public byte[] OnnxModel { get; }
 
     /// <summary>Whether this transformer maps rows one by one: as the persisted form does.</summary>
@@ -47,6 +46,6 @@ public sealed class SequenceFeaturizerTransformer : ITransformer
     /// <inheritdoc />
     public IDataView Transform(IDataView input) => new SequenceFeaturizerDataView(input, Vocabularies, _options);
 
-    /// <summary>Saves as the persisted built-in transformers.</summary>
+    /// <summary>Saves as the persisted built-in transformer.</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) => Persisted.Save(ctx);
 }

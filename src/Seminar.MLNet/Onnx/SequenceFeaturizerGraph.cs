@@ -4,19 +4,18 @@ using Seminar.MLNet.Featurization;
 namespace Seminar.MLNet.Onnx;
 
 /// <summary>
-/// The featurizer as an ONNX graph: the persisted form, run by ML.NET's OnnxTransformer after a
-/// lower-casing NormalizeText. Computes what <see cref="SequenceRowFeaturizer"/> computes: keep the last
+/// The featurizer as an ONNX graph: the persisted form, run by ML.NET's OnnxTransformer. Computes what <see cref="SequenceRowFeaturizer"/> computes: keep the last
 /// MaxHistory behaviours, map ids through the item vocabulary, split queries on whitespace and map
-/// tokens, pad each query to MaxQueryTokens. Vector inputs are [1, L] and scalar text inputs [1, 1], as
+/// each token's surface form (<see cref="TokenLookup"/>), pad each query to MaxQueryTokens. Vector inputs are [1, L] and scalar text inputs [1, 1], as
 /// OnnxTransformer feeds them; outputs are [L], [L*T], [1], [1] and [T].
 /// </summary>
 public static class SequenceFeaturizerGraph
 {
-    /// <summary>Names of the graph's inputs: the column each reads (lower-cased query columns where present).</summary>
+    /// <summary>Names of the graph's inputs: the column each reads.</summary>
     /// <param name="HistoryItems">History item ids column.</param>
-    /// <param name="HistoryQueries">Lower-cased history queries column, or null when the input has none.</param>
+    /// <param name="HistoryQueries">History queries column, or null when the input has none.</param>
     /// <param name="TargetItem">Target item id column.</param>
-    /// <param name="Query">Lower-cased target query column, or null when the input has none.</param>
+    /// <param name="Query">Target query column, or null when the input has none.</param>
     public sealed record Inputs(string HistoryItems, string? HistoryQueries, string TargetItem, string? Query);
 
     /// <summary>Builds the graph's bytes.</summary>
@@ -32,8 +31,9 @@ public static class SequenceFeaturizerGraph
         var b = new OnnxGraphBuilder("seminar_sequence_featurizer");
         var itemKeys = new[] { "" }.Concat(v.Items.Entries).ToArray();
         var itemValues = new[] { (long)Vocabulary.Unknown }.Concat(Enumerable.Range(Vocabulary.Reserved, v.Items.Entries.Count).Select(i => (long)i)).ToArray();
-        var tokenKeys = new[] { "" }.Concat(v.Tokens.Entries).ToArray();
-        var tokenValues = new[] { (long)Vocabulary.Padding }.Concat(Enumerable.Range(Vocabulary.Reserved, v.Tokens.Entries.Count).Select(i => (long)i)).ToArray();
+        var forms = v.TokenForms.Forms.ToArray();
+        var tokenKeys = new[] { "" }.Concat(forms.Select(f => f.Key)).ToArray();
+        var tokenValues = new[] { (long)Vocabulary.Padding }.Concat(forms.Select(f => (long)f.Value)).ToArray();
         var int64 = TensorProto.Types.DataType.Int64;
         var text = TensorProto.Types.DataType.String;
 
@@ -41,7 +41,7 @@ public static class SequenceFeaturizerGraph
         var items = b.AddInput(inputs.HistoryItems, text, 1, "L");
         var kept = b.Slice(items, new[] { -(long)v.MaxHistory }, new[] { long.MaxValue }, new[] { 1L });
         var itemIndex = b.LabelEncoder(kept, itemKeys, itemValues, Vocabulary.Unknown);
-        b.Reshape(itemIndex, new[] { -1L }, o.OutputHistoryItemsColumn);
+        b.Reshape(itemIndex, new[] { 1L, -1L }, o.OutputHistoryItemsColumn);
         var length = b.Shape(kept, 1, 2, o.OutputHistoryLengthColumn);
 
         // History query tokens: [1, L', M] split, mapped ("" pads to 0), padded with T zeros and cut to T.
@@ -57,7 +57,7 @@ public static class SequenceFeaturizerGraph
             // Concat fails when queries and items differ in length: an error, never a silent misalignment.
             tokens = b.Slice(b.Concat(2, mapped, zeros), new[] { 0L }, new[] { t }, new[] { 2L });
         }
-        b.Reshape(tokens, b.Mul(length, b.Int64Vector(new[] { t })), o.OutputHistoryQueryTokensColumn);
+        b.Reshape(tokens, new[] { 1L, -1L }, o.OutputHistoryQueryTokensColumn);
 
         // Target item and query.
         var target = b.AddInput(inputs.TargetItem, text, 1, 1);
@@ -73,8 +73,9 @@ public static class SequenceFeaturizerGraph
         }
         else b.Reshape(queryPad, new[] { t }, o.OutputQueryTokensColumn);
 
-        b.AddOutput(o.OutputHistoryItemsColumn, int64, "kept");
-        b.AddOutput(o.OutputHistoryQueryTokensColumn, int64, "kept_x_tokens");
+        // Variable-length outputs keep a leading 1: a loaded OnnxTransformer types a lone symbolic dim as size 1.
+        b.AddOutput(o.OutputHistoryItemsColumn, int64, 1, "kept");
+        b.AddOutput(o.OutputHistoryQueryTokensColumn, int64, 1, "kept_x_tokens");
         b.AddOutput(o.OutputHistoryLengthColumn, int64, 1);
         b.AddOutput(o.OutputTargetItemColumn, int64, 1);
         b.AddOutput(o.OutputQueryTokensColumn, int64, t);

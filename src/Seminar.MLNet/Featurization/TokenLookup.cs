@@ -1,0 +1,43 @@
+using System.Globalization;
+
+namespace Seminar.MLNet.Featurization;
+
+/// <summary>
+/// Maps a token as written to its index in the (lower-cased) token vocabulary. Case folding is part of
+/// the vocabulary rather than a text pass, so the C# path and the ONNX graph (a LabelEncoder over these
+/// same keys) agree exactly: each token maps from its lower, UPPER and Capitalized forms and from every
+/// other form seen while fitting; a casing never seen (e.g. "sHoE") is out of vocabulary in both.
+/// </summary>
+public sealed class TokenLookup
+{
+    readonly Dictionary<string, int> _forms;
+
+    /// <summary>Builds the lookup for a vocabulary and the surface forms met while fitting.</summary>
+    public TokenLookup(Vocabulary tokens, IEnumerable<string> seenForms)
+    {
+        _forms = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < tokens.Entries.Count; i++)
+        {
+            string t = tokens.Entries[i];
+            int index = i + Vocabulary.Reserved;
+            _forms.TryAdd(t, index);
+            _forms.TryAdd(t.ToUpperInvariant(), index);
+            _forms.TryAdd(CultureInfo.InvariantCulture.TextInfo.ToUpper(t[0]) + t[1..], index);
+        }
+        foreach (var form in seenForms)
+        {
+            int index = tokens.IndexOf(form.ToLowerInvariant());
+            if (index != Vocabulary.Unknown) _forms.TryAdd(form, index);
+        }
+    }
+
+    /// <summary>Number of surface forms.</summary>
+    public int Count => _forms.Count;
+
+    /// <summary>The token index of a surface form, or <see cref="Vocabulary.Unknown"/>.</summary>
+    public int IndexOf(ReadOnlySpan<char> form) =>
+        _forms.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(form, out int i) ? i : Vocabulary.Unknown;
+
+    /// <summary>Surface forms and their indices, in ordinal order of the form (stable graphs across runs).</summary>
+    public IEnumerable<KeyValuePair<string, int>> Forms => _forms.OrderBy(kv => kv.Key, StringComparer.Ordinal);
+}
