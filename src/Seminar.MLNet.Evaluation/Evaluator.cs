@@ -1,3 +1,4 @@
+using Seminar.MLNet;
 using Microsoft.ML;
 using Seminar.MLNet.Datasets.Canonical;
 using Seminar.MLNet.Evaluation.Models;
@@ -69,11 +70,5 @@ public static class Evaluator
     }
 
     static IProgress<double>? Stage(IProgress<EvaluationProgress>? progress, string stage) =>
-        progress == null ? null : new StageProgress(progress, stage);
-
-    /// <summary>Reports synchronously on the caller's thread (<see cref="Progress{T}"/> would post out of order).</summary>
-    sealed class StageProgress(IProgress<EvaluationProgress> inner, string stage) : IProgress<double>
-    {
-        public void Report(double value) => inner.Report(new EvaluationProgress(stage, value));
-    }
+        progress == null ? null : new SynchronousProgress<double>(f => progress.Report(new EvaluationProgress(stage, f)));
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Seminar.MLNet;
 using Seminar.MLNet.Datasets.Synthetic;
 using Spectre.Console;
 
@@ -43,7 +44,7 @@ static class GenerateCommand
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask("generating synthetic data", maxValue: 1);
-                    summary = SyntheticDatasetGenerator.Generate(output, options, new Progress<double>(f => task.Value = f));
+                    summary = SyntheticDatasetGenerator.Generate(output, options, new SynchronousProgress<double>(f => task.Value = f));
                     task.Value = 1;
                 });
         AnsiConsole.MarkupLine($"[green]synthetic[/]: {summary.Users:N0} users, {summary.Items:N0} items ({summary.ColdItems:N0} cold), " +

@@ -39,20 +39,11 @@ public static class ModelRunner
         return new ModelRun(model.Name, fitted, probabilities, report);
     }
 
-    /// <summary>Reads a Single column of a data view into an array, in row order.</summary>
+    /// <summary>Reads a Single column of a data view into an array, in row order; names the columns there are when it is missing.</summary>
     public static float[] ReadSingleColumn(IDataView data, string column)
     {
-        var col = data.Schema.GetColumnOrNull(column)
-            ?? throw new ArgumentException($"The scored data has no column '{column}' (columns: {string.Join(", ", data.Schema.Select(c => c.Name))}).", nameof(column));
-        var values = new List<float>((int)(data.GetRowCount() ?? 0));
-        using var cursor = data.GetRowCursor(new[] { col });
-        var getter = cursor.GetGetter<float>(col);
-        float v = 0;
-        while (cursor.MoveNext())
-        {
-            getter(ref v);
-            values.Add(v);
-        }
-        return values.ToArray();
+        if (data.Schema.GetColumnOrNull(column) == null)
+            throw new ArgumentException($"The scored data has no column '{column}' (columns: {string.Join(", ", data.Schema.Select(c => c.Name))}).", nameof(column));
+        return data.GetColumn<float>(column).ToArray();
     }
 }

@@ -18,7 +18,7 @@ public static class SequenceVocabularyBuilder
     public static SequenceVocabularies Fit(IDataView data, IDataView catalog, SequenceFeaturizerOptions options, IProgress<long>? progress = null)
     {
         options.Validate();
-        var items = ReadCatalog(catalog, options);
+        var (items, modalities) = ReadCatalog(catalog, options);
         var catalogIds = items.Select(i => i.Id).ToArray();
         var catalogSet = catalogIds.ToHashSet(StringComparer.Ordinal);
 
@@ -64,8 +64,7 @@ public static class SequenceVocabularyBuilder
         var itemVocab = Vocabulary.FromCounts(extraItemCounts, options.MinItemCount, options.MaxExtraItems == 0 ? 0 : catalogIds.Length + options.MaxExtraItems, catalogIds);
         var tokenVocab = Vocabulary.FromCounts(tokenCounts, options.MinTokenCount, options.MaxTokens);
         var attributeVocab = Vocabulary.FromCounts(attributeCounts, 1, 0);
-        var content = new ItemContentTables(itemVocab.Size, options.MaxTitleTokens, options.MaxAttributes,
-            items.Count == 0 ? CatalogModalities(catalog.Schema, options) : items[0].Vectors.Select(v => (v.Name, v.Values.Length)).ToArray());
+        var content = new ItemContentTables(itemVocab.Size, options.MaxTitleTokens, options.MaxAttributes, modalities);
         foreach (var item in items)
         {
             int index = itemVocab.IndexOf(item.Id);
@@ -125,7 +124,7 @@ public static class SequenceVocabularyBuilder
         }).ToArray();
     }
 
-    static List<CatalogItem> ReadCatalog(IDataView catalog, SequenceFeaturizerOptions options)
+    static (List<CatalogItem> Items, (string Name, int Dimension)[] Modalities) ReadCatalog(IDataView catalog, SequenceFeaturizerOptions options)
     {
         var schema = catalog.Schema;
         var id = RequireText(schema, options.CatalogItemIdColumn, "catalog item id");
@@ -182,7 +181,7 @@ public static class SequenceVocabularyBuilder
             }
             result.Add(new CatalogItem(itemId, itemTitle, itemAttrs, vectors));
         }
-        return result;
+        return (result, modalities);
     }
 
     static DataViewSchema.Column RequireText(DataViewSchema schema, string name, string what)

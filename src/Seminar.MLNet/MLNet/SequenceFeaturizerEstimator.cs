@@ -34,7 +34,7 @@ public sealed class SequenceFeaturizerEstimator : IEstimator<SequenceFeaturizerT
         void Info(string message) => channel.Info(MessageSensitivity.None, message);
         Info("Scanning training rows and the item catalog for vocabularies.");
         var vocabularies = SequenceVocabularyBuilder.Fit(input, _catalog, _options,
-            new SyncProgress<long>(rows => Info($"Scanned {rows:N0} rows.")));
+            new SynchronousProgress<long>(rows => Info($"Scanned {rows:N0} rows.")));
         Info($"Vocabularies: {vocabularies.Items.Size:N0} items ({vocabularies.CatalogItems:N0} from the catalog), {vocabularies.Tokens.Size:N0} tokens, " +
              $"{vocabularies.Attributes.Size:N0} attributes; {vocabularies.ItemsOutsideCatalog:N0} item occurrences had no catalog entry.");
 
@@ -70,11 +70,5 @@ public sealed class SequenceFeaturizerEstimator : IEstimator<SequenceFeaturizerT
                 throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Input column '{name}' must be {(vector ? "a vector of text" : "text")}.");
         }
         return OutputSchemaShapes.Append(_ml, inputSchema, SequenceFeaturizerDataView.OutputColumns(_options, _options.MaxQueryTokens));
-    }
-
-    /// <summary>Reports on the caller's thread, in order.</summary>
-    sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 }
