@@ -1,0 +1,23 @@
+namespace Seminar.MLNet.PsuScoring;
+
+/// <summary>
+/// Columns the PSU reads (the sequence featurizer's outputs, with its default names) and writes.
+/// </summary>
+public class PsuColumnOptions
+{
+    /// <summary>Input: item index per behaviour (vector of Int64).</summary>
+    public string HistoryItemsColumn { get; set; } = "SeminarHistoryItems";
+    /// <summary>Input: query token indices per behaviour, flattened (vector of Int64, MaxQueryTokens per behaviour).</summary>
+    public string HistoryQueryTokensColumn { get; set; } = "SeminarHistoryQueryTokens";
+    /// <summary>Input: target item index (vector of Int64 of size 1).</summary>
+    public string TargetItemColumn { get; set; } = "SeminarTargetItem";
+    /// <summary>Input: target query token indices (vector of Int64 of size MaxQueryTokens).</summary>
+    public string QueryTokensColumn { get; set; } = "SeminarQueryTokens";
+
+    /// <summary>Output: the fused target pair t (vector of Single, D).</summary>
+    public string TargetOutputColumn { get; set; } = "SeminarTarget";
+    /// <summary>Output: the ESU interest vector o (vector of Single, D).</summary>
+    public string InterestOutputColumn { get; set; } = "SeminarInterest";
+    /// <summary>Output: the head's logit (vector of Single of size 1).</summary>
+    public string ScoreOutputColumn { get; set; } = "SeminarScore";
+}
