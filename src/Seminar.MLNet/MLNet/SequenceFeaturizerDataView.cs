@@ -21,16 +21,20 @@ sealed class SequenceFeaturizerDataView : IDataView
         _input = input;
         _vocabularies = vocabularies;
         _columns = InputColumns.Resolve(input.Schema, options);
-        Schema = OutputSchema(input.Schema, options, vocabularies.MaxQueryTokens);
+        Schema = OutputSchema(input.Schema, options, vocabularies);
         _firstOutput = input.Schema.Count;
     }
 
-    /// <summary>The input schema with the output columns appended (later columns hide earlier ones of the same name).</summary>
-    public static DataViewSchema OutputSchema(DataViewSchema input, SequenceFeaturizerOptions o, int queryTokens)
+    /// <summary>
+    /// The input schema with the output columns appended (later columns hide earlier ones of the same name);
+    /// the history items column is annotated with the vocabularies (<see cref="SequenceVocabulariesAnnotation"/>).
+    /// </summary>
+    public static DataViewSchema OutputSchema(DataViewSchema input, SequenceFeaturizerOptions o, SequenceVocabularies vocabularies)
     {
         var b = new DataViewSchema.Builder();
         b.AddColumns(input);
-        foreach (var (name, type) in OutputColumns(o, queryTokens)) b.AddColumn(name, type);
+        foreach (var (name, type) in OutputColumns(o, vocabularies.MaxQueryTokens))
+            b.AddColumn(name, type, name == o.OutputHistoryItemsColumn ? SequenceVocabulariesAnnotation.Create(vocabularies) : null);
         return b.ToSchema();
     }
 

@@ -37,7 +37,7 @@ public sealed class SequenceFeaturizerTransformer : ITransformer
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         InputColumns.Resolve(inputSchema, _options);
-        return SequenceFeaturizerDataView.OutputSchema(inputSchema, _options, Vocabularies.MaxQueryTokens);
+        return SequenceFeaturizerDataView.OutputSchema(inputSchema, _options, Vocabularies);
     }
 
     /// <summary>Row mapping for prediction engines goes through the persisted (ONNX) form.</summary>

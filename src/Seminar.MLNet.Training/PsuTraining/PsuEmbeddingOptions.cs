@@ -1,0 +1,118 @@
+using Seminar.MLNet.PsuScoring;
+
+namespace Seminar.MLNet.Training.PsuTraining;
+
+/// <summary>
+/// Options of the PSU estimator (<c>mlContext.Seminar().PsuEmbedding(options)</c>): network sizes, the three
+/// pretraining objectives, fine-tuning and the training loop. Column names are inherited from
+/// <see cref="PsuColumnOptions"/> (the featurizer's outputs by default).
+/// </summary>
+public sealed class PsuEmbeddingOptions : PsuColumnOptions
+{
+    /// <summary>Label column (Boolean or Single, 1 = positive) for fine-tuning; null = pretraining only. Default "Label".</summary>
+    public string? LabelColumn { get; set; } = SeminarColumns.Label;
+
+    /// <summary>Embedding dimension D. Default 64.</summary>
+    public int Dimension { get; set; } = 64;
+    /// <summary>Attention heads H. Default 4.</summary>
+    public int Heads { get; set; } = 4;
+    /// <summary>Behaviours the GSU keeps per head (K). Default 50.</summary>
+    public int TopK { get; set; } = 50;
+    /// <summary>Hidden layer sizes of the MLP head. Default 128, 64.</summary>
+    public int[] HeadLayers { get; set; } = { 128, 64 };
+
+    /// <summary>Most recent behaviours of a row used while training (scoring always uses every behaviour the featurizer kept). Default 1,000.</summary>
+    public int TrainingMaxHistory { get; set; } = 1_000;
+    /// <summary>Rows per mini-batch. Default 64.</summary>
+    public int BatchSize { get; set; } = 64;
+    /// <summary>Rows held by the streaming shuffle (memory is bounded by this many truncated rows). Default 4,096.</summary>
+    public int ShufflePoolRows { get; set; } = 4_096;
+    /// <summary>libtorch intra-op threads; 0 = one per core. Default 0.</summary>
+    public int Threads { get; set; }
+    /// <summary>Seed of initialisation, sampling and shuffling; null = drawn from the MLContext's seed.</summary>
+    public int? Seed { get; set; }
+
+    /// <summary>Whether to pretrain on the histories before fine-tuning. Default true.</summary>
+    public bool Pretrain { get; set; } = true;
+    /// <summary>Passes over the rows while pretraining. Default 1.</summary>
+    public int PretrainingEpochs { get; set; } = 1;
+    /// <summary>Adam learning rate while pretraining. Default 0.002.</summary>
+    public double PretrainingLearningRate { get; set; } = 0.002;
+    /// <summary>Objective 1 (next query–item pair prediction) on/off. Default on.</summary>
+    public bool UseNextPair { get; set; } = true;
+    /// <summary>Weight of objective 1. Default 1.</summary>
+    public float NextPairWeight { get; set; } = 1f;
+    /// <summary>Cut points per sequence for objective 1 (each predicts the behaviour at the cut from those before it). Default 8.</summary>
+    public int CutPointsPerSequence { get; set; } = 8;
+    /// <summary>Sampled negative items per cut point, paired with the cut's query. Default 4.</summary>
+    public int Negatives { get; set; } = 4;
+    /// <summary>Objective 2 (multi-modal alignment, CLIP-style) on/off. Default on.</summary>
+    public bool UseAlignment { get; set; } = true;
+    /// <summary>Weight of objective 2. Default 0.1.</summary>
+    public float AlignmentWeight { get; set; } = 0.1f;
+    /// <summary>Objective 3 (query–item relevance, InfoNCE) on/off. Default on.</summary>
+    public bool UseRelevance { get; set; } = true;
+    /// <summary>Weight of objective 3. Default 1.</summary>
+    public float RelevanceWeight { get; set; } = 1f;
+    /// <summary>Temperature of the contrastive objectives. Default 0.05.</summary>
+    public float Temperature { get; set; } = 0.05f;
+    /// <summary>Most items (alignment) and query–item pairs (relevance) per contrastive batch. Default 512.</summary>
+    public int ContrastiveBatch { get; set; } = 512;
+
+    /// <summary>Most passes over the labelled rows while fine-tuning (early stopping may end sooner). Default 5.</summary>
+    public int FineTuningEpochs { get; set; } = 5;
+    /// <summary>Adam learning rate while fine-tuning. Default 0.001.</summary>
+    public double FineTuningLearningRate { get; set; } = 0.001;
+    /// <summary>Share of labelled rows held out (by row position) to choose the epoch to keep. Default 0.1.</summary>
+    public double ValidationFraction { get; set; } = 0.1;
+    /// <summary>Epochs without a better validation loss before fine-tuning stops. Default 1.</summary>
+    public int Patience { get; set; } = 1;
+    /// <summary>Whether fine-tuning starts from the pretrained attention and head too (embeddings are always restored). Default true.</summary>
+    public bool RestoreAttention { get; set; } = true;
+
+    /// <summary>
+    /// The featurizer's vocabularies. Null (the default) = found on the history items column, which the featurizer's fast path
+    /// annotates; set it when the input comes from elsewhere (e.g. a loaded model's featurizer: <c>SequenceFeaturizerTransformer.Vocabularies</c>).
+    /// </summary>
+    public Featurization.SequenceVocabularies? Vocabularies { get; set; }
+
+    /// <summary>Receives training progress (stage, step, losses); ML.NET's channel gets the same as log lines.</summary>
+    public IProgress<PsuTrainingProgress>? Progress { get; set; }
+
+    /// <summary>Throws when an option is out of range.</summary>
+    public void Validate()
+    {
+        Positive(Dimension, nameof(Dimension));
+        Positive(Heads, nameof(Heads));
+        Positive(TopK, nameof(TopK));
+        Positive(TrainingMaxHistory, nameof(TrainingMaxHistory));
+        Positive(BatchSize, nameof(BatchSize));
+        Positive(ShufflePoolRows, nameof(ShufflePoolRows));
+        Positive(PretrainingEpochs, nameof(PretrainingEpochs));
+        Positive(CutPointsPerSequence, nameof(CutPointsPerSequence));
+        Positive(ContrastiveBatch, nameof(ContrastiveBatch));
+        Positive(FineTuningEpochs, nameof(FineTuningEpochs));
+        if (Negatives < 0) throw new ArgumentOutOfRangeException(nameof(Negatives), Negatives, "Negatives must be 0 or more.");
+        if (Patience < 0) throw new ArgumentOutOfRangeException(nameof(Patience), Patience, "Patience must be 0 or more.");
+        if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be 0 (one per core) or positive.");
+        if (HeadLayers == null || HeadLayers.Any(h => h < 1)) throw new ArgumentOutOfRangeException(nameof(HeadLayers), "Head layer sizes must be positive.");
+        if (!(Temperature > 0)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "Temperature must be positive.");
+        if (!(ValidationFraction >= 0 && ValidationFraction < 1)) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be in [0, 1).");
+        if (!(PretrainingLearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(PretrainingLearningRate), PretrainingLearningRate, "Learning rates must be positive.");
+        if (!(FineTuningLearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(FineTuningLearningRate), FineTuningLearningRate, "Learning rates must be positive.");
+        foreach (var (w, name) in new[] { (NextPairWeight, nameof(NextPairWeight)), (AlignmentWeight, nameof(AlignmentWeight)), (RelevanceWeight, nameof(RelevanceWeight)) })
+            if (!(w >= 0) || float.IsInfinity(w)) throw new ArgumentOutOfRangeException(name, w, "Objective weights must be finite and non-negative.");
+    }
+
+    static void Positive(int value, string name)
+    {
+        if (value < 1) throw new ArgumentOutOfRangeException(name, value, $"{name} must be at least 1.");
+    }
+}
+
+/// <summary>Training progress of the PSU.</summary>
+/// <param name="Stage">"pretraining" or "fine-tuning".</param>
+/// <param name="Epoch">Epoch, from 1.</param>
+/// <param name="Fraction">Share of the stage done, in [0, 1].</param>
+/// <param name="Losses">Recent mean loss per objective (pretraining: next_pair, alignment, relevance; fine-tuning: train_bce, validation_bce).</param>
+public sealed record PsuTrainingProgress(string Stage, int Epoch, double Fraction, IReadOnlyDictionary<string, double> Losses);

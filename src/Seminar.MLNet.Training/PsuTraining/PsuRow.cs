@@ -1,0 +1,17 @@
+namespace Seminar.MLNet.Training.PsuTraining;
+
+/// <summary>One featurized row as training needs it: the most recent behaviours (item and query tokens), the target pair and the label.</summary>
+sealed class PsuRow
+{
+    public required int[] Items { get; init; }
+    /// <summary>Query tokens of each behaviour, <c>Items.Length × tokens</c>.</summary>
+    public required int[] QueryTokens { get; init; }
+    public required int Target { get; init; }
+    public required int[] TargetQuery { get; init; }
+    /// <summary>1 or 0; NaN when the data has no label column.</summary>
+    public required float Label { get; init; }
+    /// <summary>Position of the row in the data view (the validation split is a function of it).</summary>
+    public required long Position { get; init; }
+
+    public int Length => Items.Length;
+}

@@ -1,0 +1,125 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Seminar.MLNet.PsuScoring;
+
+namespace Seminar.MLNet.Training.PsuTraining;
+
+/// <summary>
+/// Streams featurized rows out of an <see cref="IDataView"/> cursor, keeping only the most recent
+/// behaviours a training step uses, so memory never holds more than the rows in flight.
+/// </summary>
+sealed class PsuRowReader
+{
+    readonly IDataView _data;
+    readonly PsuColumnOptions _columns;
+    readonly string? _label;
+    readonly int _window;
+    readonly int _tokens;
+
+    public PsuRowReader(IDataView data, PsuColumnOptions columns, string? labelColumn, int window, int queryTokens)
+    {
+        _data = data;
+        _columns = columns;
+        _label = labelColumn;
+        _window = window;
+        _tokens = queryTokens;
+        foreach (var name in new[] { columns.HistoryItemsColumn, columns.HistoryQueryTokensColumn, columns.TargetItemColumn, columns.QueryTokensColumn })
+        {
+            var col = data.Schema.GetColumnOrNull(name)
+                ?? throw new ArgumentException($"Input column '{name}' is missing; the PSU reads the sequence featurizer's outputs (put FeaturizeSequences before it).", nameof(data));
+            if (col.Type is not VectorDataViewType { ItemType: var item } || item != NumberDataViewType.Int64)
+                throw new ArgumentException($"Input column '{name}' must be a vector of Int64 (a sequence featurizer output), not {col.Type}.", nameof(data));
+        }
+        if (labelColumn != null)
+        {
+            var col = data.Schema.GetColumnOrNull(labelColumn)
+                ?? throw new ArgumentException($"Label column '{labelColumn}' is missing; set LabelColumn = null to pretrain without labels.", nameof(data));
+            if (col.Type != BooleanDataViewType.Instance && col.Type != NumberDataViewType.Single)
+                throw new ArgumentException($"Label column '{labelColumn}' must be Boolean or Single, not {col.Type}.", nameof(data));
+        }
+    }
+
+    /// <summary>Every row, in data order.</summary>
+    public IEnumerable<PsuRow> Rows(bool withLabel)
+    {
+        var schema = _data.Schema;
+        var items = schema[_columns.HistoryItemsColumn];
+        var queries = schema[_columns.HistoryQueryTokensColumn];
+        var target = schema[_columns.TargetItemColumn];
+        var query = schema[_columns.QueryTokensColumn];
+        DataViewSchema.Column? label = withLabel && _label != null ? schema[_label] : null;
+        var active = new List<DataViewSchema.Column> { items, queries, target, query };
+        if (label != null) active.Add(label.Value);
+        using var cursor = _data.GetRowCursor(active);
+        var getItems = cursor.GetGetter<VBuffer<long>>(items);
+        var getQueries = cursor.GetGetter<VBuffer<long>>(queries);
+        var getTarget = cursor.GetGetter<VBuffer<long>>(target);
+        var getQuery = cursor.GetGetter<VBuffer<long>>(query);
+        var getLabel = label == null ? null : LabelGetter(cursor, label.Value);
+        VBuffer<long> itemBuffer = default, queryBuffer = default, targetBuffer = default, queryTokenBuffer = default;
+        while (cursor.MoveNext())
+        {
+            getItems(ref itemBuffer);
+            getQueries(ref queryBuffer);
+            getTarget(ref targetBuffer);
+            getQuery(ref queryTokenBuffer);
+            var allItems = itemBuffer.DenseValues().ToArray();
+            var allQueries = queryBuffer.DenseValues().ToArray();
+            if (allQueries.Length != allItems.Length * _tokens)
+                throw new InvalidOperationException($"Row {cursor.Position}: '{queries.Name}' holds {allQueries.Length} tokens for {allItems.Length} behaviours; expected {_tokens} per behaviour.");
+            int from = Math.Max(0, allItems.Length - _window);
+            float y = float.NaN;
+            if (getLabel != null)
+            {
+                y = getLabel();
+                if (float.IsNaN(y)) throw new InvalidOperationException($"Row {cursor.Position}: label column '{label!.Value.Name}' is NaN.");
+            }
+            yield return new PsuRow
+            {
+                Items = allItems.Skip(from).Select(i => (int)i).ToArray(),
+                QueryTokens = allQueries.Skip(from * _tokens).Select(i => (int)i).ToArray(),
+                Target = (int)targetBuffer.GetItemOrDefault(0),
+                TargetQuery = Pad(queryTokenBuffer.DenseValues().Select(i => (int)i).ToArray(), _tokens),
+                Label = y,
+                Position = cursor.Position,
+            };
+        }
+    }
+
+    /// <summary>Rows in a streaming random order: a pool of <paramref name="pool"/> rows, each emitted by a random draw.</summary>
+    public IEnumerable<PsuRow> Shuffled(bool withLabel, int pool, Random random)
+    {
+        var buffer = new List<PsuRow>(pool);
+        foreach (var row in Rows(withLabel))
+        {
+            if (buffer.Count < pool)
+            {
+                buffer.Add(row);
+                continue;
+            }
+            int i = random.Next(pool);
+            yield return buffer[i];
+            buffer[i] = row;
+        }
+        // Fisher–Yates on what is left.
+        for (int n = buffer.Count; n > 0; n--)
+        {
+            int i = random.Next(n);
+            yield return buffer[i];
+            buffer[i] = buffer[n - 1];
+        }
+    }
+
+    static Func<float> LabelGetter(DataViewRowCursor cursor, DataViewSchema.Column label)
+    {
+        if (label.Type == BooleanDataViewType.Instance)
+        {
+            var get = cursor.GetGetter<bool>(label);
+            return () => { bool b = false; get(ref b); return b ? 1f : 0f; };
+        }
+        var getSingle = cursor.GetGetter<float>(label);
+        return () => { float f = 0; getSingle(ref f); return float.IsNaN(f) ? f : f > 0 ? 1f : 0f; };
+    }
+
+    static int[] Pad(int[] tokens, int width) => tokens.Length == width ? tokens : tokens.Concat(new int[Math.Max(0, width - tokens.Length)]).Take(width).ToArray();
+}

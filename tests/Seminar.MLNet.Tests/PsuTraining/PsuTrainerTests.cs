@@ -1,0 +1,42 @@
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+using Seminar.MLNet.Training.PsuTraining;
+
+namespace Seminar.MLNet.Tests.PsuTraining;
+
+public class PsuTrainerTests
+{
+    internal static (PsuNetwork Network, ItemContentTensors Content, List<PsuTrainingProgress> Progress) Train(PsuFixture f, PsuEmbeddingOptions o, int seed = 11)
+    {
+        var progress = new List<PsuTrainingProgress>();
+        o.Progress = new SynchronousProgress<PsuTrainingProgress>(progress.Add);
+        var reader = new PsuRowReader(f.FeaturizedTrain, o, o.LabelColumn, o.TrainingMaxHistory, f.Vocabularies.MaxQueryTokens);
+        long rows = 0, pos = 0, neg = 0, empty = 0;
+        foreach (var r in reader.Rows(o.LabelColumn != null)) { rows++; if (r.Length == 0) empty++; if (r.Label == 1) pos++; else if (r.Label == 0) neg++; }
+        var content = new ItemContentTensors(f.Vocabularies.Content);
+        using var channel = ((IHostEnvironment)f.Ml).Start("test");
+        var trainer = new PsuTrainer(reader, new PsuTrainer.DataSummary(rows, pos, neg, empty), f.Vocabularies, o, seed, channel);
+        return (trainer.Train(content), content, progress);
+    }
+
+    [Fact]
+    public void Pretraining_lowers_every_objective_and_is_deterministic()
+    {
+        using var f = new PsuFixture();
+        var o = new PsuEmbeddingOptions { LabelColumn = null, PretrainingEpochs = 3, Dimension = 32, BatchSize = 32 };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (network, content, progress) = Train(f, o);
+        var first = progress.First(p => p.Stage == "pretraining" && p.Epoch == 1 && p.Losses.Count == 3);
+        var last = progress.Last();
+        Console.WriteLine($"{clock.Elapsed.TotalSeconds:F1}s; first {string.Join(",", first.Losses)}; last {string.Join(",", last.Losses)}; rows {f.Split.Train.Count}");
+        foreach (var name in new[] { "next_pair", "alignment", "relevance" })
+            Assert.True(last.Losses[name] < first.Losses[name] * 0.9, $"{name}: {first.Losses[name]} -> {last.Losses[name]}");
+        var w1 = PsuWeightsExport.From(network);
+        network.Dispose(); content.Dispose();
+        var (again, content2, _) = Train(f, o);
+        var w2 = PsuWeightsExport.From(again);
+        again.Dispose(); content2.Dispose();
+        Assert.Equal(w1.ItemIds, w2.ItemIds);
+        Assert.Equal(w1.Head[^1].Weight, w2.Head[^1].Weight);
+    }
+}
