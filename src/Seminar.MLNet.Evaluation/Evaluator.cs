@@ -4,6 +4,8 @@ using Seminar.MLNet.Datasets.Canonical;
 using Seminar.MLNet.Evaluation.Models;
 using Seminar.MLNet.Evaluation.Protocol;
 using Seminar.MLNet.Evaluation.Reporting;
+using Seminar.MLNet.Featurization;
+using Seminar.MLNet.Training.PsuTraining;
 
 namespace Seminar.MLNet.Evaluation;
 
@@ -18,8 +20,29 @@ public sealed record EvaluationResult(EvaluationReport Report, DataIssues Issues
 /// <summary>The <c>evaluate</c> job: read a canonical dataset, split it, fit and score every compared model.</summary>
 public static class Evaluator
 {
-    /// <summary>The models compared by default.</summary>
-    public static IReadOnlyList<IComparedModel> DefaultModels() => new IComparedModel[] { new FastTreeBaseline() };
+    /// <summary>Every model <c>evaluate</c> knows, in report order.</summary>
+    public static IReadOnlyList<string> ModelNames { get; } = new[] { FastTreeBaseline.ModelName, SeminarNeural.ModelName, FastTreeSeminar.ModelName };
+
+    /// <summary>
+    /// The models named in <paramref name="options"/> (all by default); the SEMINAR ones share one featurizer + PSU
+    /// stage over <paramref name="catalog"/>. PSU progress goes to <paramref name="progress"/>.
+    /// </summary>
+    public static IReadOnlyList<IComparedModel> Models(IDataView catalog, EvaluationOptions options, IProgress<EvaluationProgress>? progress = null)
+    {
+        var names = options.Models ?? ModelNames;
+        var unknown = names.Where(n => !ModelNames.Contains(n, StringComparer.Ordinal)).ToArray();
+        if (unknown.Length > 0)
+            throw new ArgumentException($"Unknown model(s) {string.Join(", ", unknown)}; known: {string.Join(", ", ModelNames)}.", nameof(options));
+        var psu = options.Psu ?? new PsuEmbeddingOptions();
+        psu.LabelColumn = SeminarColumns.Label;
+        psu.Seed ??= options.Seed;
+        if (progress != null)
+            psu.Progress = new SynchronousProgress<PsuTrainingProgress>(p => progress.Report(new EvaluationProgress(
+                $"SEMINAR {p.Stage} (epoch {p.Epoch}; {string.Join(", ", p.Losses.Select(kv => $"{kv.Key} {kv.Value:F3}"))})", p.Fraction)));
+        var stage = new SeminarStage(catalog, new SequenceFeaturizerOptions { MaxHistory = options.MaxHistory }, psu);
+        var all = new IComparedModel[] { new FastTreeBaseline(), new SeminarNeural(stage), new FastTreeSeminar(stage) };
+        return all.Where(m => names.Contains(m.Name, StringComparer.Ordinal)).ToArray();
+    }
 
     /// <summary>Runs the evaluation.</summary>
     public static EvaluationResult Run(string datasetFolder, EvaluationOptions options, IReadOnlyList<IComparedModel>? models = null,
@@ -34,7 +57,7 @@ public static class Evaluator
 
         var ml = new MLContext(seed: options.Seed);
         var runs = new List<ModelRun>();
-        foreach (var model in models ?? DefaultModels())
+        foreach (var model in models ?? Models(new CatalogDataView(dataset, new DataIssues()), options, progress))
         {
             progress?.Report(new EvaluationProgress("fitting " + model.Name, double.NaN));
             runs.Add(ModelRunner.Run(ml, model, train, test));

@@ -21,15 +21,19 @@ static class DemoCommand
     {
         var command = new Command("demo", "Generate the built-in synthetic dataset and run evaluate on it (the default).")
         {
-            Output, Report, GenerateCommand.Users, GenerateCommand.Items, GenerateCommand.History, GenerateCommand.Seed,
+            Output, Report, GenerateCommand.Users, GenerateCommand.Items, GenerateCommand.History, GenerateCommand.Seed, EvaluateCommand.Models,
         };
         command.SetAction(parse => CliErrors.Guard(() =>
         {
             string output = parse.GetValue(Output)!;
             string data = Path.Combine(output, "data");
-            AnsiConsole.MarkupLine("[bold]SEMINAR.MLNet demo[/]: synthetic lifelong histories, FastTree baseline.");
+            AnsiConsole.MarkupLine("[bold]SEMINAR.MLNet demo[/]: synthetic lifelong histories; FastTree baseline against SEMINAR.");
             GenerateCommand.Generate(data, GenerateCommand.Options(parse));
-            var options = new EvaluationOptions { Seed = parse.GetValue(GenerateCommand.Seed), TrainFromQuantile = DemoTrainFrom };
+            var options = new EvaluationOptions
+            {
+                Seed = parse.GetValue(GenerateCommand.Seed), TrainFromQuantile = DemoTrainFrom,
+                Models = EvaluateCommand.SelectedModels(parse.GetValue(EvaluateCommand.Models)),
+            };
             EvaluateCommand.Execute(data, options, parse.GetValue(Report) ?? Path.Combine(output, "report.json"), output, BadRowPolicy.SkipAndCount);
         }));
         return command;

@@ -20,12 +20,17 @@ static class EvaluateCommand
     static readonly Option<double> TrainFrom = new("--train-from") { Description = "Training samples start at this time quantile (histories still reach back).", DefaultValueFactory = _ => 0.0 };
     static readonly Option<int> Negatives = new("--negatives") { Description = "Sampled negatives per positive when the data has no label-0 events.", DefaultValueFactory = _ => 4 };
     static readonly Option<bool> Strict = new("--strict") { Description = "Stop at the first malformed row instead of skipping and counting it." };
+    public static readonly Option<string[]> Models = new("--models")
+    {
+        Description = $"Models to run (default: all): {string.Join(", ", Evaluator.ModelNames)}.",
+        AllowMultipleArgumentsPerToken = true,
+    };
 
     public static Command Create()
     {
         var command = new Command("evaluate", "Train and compare the models on a canonical dataset; print a table and write the JSON report.")
         {
-            Data, Report, Output, MaxHistory, Seed, Split, TrainFrom, Negatives, Strict,
+            Data, Report, Output, MaxHistory, Seed, Split, TrainFrom, Negatives, Strict, Models,
         };
         command.SetAction(parse => CliErrors.Guard(() =>
         {
@@ -33,12 +38,17 @@ static class EvaluateCommand
             {
                 MaxHistory = parse.GetValue(MaxHistory), Seed = parse.GetValue(Seed), SplitQuantile = parse.GetValue(Split),
                 TrainFromQuantile = parse.GetValue(TrainFrom), Negatives = parse.GetValue(Negatives),
+                Models = SelectedModels(parse.GetValue(Models)),
             };
             Execute(parse.GetValue(Data)!, options, parse.GetValue(Report), parse.GetValue(Output),
                 parse.GetValue(Strict) ? BadRowPolicy.Throw : BadRowPolicy.SkipAndCount);
         }));
         return command;
     }
+
+    /// <summary>The models chosen with <c>--models</c> (comma- or space-separated), or null for all.</summary>
+    public static IReadOnlyList<string>? SelectedModels(string[]? values) =>
+        values is { Length: > 0 } ? values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray() : null;
 
     /// <summary>Runs the evaluation and writes its outputs; shared with <c>demo</c>.</summary>
     public static EvaluationResult Execute(string data, EvaluationOptions options, string? reportPath, string? outputFolder, BadRowPolicy policy)

@@ -20,12 +20,9 @@ public static class ModelRunner
     /// <summary>Runs one model.</summary>
     public static ModelRun Run(MLContext ml, IComparedModel model, SampleDataView train, SampleDataView test)
     {
-        var pipeline = model.BuildPipeline(ml);
-        var clock = Stopwatch.StartNew();
-        var fitted = pipeline.Fit(train);
-        double trainSeconds = clock.Elapsed.TotalSeconds;
+        var (fitted, trainSeconds) = model.Fit(ml, train);
 
-        clock.Restart();
+        var clock = Stopwatch.StartNew();
         var probabilities = ReadSingleColumn(fitted.Transform(test), model.ProbabilityColumn);
         double scoreMicros = clock.Elapsed.TotalMicroseconds / Math.Max(1, probabilities.Length);
 
@@ -39,11 +36,16 @@ public static class ModelRunner
         return new ModelRun(model.Name, fitted, probabilities, report);
     }
 
-    /// <summary>Reads a Single column of a data view into an array, in row order; names the columns there are when it is missing.</summary>
+    /// <summary>
+    /// Reads a Single column (or a Single vector of size 1) of a data view into an array, in row order; names the
+    /// columns there are when it is missing.
+    /// </summary>
     public static float[] ReadSingleColumn(IDataView data, string column)
     {
-        if (data.Schema.GetColumnOrNull(column) == null)
-            throw new ArgumentException($"The scored data has no column '{column}' (columns: {string.Join(", ", data.Schema.Select(c => c.Name))}).", nameof(column));
+        var found = data.Schema.GetColumnOrNull(column)
+            ?? throw new ArgumentException($"The scored data has no column '{column}' (columns: {string.Join(", ", data.Schema.Select(c => c.Name))}).", nameof(column));
+        if (found.Type is VectorDataViewType { Size: 1, ItemType: var item } && item == NumberDataViewType.Single)
+            return data.GetColumn<float[]>(column).Select(v => v[0]).ToArray();
         return data.GetColumn<float>(column).ToArray();
     }
 }

@@ -1,3 +1,5 @@
+using Seminar.MLNet.Training.PsuTraining;
+
 namespace Seminar.MLNet.Evaluation.Protocol;
 
 /// <summary>Options of the evaluation protocol (DESIGN.md, "Evaluation protocol").</summary>
@@ -21,6 +23,15 @@ public sealed class EvaluationOptions
 
     /// <summary>Seed for negative sampling and model training. Default 1.</summary>
     public int Seed { get; set; } = 1;
+
+    /// <summary>Names of the models to run (see <c>Evaluator.ModelNames</c>); null = all of them.</summary>
+    public IReadOnlyList<string>? Models { get; set; }
+
+    /// <summary>
+    /// PSU options of the SEMINAR models; null = defaults. The evaluation sets the label column, and the seed when
+    /// this leaves it unset (<see cref="Seed"/>).
+    /// </summary>
+    public PsuEmbeddingOptions? Psu { get; set; }
 
     /// <summary>Throws when an option is out of range.</summary>
     public void Validate()

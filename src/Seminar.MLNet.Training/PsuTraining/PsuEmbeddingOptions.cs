@@ -42,8 +42,8 @@ public sealed class PsuEmbeddingOptions : PsuColumnOptions
     public bool UseNextPair { get; set; } = true;
     /// <summary>Weight of objective 1. Default 1.</summary>
     public float NextPairWeight { get; set; } = 1f;
-    /// <summary>Cut points per sequence for objective 1 (each predicts the behaviour at the cut from those before it). Default 8.</summary>
-    public int CutPointsPerSequence { get; set; } = 8;
+    /// <summary>Cut points per sequence for objective 1 (each predicts the behaviour at the cut from those before it). Default 4.</summary>
+    public int CutPointsPerSequence { get; set; } = 4;
     /// <summary>Sampled negative items per cut point, paired with the cut's query. Default 4.</summary>
     public int Negatives { get; set; } = 4;
     /// <summary>Objective 2 (multi-modal alignment, CLIP-style) on/off. Default on.</summary>

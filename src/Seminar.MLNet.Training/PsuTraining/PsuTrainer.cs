@@ -59,6 +59,7 @@ sealed class PsuTrainer
             {
                 using var scope = NewDisposeScope();
                 var batch = new PsuBatch(rows, _v.MaxQueryTokens);
+                using var hold = CollectorHold.Enter();
                 optimizer.zero_grad();
                 var (total, parts) = objectives.Losses(batch);
                 total.backward();
@@ -90,6 +91,7 @@ sealed class PsuTrainer
             {
                 using var scope = NewDisposeScope();
                 var batch = new PsuBatch(rows, _v.MaxQueryTokens);
+                using var hold = CollectorHold.Enter();
                 optimizer.zero_grad();
                 var (_, _, logit) = network.Score(batch);
                 var loss = nn.functional.binary_cross_entropy_with_logits(logit, batch.Labels);
@@ -137,6 +139,7 @@ sealed class PsuTrainer
         {
             using var scope = NewDisposeScope();
             var batch = new PsuBatch(rows, _v.MaxQueryTokens);
+            using var hold = CollectorHold.Enter();
             var (_, _, logit) = network.Score(batch);
             sum += nn.functional.binary_cross_entropy_with_logits(logit, batch.Labels, reduction: nn.Reduction.Sum).item<float>();
             n += rows.Count;

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Seminar.MLNet.Featurization;
+using Seminar.MLNet.MLNet;
+using Seminar.MLNet.Training.MLNet;
+using Seminar.MLNet.Training.PsuTraining;
+
+namespace Seminar.MLNet.Evaluation.Models;
+
+/// <summary>
+/// The SEMINAR part of a pipeline — sequence featurizer then PSU — fitted once per training view and
+/// shared by the models built on it (<c>seminar_neural</c>, <c>fasttree_seminar</c>), since pretraining and
+/// fine-tuning dominate their cost. Each model reports the stage's seconds as part of its own.
+/// </summary>
+public sealed class SeminarStage
+{
+    readonly IDataView _catalog;
+    readonly SequenceFeaturizerOptions _featurizer;
+    readonly PsuEmbeddingOptions _psu;
+    IDataView? _fittedOn;
+    ITransformer? _model;
+
+    /// <summary>Creates the stage over an item catalog with featurizer and PSU options.</summary>
+    public SeminarStage(IDataView catalog, SequenceFeaturizerOptions featurizer, PsuEmbeddingOptions psu)
+    {
+        _catalog = catalog;
+        _featurizer = featurizer;
+        _psu = psu;
+    }
+
+    /// <summary>Seconds the fit took.</summary>
+    public double Seconds { get; private set; }
+
+    /// <summary>The fitted stage for <paramref name="train"/> (fitted on first use).</summary>
+    public ITransformer Fit(MLContext ml, IDataView train)
+    {
+        if (_model != null && ReferenceEquals(_fittedOn, train)) return _model;
+        var clock = Stopwatch.StartNew();
+        _model = ml.Seminar().FeaturizeSequences(_catalog, _featurizer).Append(ml.Seminar().PsuEmbedding(_psu)).Fit(train);
+        Seconds = clock.Elapsed.TotalSeconds;
+        _fittedOn = train;
+        return _model;
+    }
+}
+
+/// <summary><c>seminar_neural</c>: the fine-tuned PSU's own prediction, <c>sigmoid(SeminarScore)</c>.</summary>
+public sealed class SeminarNeural : IComparedModel
+{
+    /// <summary>The report name.</summary>
+    public const string ModelName = "seminar_neural";
+
+    readonly SeminarStage _stage;
+
+    /// <summary>Creates the model over a shared stage.</summary>
+    public SeminarNeural(SeminarStage stage) => _stage = stage;
+
+    /// <inheritdoc />
+    public string Name => ModelName;
+
+    /// <inheritdoc />
+    public string ProbabilityColumn => "Probability";
+
+    /// <inheritdoc />
+    public IEstimator<ITransformer> BuildPipeline(MLContext ml) => Probability(ml);
+
+    static IEstimator<ITransformer> Probability(MLContext ml) => ml.Transforms.Expression("Probability", "x => 1 / (1 + exp(-x))", "SeminarScore");
+
+    /// <inheritdoc />
+    public FittedModel Fit(MLContext ml, IDataView train)
+    {
+        var stage = _stage.Fit(ml, train);
+        var clock = Stopwatch.StartNew();
+        var head = Probability(ml).Fit(stage.Transform(train));
+        return new FittedModel(new TransformerChain<ITransformer>(stage, head), _stage.Seconds + clock.Elapsed.TotalSeconds);
+    }
+}
+
+/// <summary><c>fasttree_seminar</c>: FastTree on the baseline features plus <c>SeminarInterest</c> and <c>SeminarScore</c> (exact attention).</summary>
+public sealed class FastTreeSeminar : IComparedModel
+{
+    /// <summary>The report name.</summary>
+    public const string ModelName = "fasttree_seminar";
+
+    readonly SeminarStage _stage;
+    readonly FastTreeBaseline _trees;
+
+    /// <summary>Creates the model over a shared stage, with FastTree options (defaults when null).</summary>
+    public FastTreeSeminar(SeminarStage stage, FastTreeBaselineOptions? trees = null)
+    {
+        _stage = stage;
+        _trees = new FastTreeBaseline(trees);
+    }
+
+    /// <inheritdoc />
+    public string Name => ModelName;
+
+    /// <inheritdoc />
+    public string ProbabilityColumn => "Probability";
+
+    /// <inheritdoc />
+    public IEstimator<ITransformer> BuildPipeline(MLContext ml) => Trees(ml);
+
+    IEstimator<ITransformer> Trees(MLContext ml) => FastTreeBaseline.Featurize(ml, "SeminarInterest", "SeminarScore").Append(_trees.Trainer(ml));
+
+    /// <inheritdoc />
+    public FittedModel Fit(MLContext ml, IDataView train)
+    {
+        var stage = _stage.Fit(ml, train);
+        var clock = Stopwatch.StartNew();
+        var trees = Trees(ml).Fit(stage.Transform(train));
+        return new FittedModel(new TransformerChain<ITransformer>(stage, trees), _stage.Seconds + clock.Elapsed.TotalSeconds);
+    }
+}

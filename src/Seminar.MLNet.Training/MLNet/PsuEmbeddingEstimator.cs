@@ -1,0 +1,91 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Seminar.MLNet.Featurization;
+using Seminar.MLNet.MLNet;
+using Seminar.MLNet.Training.PsuTraining;
+
+namespace Seminar.MLNet.Training.MLNet;
+
+/// <summary>
+/// Fits the Pretraining Search Unit with TorchSharp — pretraining on the histories, then fine-tuning when a
+/// label column is set — and returns a <see cref="PsuEmbeddingTransformer"/> that scores without TorchSharp.
+/// Created by <c>mlContext.Seminar().PsuEmbedding(options)</c>; place it after <c>FeaturizeSequences</c>.
+/// </summary>
+/// <remarks>
+/// Edge cases: a history with no behaviour gets the learned empty-history interest (trained by pretraining cut
+/// points at position 0); a target the catalog lacks is embedded from its id alone (its own id embedding when the
+/// featurizer kept the id, else the shared out-of-vocabulary id); an empty query leaves the pair as the item.
+/// </remarks>
+public sealed class PsuEmbeddingEstimator : IEstimator<PsuEmbeddingTransformer>
+{
+    readonly MLContext _ml;
+    readonly PsuEmbeddingOptions _options;
+
+    internal PsuEmbeddingEstimator(MLContext ml, PsuEmbeddingOptions options)
+    {
+        options.Validate();
+        _ml = ml;
+        _options = options;
+    }
+
+    /// <inheritdoc />
+    public PsuEmbeddingTransformer Fit(IDataView input)
+    {
+        var vocabularies = _options.Vocabularies
+            ?? (input.Schema.GetColumnOrNull(_options.HistoryItemsColumn) is { } column ? SequenceVocabulariesAnnotation.Find(column) : null)
+            ?? throw new InvalidOperationException(
+                $"No sequence vocabularies found on column '{_options.HistoryItemsColumn}'. Put the PSU right after FeaturizeSequences in the pipeline, " +
+                "or set PsuEmbeddingOptions.Vocabularies to the fitted featurizer's Vocabularies.");
+        CheckFinite(vocabularies.Content);
+        var reader = new PsuRowReader(input, _options, _options.LabelColumn, _options.TrainingMaxHistory, vocabularies.MaxQueryTokens);
+
+        var env = (IHostEnvironment)_ml;
+        var host = env.Register("PsuEmbedding");
+        int seed = _options.Seed ?? host.Rand.Next();
+        using var channel = host.Start("PsuEmbedding");
+        var summary = Summarise(reader);
+        channel.Info(MessageSensitivity.None, $"PSU training data: {summary.Rows:N0} rows, {summary.EmptyHistories:N0} with an empty history" +
+            (_options.LabelColumn != null ? $", {summary.Positives:N0} positive and {summary.Negatives:N0} negative labels." : "."));
+
+        var trainer = new PsuTrainer(reader, summary, vocabularies, _options, seed, channel);
+        using var content = new ItemContentTensors(vocabularies.Content);
+        using var network = trainer.Train(content);
+        var weights = PsuWeightsExport.From(network);
+        return PsuEmbeddingTransformer.Create(_ml, weights, vocabularies, _options, input);
+    }
+
+    PsuTrainer.DataSummary Summarise(PsuRowReader reader)
+    {
+        long rows = 0, positives = 0, negatives = 0, empty = 0;
+        foreach (var row in reader.Rows(_options.LabelColumn != null))
+        {
+            rows++;
+            if (row.Length == 0) empty++;
+            if (row.Label == 1) positives++;
+            else if (row.Label == 0) negatives++;
+        }
+        if (rows == 0) throw new InvalidOperationException("The PSU cannot be trained on a data view with no rows.");
+        if (_options.LabelColumn != null && (positives == 0 || negatives == 0))
+            throw new InvalidOperationException(
+                $"Label column '{_options.LabelColumn}' is constant ({positives:N0} positive, {negatives:N0} negative rows): fine-tuning needs both classes. " +
+                "Set LabelColumn = null to pretrain only.");
+        return new PsuTrainer.DataSummary(rows, positives, negatives, empty);
+    }
+
+    static void CheckFinite(ItemContentTables content)
+    {
+        foreach (var m in content.Modalities)
+            for (int item = 0; item < content.ItemCount; item++)
+            {
+                if (!m.HasVector[item]) continue;
+                var v = m.Of(item);
+                for (int j = 0; j < v.Length; j++)
+                    if (!float.IsFinite(v[j]))
+                        throw new InvalidOperationException($"Catalog column '{m.Name}' holds {v[j]} at item index {item}, component {j}: modality vectors must be finite.");
+            }
+    }
+
+    /// <inheritdoc />
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => PsuEmbeddingTransformer.OutputSchemaShape(_ml, inputSchema, _options, _options.Dimension);
+}
