@@ -121,6 +121,19 @@ public static class OnnxTensorOps
         return b.AddNode("Slice", inputs, output);
     }
 
+    /// <summary><c>Transpose</c> with an explicit permutation.</summary>
+    /// <param name="b">The builder.</param>
+    /// <param name="input">Input.</param>
+    /// <param name="perm">Output axis i is input axis perm[i].</param>
+    /// <param name="output">Output name, or null for a generated one.</param>
+    /// <returns>The output value name.</returns>
+    public static string Transpose(this OnnxGraphBuilder b, string input, long[] perm, string? output = null)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(perm);
+        return b.AddNode("Transpose", new[] { input }, output, OnnxOpsets.DefaultDomain, OnnxAttribute.Ints("perm", perm));
+    }
+
     /// <summary><c>Concat</c> along <paramref name="axis"/>.</summary>
     /// <param name="b">The builder.</param>
     /// <param name="axis">Axis.</param>
