@@ -41,8 +41,8 @@ public static class PsuGraph
         float a = model.QueryWeight;
         var b = new OnnxGraphBuilder("seminar_psu", mlOpset: 0);
         var tables = new Tables(
-            b.AddInitializer("psu_item_table", model.ItemTable, model.ItemCount, d),
-            b.AddInitializer("psu_query_token_table", model.QueryTokenTable, model.TokenCount, d),
+            b.AddInitializer("psu_item_table", model.ItemData, model.ItemCount, d),
+            b.AddInitializer("psu_query_token_table", model.QueryTokenData, model.TokenCount, d),
             b.Int64Scalar(model.ItemCount, "psu_item_count"),
             b.Int64Scalar(model.TokenCount, "psu_token_count"),
             b.AddInitializer("psu_item_factor", Enumerable.Range(0, t + 1).Select(c => c == 0 ? 1f : 1f - a).ToArray(), t + 1),
@@ -110,7 +110,7 @@ public static class PsuGraph
         var p = new float[d * d * h];
         for (int head = 0; head < h; head++)
             for (int j = 0; j < d; j++)
-                for (int i = 0; i < d; i++) p[i * d * h + j * h + head] = model.FoldedAttention[head * d * d + j * d + i];
+                for (int i = 0; i < d; i++) p[i * d * h + j * h + head] = model.FoldedAttentionData[head * d * d + j * d + i];
         var folded = b.AddInitializer("psu_folded_attention", p, d, d * h);
         var valueT = new float[h * d * d];
         for (int head = 0; head < h; head++) DenseMath.Transpose(w.AttentionValue.AsSpan(head * d * d, d * d), d, d).CopyTo(valueT, head * d * d);

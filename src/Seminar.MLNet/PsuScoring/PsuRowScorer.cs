@@ -67,7 +67,7 @@ public sealed class PsuRowScorer
         if (interest.Length != _d) throw new ArgumentException($"The interest buffer holds {interest.Length} values; expected D = {_d}.", nameof(interest));
 
         Pair(CheckItem(targetItem, _columns.TargetItemColumn, "target item", -1), queryTokens, _columns.QueryTokensColumn, "query token", -1, target);
-        DenseMath.MatVec(_model.FoldedAttention, target, _u);
+        DenseMath.MatVec(_model.FoldedAttentionData, target, _u);
 
         int real = ScoreHistory(historyItems, historyQueryTokens);
         if (real == 0) _model.Weights.EmptyInterest.CopyTo(interest);
@@ -148,9 +148,9 @@ public sealed class PsuRowScorer
     /// <summary><c>x = a e_q + (1 − a) e_item</c>, or <c>e_item</c> when the query has no token.</summary>
     void Pair(int item, ReadOnlySpan<long> tokens, string column, string what, int position, Span<float> x)
     {
-        var itemRow = _model.ItemTable.AsSpan(item * _d, _d);
+        var itemRow = _model.ItemData.AsSpan(item * _d, _d);
         int count = 0;
-        var table = _model.QueryTokenTable;
+        var table = _model.QueryTokenData;
         foreach (long token in tokens)
         {
             if (token == Vocabulary.Padding) continue;

@@ -31,12 +31,12 @@ public sealed class PsuScoringModel
         int d = weights.Dimension, h = weights.Heads;
 
         _modalities = new ItemModalities(weights, vocabularies.Content);
-        ItemTable = _modalities.Fused();
+        ItemData = _modalities.Fused();
         _modalityTables = Enumerable.Range(0, weights.ItemModalities).Select(m => new Lazy<float[]>(() => _modalities.Table(m))).ToArray();
-        QueryTokenTable = ProjectRows(weights.Tokens, weights.ModalityTransforms.AsSpan(weights.ItemModalities * d * d, d * d), d);
-        QueryTokenTable.AsSpan(0, d).Clear(); // padding: a sum over all T slots then equals the sum over real tokens
+        QueryTokenData = ProjectRows(weights.Tokens, weights.ModalityTransforms.AsSpan(weights.ItemModalities * d * d, d * d), d);
+        QueryTokenData.AsSpan(0, d).Clear(); // padding: a sum over all T slots then equals the sum over real tokens
         QueryWeight = 1f / (1f + MathF.Exp(-weights.QueryWeightLogit));
-        FoldedAttention = Fold(weights.AttentionQuery, weights.AttentionKey, h, d);
+        FoldedAttentionData = Fold(weights.AttentionQuery, weights.AttentionKey, h, d);
         ModalityNames = new[] { "id", "title", "attributes" }.Concat(vocabularies.Content.Modalities.Select(m => m.Name)).ToArray();
     }
 
@@ -59,13 +59,17 @@ public sealed class PsuScoringModel
     public int QueryTokens => Vocabularies.MaxQueryTokens;
 
     /// <summary>Fused item embeddings <c>e = Σ g_m G_m e_m</c>, <c>[items, D]</c> row-major; row 0 (padding) zeros.</summary>
-    public float[] ItemTable { get; }
+    public ReadOnlyMemory<float> ItemTable => ItemData;
     /// <summary>Query tokens with the query projection applied, <c>G_q · Tokens[k]</c>, <c>[tokens, D]</c>; row 0 zeros.</summary>
-    public float[] QueryTokenTable { get; }
+    public ReadOnlyMemory<float> QueryTokenTable => QueryTokenData;
     /// <summary>Query weight of the pair fusion, <c>a = sigmoid(QueryWeightLogit)</c>.</summary>
     public float QueryWeight { get; }
     /// <summary>Per-head folded GSU matrices <c>A_h = W_K^hᵀ W_Q^h / sqrt(D)</c>, <c>[H, D, D]</c>: <c>r_hl = (A_h t)·x_l</c>.</summary>
-    public float[] FoldedAttention { get; }
+    public ReadOnlyMemory<float> FoldedAttention => FoldedAttentionData;
+    /// <summary>Each table's array, for this assembly's kernels and graph builders (never handed out writable).</summary>
+    internal float[] ItemData { get; }
+    internal float[] QueryTokenData { get; }
+    internal float[] FoldedAttentionData { get; }
     /// <summary>Item modality names in modality order: id, title, attributes, then the catalog's vector columns.</summary>
     public IReadOnlyList<string> ModalityNames { get; }
 
@@ -75,7 +79,7 @@ public sealed class PsuScoringModel
     /// modalities they give <see cref="ItemTable"/>. Computed on first request and kept.
     /// </summary>
     /// <param name="modality">Index into <see cref="ModalityNames"/>.</param>
-    public float[] ItemModalityTable(int modality)
+    public ReadOnlyMemory<float> ItemModalityTable(int modality)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(modality);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(modality, _modalityTables.Length);
