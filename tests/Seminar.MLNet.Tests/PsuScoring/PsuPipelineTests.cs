@@ -101,6 +101,14 @@ public class PsuPipelineTests
         var bad = Assert.Throws<InvalidOperationException>(() => PsuOutputs.Read(psu.Transform(rows)));
         Assert.Equal($"Row 1: Column 'SeminarHistoryItems' at behaviour 0: history item index 999 is outside the item vocabulary (valid indices 0 to {v.Items.Size - 1}).", bad.Message);
         Assert.ThrowsAny<Exception>(() => PsuOutputs.Read(psu.Persisted.Transform(rows)));
+        // ONNX Gather would read a negative index from the end of the table; the graph fails on it as C# does.
+        var negative = ml.Data.LoadFromEnumerable(new[] { new PsuIndexRow { SeminarHistoryItems = new long[] { 2, -1 }, SeminarHistoryQueryTokens = new long[2 * PsuFixtures.QueryTokens], SeminarTargetItem = new long[] { 2 } } });
+        bad = Assert.Throws<InvalidOperationException>(() => PsuOutputs.Read(psu.Transform(negative)));
+        Assert.StartsWith("Row 0: Column 'SeminarHistoryItems' at behaviour 1: history item index -1 is outside the item vocabulary", bad.Message);
+        Assert.ThrowsAny<Exception>(() => PsuOutputs.Read(psu.Persisted.Transform(negative)));
+        var negativeToken = ml.Data.LoadFromEnumerable(new[] { new PsuIndexRow { SeminarTargetItem = new long[] { 2 }, SeminarQueryTokens = new long[] { 3, -2, 0 } } });
+        Assert.Throws<InvalidOperationException>(() => PsuOutputs.Read(psu.Transform(negativeToken)));
+        Assert.ThrowsAny<Exception>(() => PsuOutputs.Read(psu.Persisted.Transform(negativeToken)));
 
         var clash = new PsuColumnOptions { ScoreOutputColumn = "SeminarTargetItem" };
         e = Assert.Throws<ArgumentException>(() => PsuEmbeddingTransformer.Create(ml, weights, v, clash, rows));
