@@ -45,6 +45,51 @@ public static class OnnxMathOps
     /// <returns>The output value name.</returns>
     public static string Div(this OnnxGraphBuilder b, string a, string c, string? output = null) => Binary(b, "Div", a, c, output);
 
+    /// <summary>Element-wise <c>Min</c> with broadcasting (any numeric type, e.g. clamping an int64 k).</summary>
+    /// <param name="b">The builder.</param>
+    /// <param name="a">Left operand.</param>
+    /// <param name="c">Right operand.</param>
+    /// <param name="output">Output name, or null for a generated one.</param>
+    /// <returns>The output value name.</returns>
+    public static string Min(this OnnxGraphBuilder b, string a, string c, string? output = null) => Binary(b, "Min", a, c, output);
+
+    /// <summary>Element-wise <c>Max</c> with broadcasting.</summary>
+    /// <param name="b">The builder.</param>
+    /// <param name="a">Left operand.</param>
+    /// <param name="c">Right operand.</param>
+    /// <param name="output">Output name, or null for a generated one.</param>
+    /// <returns>The output value name.</returns>
+    public static string Max(this OnnxGraphBuilder b, string a, string c, string? output = null) => Binary(b, "Max", a, c, output);
+
+    /// <summary><c>Relu</c>: max(x, 0) element-wise.</summary>
+    /// <param name="b">The builder.</param>
+    /// <param name="input">Input.</param>
+    /// <param name="output">Output name, or null for a generated one.</param>
+    /// <returns>The output value name.</returns>
+    public static string Relu(this OnnxGraphBuilder b, string input, string? output = null)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        return b.AddNode("Relu", new[] { input }, output);
+    }
+
+    /// <summary>
+    /// <c>Gemm</c>: <c>Y = A B + C</c> for 2-D A and B (C broadcast); with <paramref name="transB"/> B is stored
+    /// <c>[out, in]</c> as <c>torch.nn.Linear</c> keeps its weight, so a dense layer is one node.
+    /// </summary>
+    /// <param name="b">The builder.</param>
+    /// <param name="a">A, [M, K].</param>
+    /// <param name="weight">B, [K, N] (or [N, K] with <paramref name="transB"/>).</param>
+    /// <param name="bias">C, broadcastable to [M, N], or null.</param>
+    /// <param name="transB">Transpose B.</param>
+    /// <param name="output">Output name, or null for a generated one.</param>
+    /// <returns>The output value name.</returns>
+    public static string Gemm(this OnnxGraphBuilder b, string a, string weight, string? bias, bool transB = true, string? output = null)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        var inputs = bias is null ? new[] { a, weight } : new[] { a, weight, bias };
+        return b.AddNode("Gemm", inputs, output, OnnxOpsets.DefaultDomain, OnnxAttribute.Int("transB", transB ? 1 : 0));
+    }
+
     /// <summary><c>ReduceSum</c> (axes as an input, opset 13+).</summary>
     /// <param name="b">The builder.</param>
     /// <param name="input">Input.</param>

@@ -121,6 +121,57 @@ public static class OnnxTensorOps
         return b.AddNode("Slice", inputs, output);
     }
 
+    /// <summary><c>NonZero</c>: the indices of the non-zero elements, int64 <c>[rank, count]</c> in row-major order.</summary>
+    /// <param name="b">The builder.</param>
+    /// <param name="input">Input.</param>
+    /// <param name="output">Output name, or null for a generated one.</param>
+    /// <returns>The output value name.</returns>
+    public static string NonZero(this OnnxGraphBuilder b, string input, string? output = null)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        return b.AddNode("NonZero", new[] { input }, output);
+    }
+
+    /// <summary><c>ConstantOfShape</c>: a float tensor of zeros whose shape is computed in the graph (1-D int64 value).</summary>
+    /// <param name="b">The builder.</param>
+    /// <param name="shape">1-D int64 value name holding the shape.</param>
+    /// <param name="output">Output name, or null for a generated one.</param>
+    /// <returns>The output value name.</returns>
+    public static string FloatZeros(this OnnxGraphBuilder b, string shape, string? output = null)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        return b.AddNode("ConstantOfShape", new[] { shape }, output, OnnxOpsets.DefaultDomain,
+            OnnxAttribute.Tensor("value", OnnxTensors.Float("", new[] { 0f }, 1)));
+    }
+
+    /// <summary>
+    /// <c>ScatterND</c> with <c>reduction = "add"</c> (opset 16+): <c>data[indices[i]] += updates[i]</c>; repeated indices accumulate.
+    /// </summary>
+    /// <param name="b">The builder.</param>
+    /// <param name="data">The tensor added into, e.g. zeros [N, D].</param>
+    /// <param name="indices">int64 [count, k] index prefixes into data.</param>
+    /// <param name="updates">[count, ...data.shape[k:]] values.</param>
+    /// <param name="output">Output name, or null for a generated one.</param>
+    /// <returns>The output value name.</returns>
+    public static string ScatterAdd(this OnnxGraphBuilder b, string data, string indices, string updates, string? output = null)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        return b.AddNode("ScatterND", new[] { data, indices, updates }, output, OnnxOpsets.DefaultDomain, OnnxAttribute.String("reduction", "add"));
+    }
+
+    /// <summary><c>Transpose</c> with an explicit permutation.</summary>
+    /// <param name="b">The builder.</param>
+    /// <param name="input">Input.</param>
+    /// <param name="perm">Output axis i is input axis perm[i].</param>
+    /// <param name="output">Output name, or null for a generated one.</param>
+    /// <returns>The output value name.</returns>
+    public static string Transpose(this OnnxGraphBuilder b, string input, long[] perm, string? output = null)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(perm);
+        return b.AddNode("Transpose", new[] { input }, output, OnnxOpsets.DefaultDomain, OnnxAttribute.Ints("perm", perm));
+    }
+
     /// <summary><c>Concat</c> along <paramref name="axis"/>.</summary>
     /// <param name="b">The builder.</param>
     /// <param name="axis">Axis.</param>

@@ -15,6 +15,12 @@ namespace Seminar.MLNet.Onnx;
 /// <item>A variable-length vector column needs an ONNX input of shape <c>[1, "L"]</c> (leading batch dim 1);
 /// a bare <c>["L"]</c> input fails. An empty vector is fed as <c>[1, 0]</c> and works (LabelEncoder, Reshape, MatMul,
 /// ReduceSum give empty or zero results; no padding needed).</item>
+/// <item>A known-size vector column (<c>Vector&lt;Int64, n&gt;</c>, e.g. the featurizer's target item and query tokens) needs an
+/// input whose dims are all fixed with product n: <c>[n]</c> and <c>[1, n]</c> both work (and a scalar <c>[]</c> for n = 1).
+/// A symbolic dim on such an input is not bound from the row: <c>[1, "n"]</c> and <c>["n"]</c> fail at run time with
+/// "Length of memory (n) must match product of dimensions".</item>
+/// <item>Empty selections run: <c>TopK</c> with k = 0 (also over an empty axis) and <c>Softmax</c> over an empty axis give
+/// empty results, and a <c>MatMul</c> whose inner dim is 0 gives zeros, so a graph can handle an empty history without padding.</item>
 /// <item>A scalar column (e.g. <c>string Query</c>) is fed as a rank-2 tensor <c>[1, 1]</c>: declare the ONNX input as
 /// <c>[1, 1]</c>; <c>[1]</c> fails at run time with "Invalid rank for input".</item>
 /// <item>A string column (<c>ReadOnlyMemory&lt;char&gt;</c> / <c>string</c> / <c>string[]</c>) feeds an ONNX string tensor.</item>

@@ -22,7 +22,8 @@ namespace Seminar.MLNet.PsuScoring;
 /// </para>
 /// <para>
 /// <b>GSU</b>: per head h, <c>r_hl = (W_Q^h t) · (W_K^h x_l) / sqrt(D)</c> over the L behaviours; each head keeps
-/// its own top <c>min(K, L)</c> positions (padding is never a candidate). <b>ESU</b>: <c>α_h = softmax(r_h)</c>
+/// its own top <c>min(K, L)</c> positions (padding is never a candidate: a behaviour whose item index is 0 is padding,
+/// does not count in L, and a history of padding only is empty); equal scores go to the earlier behaviour. <b>ESU</b>: <c>α_h = softmax(r_h)</c>
 /// over the kept positions, <c>o_h = W_V^h Σ α_hk x_k</c>, <c>o = W_O [o_1; …; o_H] + b_O</c>. With no behaviour
 /// (L = 0) the interest is the learned <see cref="EmptyInterest"/>. <b>Head</b>: <c>logit = MLP([o; t; o ⊙ t])</c>,
 /// ReLU between layers, no activation after the last (a single output).

@@ -1,0 +1,112 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Seminar.MLNet.Featurization;
+using Seminar.MLNet.Onnx;
+using Seminar.MLNet.PsuScoring;
+
+namespace Seminar.MLNet.MLNet;
+
+/// <summary>
+/// A trained PSU as a transformer: reads the sequence featurizer's index columns and adds the fused target
+/// (<c>Vector&lt;Single, D&gt;</c>), the interest vector (<c>Vector&lt;Single, D&gt;</c>) and the logit
+/// (<c>Vector&lt;Single, 1&gt;</c>). <see cref="Transform"/> runs the C# fast path; saving writes the equivalent
+/// built-in OnnxTransformer (<see cref="Persisted"/>), so a model zip holding it loads with stock
+/// <c>mlContext.Model.Load</c> and no registration, and the same graph serves from any ONNX Runtime.
+/// </summary>
+public sealed class PsuEmbeddingTransformer : ITransformer
+{
+    PsuEmbeddingTransformer(PsuScoringModel model, PsuColumnOptions columns, ITransformer persisted, byte[] onnxModel)
+    {
+        Model = model;
+        Columns = columns;
+        Persisted = persisted;
+        OnnxModel = onnxModel;
+    }
+
+    /// <summary>Builds the scoring model and its ONNX graph for inputs shaped like <paramref name="input"/>'s (rows are not read).</summary>
+    /// <param name="ml">The ML.NET context.</param>
+    /// <param name="weights">Trained PSU weights.</param>
+    /// <param name="vocabularies">The featurizer vocabularies the weights were trained with.</param>
+    /// <param name="columns">Input and output column names.</param>
+    /// <param name="input">Data with the featurizer's output columns.</param>
+    /// <exception cref="ArgumentException">The weights do not fit the vocabularies, or an input column is missing or mistyped.</exception>
+    public static PsuEmbeddingTransformer Create(MLContext ml, PsuWeights weights, SequenceVocabularies vocabularies, PsuColumnOptions columns, IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return Create(ml, weights, vocabularies, columns, input.Schema);
+    }
+
+    /// <summary>Builds the scoring model and its ONNX graph for inputs of schema <paramref name="inputSchema"/>.</summary>
+    /// <param name="ml">The ML.NET context.</param>
+    /// <param name="weights">Trained PSU weights.</param>
+    /// <param name="vocabularies">The featurizer vocabularies the weights were trained with.</param>
+    /// <param name="columns">Input and output column names.</param>
+    /// <param name="inputSchema">Schema with the featurizer's output columns.</param>
+    /// <exception cref="ArgumentException">The weights do not fit the vocabularies, or an input column is missing or mistyped.</exception>
+    public static PsuEmbeddingTransformer Create(MLContext ml, PsuWeights weights, SequenceVocabularies vocabularies, PsuColumnOptions columns, DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(columns);
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var model = new PsuScoringModel(weights, vocabularies);
+        PsuInputColumns.Resolve(inputSchema, columns, model.QueryTokens);
+        byte[] onnx = PsuGraph.Build(model, columns);
+        // OnnxTransformer reads its model from a file; the bytes are then kept in the model zip it saves into.
+        string folder = Path.Combine(Path.GetTempPath(), "seminar-mlnet");
+        Directory.CreateDirectory(folder);
+        var persisted = OnnxTransformerFactory.CreateEstimator(ml, onnx, Path.Combine(folder, $"psu-{Guid.NewGuid():N}.onnx"),
+            PsuGraph.InputNames(columns), PsuGraph.OutputNames(columns)).Fit(new SchemaOnlyDataView(inputSchema));
+        return new PsuEmbeddingTransformer(model, columns, persisted, onnx);
+    }
+
+    /// <summary>
+    /// The output shape of a PSU transformer over <paramref name="inputSchema"/>, for an estimator's <c>GetOutputSchema</c>:
+    /// checks the input columns and appends target, interest (<paramref name="dimension"/> each) and score.
+    /// </summary>
+    /// <param name="ml">The ML.NET context.</param>
+    /// <param name="inputSchema">The estimator's input shape.</param>
+    /// <param name="columns">Input and output column names.</param>
+    /// <param name="dimension">Embedding dimension D.</param>
+    /// <exception cref="ArgumentException">An input column is missing or is not an Int64 vector.</exception>
+    public static SchemaShape OutputSchemaShape(MLContext ml, SchemaShape inputSchema, PsuColumnOptions columns, int dimension)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        ArgumentNullException.ThrowIfNull(columns);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        PsuInputColumns.Check(inputSchema, columns);
+        return OutputSchemaShapes.Append(ml, inputSchema, PsuEmbeddingDataView.OutputColumns(columns, dimension));
+    }
+
+    /// <summary>The trained weights.</summary>
+    public PsuWeights Weights => Model.Weights;
+    /// <summary>The featurizer vocabularies the weights index.</summary>
+    public SequenceVocabularies Vocabularies => Model.Vocabularies;
+    /// <summary>The precomputed scoring model (shared by every cursor's <see cref="PsuRowScorer"/>).</summary>
+    public PsuScoringModel Model { get; }
+    /// <summary>Input and output column names.</summary>
+    public PsuColumnOptions Columns { get; }
+    /// <summary>The built-in transformer this one saves as: same outputs, computed by ONNX Runtime.</summary>
+    public ITransformer Persisted { get; }
+    /// <summary>The ONNX graph (see <see cref="PsuGraph"/>).</summary>
+    public byte[] OnnxModel { get; }
+
+    /// <summary>Whether this transformer maps rows one by one: as the persisted form does.</summary>
+    public bool IsRowToRowMapper => Persisted.IsRowToRowMapper;
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        PsuInputColumns.Resolve(inputSchema, Columns, Model.QueryTokens);
+        return PsuEmbeddingDataView.OutputSchema(inputSchema, Columns, Model.Dimension);
+    }
+
+    /// <summary>Row mapping for prediction engines goes through the persisted (ONNX) form.</summary>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => Persisted.GetRowToRowMapper(inputSchema);
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input) => new PsuEmbeddingDataView(input, Model, Columns);
+
+    /// <summary>Saves as the persisted built-in transformer.</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) => Persisted.Save(ctx);
+}

@@ -1,0 +1,153 @@
+using Onnx;
+using Seminar.MLNet.PsuScoring;
+
+namespace Seminar.MLNet.Onnx;
+
+/// <summary>
+/// The PSU forward pass as an ONNX graph: the persisted form of <see cref="PsuRowScorer"/>, run by ML.NET's
+/// OnnxTransformer. Inputs are the featurizer's outputs as OnnxTransformer feeds them: history items <c>[1, L]</c>,
+/// history query tokens <c>[1, L·T]</c>, target item <c>[1, 1]</c> and query tokens <c>[1, T]</c> (int64). Outputs have
+/// fixed shapes so their columns have known sizes: target <c>[D]</c>, interest <c>[D]</c>, score <c>[1]</c>.
+/// </summary>
+/// <remarks>
+/// Empty histories (L = 0) and histories of padding only are normal input: k = min(K, real behaviours) is computed in
+/// the graph, TopK with k = 0 yields an empty selection whose attention sums to zeros (no softmax over nothing feeds
+/// the result), and <c>Where</c> then picks the learned empty interest. ONNX Gather reads negative indices from the
+/// end of a table; the graph maps them past the end instead, so a negative index fails here as it does in C#.
+/// Written for ONNX Runtime's speed: broadcasting element-wise ops over [L, 1] cost several ns per element, so
+/// per-behaviour factors come from small lookup tables, padding is masked by adding a gathered −inf offset rather
+/// than a select, and only non-zero query tokens are gathered (measured at L = 10,000 with one thread: 6.0 ms per run
+/// before, 1.5 ms after).
+/// </remarks>
+public static class PsuGraph
+{
+    const TensorProto.Types.DataType Int64 = TensorProto.Types.DataType.Int64, Float = TensorProto.Types.DataType.Float;
+
+    /// <summary>Builds the graph's bytes; input and output names are the column names of <paramref name="columns"/>.</summary>
+    public static byte[] Build(PsuScoringModel model, PsuColumnOptions columns)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(columns);
+        var inputs = InputNames(columns);
+        var outputs = OutputNames(columns);
+        foreach (var name in outputs)
+            if (inputs.Contains(name, StringComparer.Ordinal))
+                throw new ArgumentException($"Output column '{name}' has the same name as an input column; choose another output name.", nameof(columns));
+        if (inputs.Concat(outputs).Distinct(StringComparer.Ordinal).Count() != inputs.Length + outputs.Length)
+            throw new ArgumentException("The PSU's input and output column names must be distinct.", nameof(columns));
+
+        var w = model.Weights;
+        int d = model.Dimension, h = model.Heads, t = model.QueryTokens;
+        float a = model.QueryWeight;
+        var b = new OnnxGraphBuilder("seminar_psu", mlOpset: 0);
+        var tables = new Tables(
+            b.AddInitializer("psu_item_table", model.ItemData, model.ItemCount, d),
+            b.AddInitializer("psu_query_token_table", model.QueryTokenData, model.TokenCount, d),
+            b.Int64Scalar(model.ItemCount, "psu_item_count"),
+            b.Int64Scalar(model.TokenCount, "psu_token_count"),
+            b.AddInitializer("psu_item_factor", Enumerable.Range(0, t + 1).Select(c => c == 0 ? 1f : 1f - a).ToArray(), t + 1),
+            b.AddInitializer("psu_token_factor", Enumerable.Range(0, t + 1).Select(c => c == 0 ? 0f : a / c).ToArray(), t + 1),
+            t);
+
+        // History [L] and its tokens [L, T]: reshaping by L·T and T fails when the two columns disagree.
+        var historyItems = b.Reshape(b.AddInput(columns.HistoryItemsColumn, Int64, 1, "L"), new[] { -1L });
+        var tokenShape = b.Concat(0, b.Shape(historyItems), b.Int64Vector(new[] { (long)t }, "query_slots"));
+        var historyTokens = b.Reshape(b.AddInput(columns.HistoryQueryTokensColumn, Int64, 1, "LT"), tokenShape);
+        var targetItem = b.Reshape(b.AddInput(columns.TargetItemColumn, Int64, 1, 1), new[] { 1L });
+        var queryTokens = b.Reshape(b.AddInput(columns.QueryTokensColumn, Int64, 1, t), new[] { 1L, t });
+
+        historyItems = PastEndIfNegative(b, historyItems, tables.ItemCount);
+        var x = Pair(b, tables, historyItems, historyTokens);                                           // [L, D]
+        var target = Pair(b, tables, PastEndIfNegative(b, targetItem, tables.ItemCount), queryTokens);  // [1, D]
+        var interest = Attention(b, model, x, historyItems, target);
+        var score = Head(b, w.Head, interest, target);
+
+        b.Reshape(target, new[] { (long)d }, columns.TargetOutputColumn);
+        b.Reshape(interest, new[] { (long)d }, columns.InterestOutputColumn);
+        b.Reshape(score, new[] { 1L }, columns.ScoreOutputColumn);
+        b.AddOutput(columns.TargetOutputColumn, Float, d);
+        b.AddOutput(columns.InterestOutputColumn, Float, d);
+        b.AddOutput(columns.ScoreOutputColumn, Float, 1);
+        return b.ToBytes();
+    }
+
+    /// <summary>The graph's input names, in feed order.</summary>
+    public static string[] InputNames(PsuColumnOptions c) => new[] { c.HistoryItemsColumn, c.HistoryQueryTokensColumn, c.TargetItemColumn, c.QueryTokensColumn };
+
+    /// <summary>The graph's output names: target, interest, score.</summary>
+    public static string[] OutputNames(PsuColumnOptions c) => new[] { c.TargetOutputColumn, c.InterestOutputColumn, c.ScoreOutputColumn };
+
+    /// <summary>Initializers every pair fusion reads. ItemFactor[c] and TokenFactor[c] weigh the item and the token sum of a behaviour with c query tokens.</summary>
+    sealed record Tables(string Items, string QueryTokens, string ItemCount, string TokenCount, string ItemFactor, string TokenFactor, long Slots);
+
+    /// <summary>
+    /// Pairs [N] items (already guarded against negative indices) with their [N, T] query tokens:
+    /// <c>x = (1 − a)·e_item + a/count · Σ G_q tokens</c>, or <c>e_item</c> without tokens. The two factors depend only on
+    /// the row's token count (0..T), so they are looked up in tables rather than computed per row.
+    /// </summary>
+    static string Pair(OnnxGraphBuilder b, Tables tables, string items, string tokens)
+    {
+        var count = b.ReduceSum(b.Min(tokens, b.Int64Scalar(1, "one_i")), new[] { 1L }, keepDims: false);            // [N]
+        var itemPart = b.Mul(b.Gather(tables.Items, items), b.Unsqueeze(b.Gather(tables.ItemFactor, count), new[] { 1L })); // [N, D]
+        // Only the non-zero slots are gathered and scatter-added into their row: most slots are padding (browsing
+        // has no query), and gathering all N·T rows would move T times the memory.
+        var flat = b.Reshape(tokens, new[] { -1L });                                                                   // [N·T]
+        var slots = b.Reshape(b.NonZero(flat), new[] { -1L });                                                         // [n]
+        var ids = PastEndIfNegative(b, b.Gather(flat, slots), tables.TokenCount);
+        var owner = b.Div(slots, b.Int64Scalar(tables.Slots, "slots_per_row"));                                        // [n]
+        var rows = b.Mul(b.Gather(tables.QueryTokens, ids), b.Unsqueeze(b.Gather(b.Gather(tables.TokenFactor, count), owner), new[] { 1L })); // [n, D]
+        return b.ScatterAdd(itemPart, b.Unsqueeze(owner, new[] { 1L }), rows);
+    }
+
+    static string PastEndIfNegative(OnnxGraphBuilder b, string indices, string size) => b.Where(b.Less(indices, b.Int64Scalar(0, "zero")), size, indices);
+
+    /// <summary>GSU (per-head top-K over [H, L] scores, padding masked) and ESU; returns the interest [1, D].</summary>
+    static string Attention(OnnxGraphBuilder b, PsuScoringModel model, string x, string items, string target)
+    {
+        var w = model.Weights;
+        int d = model.Dimension, h = model.Heads;
+        // P[i, j·H + h] = A_h[j, i], so t P reshaped to [D, H] holds u_h = A_h t as columns and X [L, D] times it scores every head at once.
+        var p = new float[d * d * h];
+        for (int head = 0; head < h; head++)
+            for (int j = 0; j < d; j++)
+                for (int i = 0; i < d; i++) p[i * d * h + j * h + head] = model.FoldedAttentionData[head * d * d + j * d + i];
+        var folded = b.AddInitializer("psu_folded_attention", p, d, d * h);
+        var valueT = new float[h * d * d];
+        for (int head = 0; head < h; head++) DenseMath.Transpose(w.AttentionValue.AsSpan(head * d * d, d * d), d, d).CopyTo(valueT, head * d * d);
+        var value = b.AddInitializer("psu_attention_value_t", valueT, h, d, d);
+        var output = b.AddInitializer("psu_attention_output", w.AttentionOutput.Weight, d, h * d);
+        var outputBias = b.AddInitializer("psu_attention_output_bias", w.AttentionOutput.Bias, d);
+        var empty = b.AddInitializer("psu_empty_interest", w.EmptyInterest, 1, d);
+
+        var u = b.Reshape(b.MatMul(target, folded), new[] { (long)d, h });                       // [D, H]
+        // Items are non-negative here, so min(item, 1) is 1 for a behaviour and 0 for padding: it counts the real
+        // behaviours and picks each one's score offset (−inf for padding, never selected since k ≤ count).
+        var real = b.Min(items, b.Int64Scalar(1, "one_i"));                                                   // [L]
+        var offsets = b.AddInitializer("psu_padding_offset", new[] { float.NegativeInfinity, 0f }, 2);
+        var scores = b.Add(b.MatMul(x, u), b.Unsqueeze(b.Gather(offsets, real), new[] { 1L }));              // [L, H]
+        var byHead = b.Transpose(scores, new[] { 1L, 0L });                                                  // [H, L]
+        var count = b.ReduceSum(real, axes: null, keepDims: true);                                           // [1]
+        var k = b.Min(count, b.Int64Vector(new[] { (long)model.TopK }, "top_k"));
+        var (kept, positions) = b.TopK(byHead, k);                                                  // [H, k]
+        var alpha = b.Unsqueeze(b.Softmax(kept), new[] { 1L });                                     // [H, 1, k]
+        var mixed = b.MatMul(alpha, b.Gather(x, positions));                                        // [H, 1, D]; zeros when k = 0
+        var heads = b.Reshape(b.MatMul(mixed, value), new[] { 1L, (long)h * d });                  // [1, H·D]
+        var interest = b.Gemm(heads, output, outputBias);
+        return b.Where(b.Greater(count, b.Int64Scalar(0, "zero")), interest, empty);
+    }
+
+    /// <summary><c>logit = MLP([o; t; o ⊙ t])</c> with ReLU between layers; returns [1, 1].</summary>
+    static string Head(OnnxGraphBuilder b, IReadOnlyList<DenseLayer> layers, string interest, string target)
+    {
+        var z = b.Concat(1, interest, target, b.Mul(interest, target));
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var layer = layers[i];
+            var weight = b.AddInitializer(b.UniqueName($"psu_head{i}_weight"), layer.Weight, layer.Outputs, layer.Inputs);
+            var bias = b.AddInitializer(b.UniqueName($"psu_head{i}_bias"), layer.Bias, layer.Outputs);
+            z = b.Gemm(z, weight, bias);
+            if (i < layers.Count - 1) z = b.Relu(z);
+        }
+        return z;
+    }
+}
