@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Seminar.MLNet.Featurization;
 using Seminar.MLNet.MLNet;
 using Seminar.MLNet.Training.MLNet;

@@ -29,17 +29,17 @@ sealed class PretrainingObjectives
         {
             var loss = NextPair(batch);
             parts["next_pair"] = loss.item<float>();
-            total = total + loss.mul(_network.Constant(_o.NextPairWeight));
+            total = total + loss * _o.NextPairWeight;
         }
         if (_o.UseAlignment && _o.AlignmentWeight > 0 && Alignment(batch) is { } alignment)
         {
             parts["alignment"] = alignment.item<float>();
-            total = total + alignment.mul(_network.Constant(_o.AlignmentWeight));
+            total = total + alignment * _o.AlignmentWeight;
         }
         if (_o.UseRelevance && _o.RelevanceWeight > 0 && Relevance(batch) is { } relevance)
         {
             parts["relevance"] = relevance.item<float>();
-            total = total + relevance.mul(_network.Constant(_o.RelevanceWeight));
+            total = total + relevance * _o.RelevanceWeight;
         }
         return (total, parts);
     }
@@ -73,10 +73,10 @@ sealed class PretrainingObjectives
         var tokens = tensor(targetTokens, new long[] { b, c, 1, t }).expand(b, c, g, t);
         var targets = _network.Pairs(items, tokens).reshape(b, c * g, _network.Dimension);
         var cut = tensor(cuts, new long[] { b, c, 1, 1 }).expand(b, c, g, 1).reshape(b, c * g, 1);
-        var visible = arange(l, dtype: ScalarType.Int64).view(1, 1, l).lt(cut);
+        var visible = arange(l, dtype: ScalarType.Int64).view(1, 1, l).lt(cut).logical_and(batch.Items.ne(0).unsqueeze(1));
         var logits = _network.Head(_network.Attend(targets, history, visible), targets);
         var labels = zeros(b, c, g);
-        labels.select(2, 0).fill_(_network.Constant(1));
+        labels.select(2, 0).fill_(1);
         return nn.functional.binary_cross_entropy_with_logits(logits, labels.reshape(b, c * g));
     }
 
@@ -138,14 +138,14 @@ sealed class PretrainingObjectives
         if (items.Count < 2) return null;
         var (q, _) = _network.Queries(tensor(tokens.ToArray(), new long[] { items.Count, t }));
         var v = _network.Items(tensor(items.ToArray()));
-        var logits = nn.functional.normalize(q, dim: 1).matmul(nn.functional.normalize(v, dim: 1).t()).mul(_network.Constant(1 / _o.Temperature));
+        var logits = nn.functional.normalize(q, dim: 1).matmul(nn.functional.normalize(v, dim: 1).t()) / _o.Temperature;
         return nn.functional.cross_entropy(logits, arange(items.Count, dtype: ScalarType.Int64));
     }
 
     Tensor Clip(Tensor left, Tensor right)
     {
-        var logits = left.matmul(right.t()).mul(_network.Constant(1 / _o.Temperature));
+        var logits = left.matmul(right.t()) / _o.Temperature;
         var labels = arange(left.shape[0], dtype: ScalarType.Int64);
-        return (nn.functional.cross_entropy(logits, labels) + nn.functional.cross_entropy(logits.t(), labels)).mul(_network.Constant(0.5));
+        return (nn.functional.cross_entropy(logits, labels) + nn.functional.cross_entropy(logits.t(), labels)) * 0.5;
     }
 }

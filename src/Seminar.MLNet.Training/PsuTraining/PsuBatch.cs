@@ -45,6 +45,6 @@ sealed class PsuBatch
     public Tensor TargetQueries { get; }
     public Tensor Labels { get; }
 
-    /// <summary>Which history positions each row's target sees: <c>[B, 1, L]</c>, every real behaviour.</summary>
-    public Tensor Visible() => arange(MaxLength, dtype: ScalarType.Int64).view(1, 1, -1).lt(Lengths.view(-1, 1, 1));
+    /// <summary>Which history positions each row's target sees: <c>[B, 1, L]</c>, every real behaviour (item index 0 pads, as in the spec).</summary>
+    public Tensor Visible() => arange(MaxLength, dtype: ScalarType.Int64).view(1, 1, -1).lt(Lengths.view(-1, 1, 1)).logical_and(Items.ne(0).unsqueeze(1));
 }

@@ -31,7 +31,6 @@ sealed class PsuNetwork : nn.Module
     readonly ModuleList<Linear> head;
 
     readonly ItemContentTensors _content;
-    readonly HeldScalars _s = new();
 
     public PsuNetwork(SequenceVocabularies vocabularies, ItemContentTensors content, int dimension, int heads, int topK, int[] headLayers) : base("psu")
     {
@@ -50,9 +49,9 @@ sealed class PsuNetwork : nn.Module
         modalityTransforms = nn.Parameter(eye(d).unsqueeze(0).repeat(modalities + 1, 1, 1), requires_grad: false);
         queryWeightLogit = nn.Parameter(zeros(1));
         // Near-identity attention: at the start the GSU ranks behaviours by similarity to the target, a useful prior.
-        attentionQuery = nn.Parameter(eye(d).unsqueeze(0).repeat(heads, 1, 1) + randn(heads, d, d).mul(_s[0.1 * std]));
-        attentionKey = nn.Parameter(eye(d).unsqueeze(0).repeat(heads, 1, 1) + randn(heads, d, d).mul(_s[0.1 * std]));
-        attentionValue = nn.Parameter(randn(heads, d, d).mul(_s[std]));
+        attentionQuery = nn.Parameter(eye(d).unsqueeze(0).repeat(heads, 1, 1) + randn(heads, d, d).mul(0.1 * std));
+        attentionKey = nn.Parameter(eye(d).unsqueeze(0).repeat(heads, 1, 1) + randn(heads, d, d).mul(0.1 * std));
+        attentionValue = nn.Parameter(randn(heads, d, d).mul(std));
         attentionOutput = nn.Linear(heads * d, d);
         emptyInterest = nn.Parameter(zeros(d));
         var sizes = new[] { 3 * dimension }.Concat(headLayers).Append(1).ToArray();
@@ -80,9 +79,9 @@ sealed class PsuNetwork : nn.Module
     {
         double std = 1 / Math.Sqrt(Dimension);
         using var _ = no_grad();
-        attentionQuery.copy_(eye(Dimension).unsqueeze(0).repeat(Heads, 1, 1) + randn(Heads, Dimension, Dimension).mul(_s[0.1 * std]));
-        attentionKey.copy_(eye(Dimension).unsqueeze(0).repeat(Heads, 1, 1) + randn(Heads, Dimension, Dimension).mul(_s[0.1 * std]));
-        attentionValue.copy_(randn(Heads, Dimension, Dimension).mul(_s[std]));
+        attentionQuery.copy_(eye(Dimension).unsqueeze(0).repeat(Heads, 1, 1) + randn(Heads, Dimension, Dimension).mul(0.1 * std));
+        attentionKey.copy_(eye(Dimension).unsqueeze(0).repeat(Heads, 1, 1) + randn(Heads, Dimension, Dimension).mul(0.1 * std));
+        attentionValue.copy_(randn(Heads, Dimension, Dimension).mul(std));
         ResetLinear(attentionOutput);
         emptyInterest.zero_();
         foreach (var layer in head) ResetLinear(layer);
@@ -100,7 +99,7 @@ sealed class PsuNetwork : nn.Module
     public (Tensor Raw, Tensor Present) RawModalities(Tensor items)
     {
         var raw = new List<Tensor> { itemIds.forward(items) };
-        var present = new List<Tensor> { items.ge(_s[1]) };
+        var present = new List<Tensor> { items.ge(1) };
         foreach (var (table, embedding) in new[] { (_content.TitleTokens, tokens), (_content.Attributes, attributes) })
         {
             var (mean, any) = MeanOfNonZero(embedding, table.index_select(0, items));
@@ -120,7 +119,7 @@ sealed class PsuNetwork : nn.Module
     {
         int m = ItemModalities;
         var projected = einsum("moi,nmi->nmo", modalityTransforms.narrow(0, 0, m), raw);
-        var logits = gateLogits.unsqueeze(0).expand(present.shape[0], m).masked_fill(present.logical_not(), _s[Masked]);
+        var logits = gateLogits.unsqueeze(0).expand(present.shape[0], m).masked_fill(present.logical_not(), Masked);
         // Rows with no modality (padding) would get a uniform gate over absent ones; the presence product zeroes them.
         var gates = nn.functional.softmax(logits, 1) * present.to_type(ScalarType.Float32);
         return (gates.unsqueeze(2) * projected).sum(1);
@@ -150,7 +149,7 @@ sealed class PsuNetwork : nn.Module
         var shape = items.shape;
         var flatTokens = queryTokens.reshape(-1, queryTokens.shape[^1]);
         var item = Items(items).reshape(-1, Dimension);
-        var nonEmpty = flatTokens.ne(_s[0]).any(1);
+        var nonEmpty = flatTokens.ne(0).any(1);
         // Most behaviours are browsing: embed only the rows that have a query.
         var rows = nonEmpty.nonzero().squeeze(1);
         var query = zeros_like(item);
@@ -160,7 +159,7 @@ sealed class PsuNetwork : nn.Module
             query = query.index_copy(0, rows, embedded);
         }
         var a = sigmoid(queryWeightLogit);
-        var fused = where(nonEmpty.unsqueeze(1), a * query + a.neg().add(_s[1]) * item, item);
+        var fused = where(nonEmpty.unsqueeze(1), a * query + (1 - a) * item, item);
         return fused.reshape(shape.Append(Dimension).ToArray());
     }
 
@@ -173,16 +172,16 @@ sealed class PsuNetwork : nn.Module
         long b = targets.shape[0], tp = targets.shape[1], l = history.shape[1], d = Dimension, h = Heads;
         // Fold W_K into the query side: r = <W_K^T W_Q t, x> / sqrt(D), so no key is projected per behaviour.
         var queried = einsum("hoi,bti->btho", attentionQuery, targets);
-        var folded = einsum("hoi,btho->bthi", attentionKey, queried).mul(_s[1 / Math.Sqrt(d)]);
+        var folded = einsum("hoi,btho->bthi", attentionKey, queried).mul(1 / Math.Sqrt(d));
         var scores = folded.reshape(b, tp * h, d).bmm(history.transpose(1, 2)).view(b, tp, h, l)
-            .masked_fill(visible.unsqueeze(2).logical_not(), _s[Masked]);
+            .masked_fill(visible.unsqueeze(2).logical_not(), Masked);
         int k = (int)Math.Min(TopK, l);
         var (top, index) = scores.topk(k, dim: -1);
         var alpha = nn.functional.softmax(top, -1);
-        // Gather the kept behaviours from the flattened history: a gather on an expanded view would back-propagate through [B, T', H, L, D].
-        var offsets = arange(0, b * l, l, dtype: ScalarType.Int64).view(b, 1, 1, 1);
-        var kept = history.reshape(b * l, d).index_select(0, (index + offsets).reshape(-1)).view(b, tp, h, k, d);
-        var summed = (alpha.unsqueeze(-1) * kept).sum(3);
+        // Spread the kept weights back over all L positions and take one batched product with the history:
+        // measured several times faster, forward and backward, than gathering the K behaviours per head and target.
+        var spread = zeros(b, tp, h, l).scatter(-1, index, alpha);
+        var summed = spread.view(b, tp * h, l).bmm(history).view(b, tp, h, d);
         var values = einsum("hoi,bthi->btho", attentionValue, summed).reshape(b, tp, h * d);
         var interest = attentionOutput.forward(values);
         var empty = visible.any(2, keepdim: true).logical_not();
@@ -211,21 +210,12 @@ sealed class PsuNetwork : nn.Module
         return (target.squeeze(1), interest.squeeze(1), logit.squeeze(1));
     }
 
-    (Tensor Mean, Tensor Any) MeanOfNonZero(Embedding embedding, Tensor indices)
+    static (Tensor Mean, Tensor Any) MeanOfNonZero(Embedding embedding, Tensor indices)
     {
-        var mask = indices.ne(_s[0]);
+        var mask = indices.ne(0);
         var count = mask.sum(1, type: ScalarType.Float32);
         var sum = (embedding.forward(indices) * mask.unsqueeze(2).to_type(ScalarType.Float32)).sum(1);
-        return (sum / count.clamp_min(_s[1]).unsqueeze(1), count.gt(_s[0]));
-    }
-
-    /// <summary>A number as a scalar that lives as long as the network (see <see cref="HeldScalars"/>).</summary>
-    internal Scalar Constant(double value) => _s[value];
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) _s.Dispose();
-        base.Dispose(disposing);
+        return (sum / count.clamp_min(1).unsqueeze(1), count.gt(0));
     }
 
     /// <summary>Named views of every parameter, for copying out (<see cref="PsuWeightsExport"/>).</summary>
