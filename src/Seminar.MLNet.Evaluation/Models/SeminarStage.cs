@@ -11,7 +11,9 @@ namespace Seminar.MLNet.Evaluation.Models;
 /// <summary>
 /// The SEMINAR part of a pipeline — sequence featurizer then PSU — fitted once per training view and
 /// shared by the models built on it (<c>seminar_neural</c>, <c>fasttree_seminar</c>), since pretraining and
-/// fine-tuning dominate their cost. Each model reports the stage's seconds as part of its own.
+/// fine-tuning dominate their cost. Each model reports the stage's seconds as part of its own. The fit yields
+/// two chains: the fine-tuned PSU (<see cref="Fit"/>) and the PSU as pretraining left it (<see cref="FitPretrained"/>),
+/// which is what FastTree trains on (see <see cref="PsuEmbeddingEstimator.FitWithPretrained"/>).
 /// </summary>
 public sealed class SeminarStage
 {
@@ -19,7 +21,7 @@ public sealed class SeminarStage
     readonly SequenceFeaturizerOptions _featurizer;
     readonly PsuEmbeddingOptions _psu;
     IDataView? _fittedOn;
-    ITransformer? _model;
+    ITransformer? _model, _pretrained;
 
     /// <summary>Creates the stage over an item catalog with featurizer and PSU options.</summary>
     public SeminarStage(IDataView catalog, SequenceFeaturizerOptions featurizer, PsuEmbeddingOptions psu)
@@ -32,15 +34,30 @@ public sealed class SeminarStage
     /// <summary>Seconds the fit took.</summary>
     public double Seconds { get; private set; }
 
-    /// <summary>The fitted stage for <paramref name="train"/> (fitted on first use).</summary>
+    /// <summary>The fitted stage for <paramref name="train"/>, fine-tuned (fitted on first use).</summary>
     public ITransformer Fit(MLContext ml, IDataView train)
     {
-        if (_model != null && ReferenceEquals(_fittedOn, train)) return _model;
+        Ensure(ml, train);
+        return _model!;
+    }
+
+    /// <summary>The fitted stage for <paramref name="train"/> with the PSU as pretraining left it (fitted on first use).</summary>
+    public ITransformer FitPretrained(MLContext ml, IDataView train)
+    {
+        Ensure(ml, train);
+        return _pretrained!;
+    }
+
+    void Ensure(MLContext ml, IDataView train)
+    {
+        if (_model != null && ReferenceEquals(_fittedOn, train)) return;
         var clock = Stopwatch.StartNew();
-        _model = ml.Seminar().FeaturizeSequences(_catalog, _featurizer).Append(ml.Seminar().PsuEmbedding(_psu)).Fit(train);
+        var featurizer = ml.Seminar().FeaturizeSequences(_catalog, _featurizer).Fit(train);
+        var psu = ml.Seminar().PsuEmbedding(_psu).FitWithPretrained(featurizer.Transform(train));
+        _model = new TransformerChain<ITransformer>(featurizer, psu.Final);
+        _pretrained = new TransformerChain<ITransformer>(featurizer, psu.Pretrained);
         Seconds = clock.Elapsed.TotalSeconds;
         _fittedOn = train;
-        return _model;
     }
 }
 
@@ -76,7 +93,10 @@ public sealed class SeminarNeural : IComparedModel
     }
 }
 
-/// <summary><c>fasttree_seminar</c>: FastTree on the baseline features plus <c>SeminarInterest</c> and <c>SeminarScore</c> (exact attention).</summary>
+/// <summary>
+/// <c>fasttree_seminar</c>: FastTree on the baseline features plus <c>SeminarInterest</c> and <c>SeminarScore</c> (exact
+/// attention) of the pretrained PSU: fine-tuned outputs on the PSU's own training rows would teach the trees to over-trust them.
+/// </summary>
 public sealed class FastTreeSeminar : IComparedModel
 {
     /// <summary>The report name.</summary>
@@ -106,7 +126,7 @@ public sealed class FastTreeSeminar : IComparedModel
     /// <inheritdoc />
     public FittedModel Fit(MLContext ml, IDataView train)
     {
-        var stage = _stage.Fit(ml, train);
+        var stage = _stage.FitPretrained(ml, train);
         var clock = Stopwatch.StartNew();
         var trees = Trees(ml).Fit(stage.Transform(train));
         return new FittedModel(new TransformerChain<ITransformer>(stage, trees), _stage.Seconds + clock.Elapsed.TotalSeconds);

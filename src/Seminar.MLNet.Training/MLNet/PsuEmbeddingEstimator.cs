@@ -30,7 +30,15 @@ public sealed class PsuEmbeddingEstimator : IEstimator<PsuEmbeddingTransformer>
     }
 
     /// <inheritdoc />
-    public PsuEmbeddingTransformer Fit(IDataView input)
+    public PsuEmbeddingTransformer Fit(IDataView input) => FitWithPretrained(input).Final;
+
+    /// <summary>
+    /// Fits, and also returns the network as pretraining left it. Feed a downstream trainer (FastTree) the
+    /// <see cref="PsuFit.Pretrained"/> outputs when it trains on the same rows the PSU was fine-tuned on: pretraining
+    /// never sees labels, whereas fine-tuned scores are more confident on their own training rows than on new ones,
+    /// and the trees would learn to over-trust them.
+    /// </summary>
+    public PsuFit FitWithPretrained(IDataView input)
     {
         var vocabularies = _options.Vocabularies
             ?? (input.Schema.GetColumnOrNull(_options.HistoryItemsColumn) is { } column ? SequenceVocabulariesAnnotation.Find(column) : null)
@@ -50,9 +58,11 @@ public sealed class PsuEmbeddingEstimator : IEstimator<PsuEmbeddingTransformer>
 
         var trainer = new PsuTrainer(reader, summary, vocabularies, _options, seed, channel);
         using var content = new ItemContentTensors(vocabularies.Content);
-        using var network = trainer.Train(content);
+        using var network = trainer.Train(content, out var pretrainedWeights);
         var weights = PsuWeightsExport.From(network);
-        return PsuEmbeddingTransformer.Create(_ml, weights, vocabularies, _options, input);
+        var final = PsuEmbeddingTransformer.Create(_ml, weights, vocabularies, _options, input);
+        var pretrained = _options.LabelColumn == null ? final : PsuEmbeddingTransformer.Create(_ml, pretrainedWeights, vocabularies, _options, input);
+        return new PsuFit(final, pretrained);
     }
 
     PsuTrainer.DataSummary Summarise(PsuRowReader reader)
@@ -89,3 +99,8 @@ public sealed class PsuEmbeddingEstimator : IEstimator<PsuEmbeddingTransformer>
     /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) => PsuEmbeddingTransformer.OutputSchemaShape(_ml, inputSchema, _options, _options.Dimension);
 }
+
+/// <summary>What <see cref="PsuEmbeddingEstimator.FitWithPretrained"/> returns.</summary>
+/// <param name="Final">The trained PSU (fine-tuned when a label column was set).</param>
+/// <param name="Pretrained">The PSU as pretraining left it (the same object as <paramref name="Final"/> when nothing was fine-tuned).</param>
+public sealed record PsuFit(PsuEmbeddingTransformer Final, PsuEmbeddingTransformer Pretrained);
