@@ -67,7 +67,7 @@ public class PsuPretrainingBenchmarks
         }).ToList();
         _factory = new PsuBatchFactory(rows);
         var options = new PsuEmbeddingOptions();
-        TorchRuntime.Configure(seed: 1, threads: 2);
+        using (TorchRuntime.Exclusive()) TorchRuntime.Configure(seed: 1, threads: 2);
         _content = new ItemContentTensors(vocabularies.Content);
         _network = new PsuNetwork(vocabularies, _content, options.Dimension, options.Heads, options.TopK, options.HeadLayers);
         _optimizer = optim.Adam(_network.PretrainedParameters(), lr: options.PretrainingLearningRate);

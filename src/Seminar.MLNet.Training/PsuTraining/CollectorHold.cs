@@ -27,8 +27,9 @@ readonly struct CollectorHold : IDisposable
         {
             return new CollectorHold(GC.TryStartNoGCRegion(Budget));
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentOutOfRangeException)
         {
+            // A region already active elsewhere, or a budget beyond what this GC configuration allows: run unheld.
             return new CollectorHold(false);
         }
     }

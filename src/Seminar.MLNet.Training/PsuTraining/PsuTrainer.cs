@@ -39,6 +39,7 @@ sealed class PsuTrainer
     /// <summary>Trains; <paramref name="pretrained"/> receives the weights as pretraining left them (before any fine-tuning).</summary>
     public PsuNetwork Train(ItemContentTensors content, out PsuWeights pretrained)
     {
+        using var exclusive = TorchRuntime.Exclusive();
         TorchRuntime.Configure(_seed, _o.Threads);
         var network = new PsuNetwork(_v, content, _o.Dimension, _o.Heads, _o.TopK, _o.HeadLayers);
         bool pretrain = _o.Pretrain && ((_o.UseNextPair && _o.NextPairWeight > 0) || (_o.UseAlignment && _o.AlignmentWeight > 0) || (_o.UseRelevance && _o.RelevanceWeight > 0));

@@ -5,10 +5,14 @@ namespace Seminar.MLNet.Training.Runtime;
 /// <summary>
 /// Prepares TorchSharp for a deterministic training run: an explicit thread count (ML.NET hosts may
 /// run several trainers; libtorch would otherwise take every core) and a seed taken from the caller.
+/// libtorch's generator and thread pool are process-wide, so a run holds <see cref="Exclusive"/> from seeding
+/// to its last step: two trainings in one process then run one after the other, each reproducible.
 /// </summary>
 public static class TorchRuntime
 {
-    /// <summary>Sets libtorch's intra-op thread count and seeds its generators.</summary>
+    static readonly object Gate = new();
+
+    /// <summary>Sets libtorch's intra-op thread count and seeds its generators. Call while holding <see cref="Exclusive"/>.</summary>
     /// <param name="seed">Seed, normally drawn from the <c>MLContext</c>.</param>
     /// <param name="threads">Intra-op threads; 0 means one per core.</param>
     public static void Configure(int seed, int threads = 0)
@@ -16,5 +20,19 @@ public static class TorchRuntime
         if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "Thread count must be 0 (all cores) or positive.");
         torch.set_num_threads(threads == 0 ? Environment.ProcessorCount : threads);
         torch.manual_seed(seed);
+    }
+
+    /// <summary>Takes the process-wide libtorch lock until disposed (on the same thread).</summary>
+    public static Held Exclusive()
+    {
+        Monitor.Enter(Gate);
+        return new Held();
+    }
+
+    /// <summary>The held lock; dispose to release it.</summary>
+    public readonly struct Held : IDisposable
+    {
+        /// <summary>Releases the lock.</summary>
+        public void Dispose() => Monitor.Exit(Gate);
     }
 }

@@ -11,6 +11,7 @@ public class TorchSharpTrainingTests
     {
         float[] Train()
         {
+            using var exclusive = TorchRuntime.Exclusive();
             TorchRuntime.Configure(seed: 7, threads: 1);
             using var scope = NewDisposeScope();
             // y = 2a - 3b + 1 plus nothing else: a linear layer can fit it exactly.
