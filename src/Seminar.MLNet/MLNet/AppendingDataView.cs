@@ -18,10 +18,18 @@ abstract class AppendingDataView : IDataView
     /// <param name="outputs">Appended columns, in order (later columns hide earlier ones of the same name).</param>
     /// <param name="dependencies">Input columns the appended ones are computed from.</param>
     protected AppendingDataView(IDataView input, IReadOnlyList<(string Name, DataViewType Type)> outputs, IReadOnlyList<DataViewSchema.Column> dependencies)
+        : this(input, Append(input.Schema, outputs), dependencies)
+    {
+    }
+
+    /// <param name="input">The input view.</param>
+    /// <param name="schema">The input's columns followed by the appended ones (which may carry annotations).</param>
+    /// <param name="dependencies">Input columns the appended ones are computed from.</param>
+    protected AppendingDataView(IDataView input, DataViewSchema schema, IReadOnlyList<DataViewSchema.Column> dependencies)
     {
         _input = input;
         _dependencies = dependencies;
-        Schema = Append(input.Schema, outputs);
+        Schema = schema;
         _firstOutput = input.Schema.Count;
     }
 
