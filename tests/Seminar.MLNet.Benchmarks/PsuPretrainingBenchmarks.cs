@@ -17,8 +17,8 @@ namespace Seminar.MLNet.Benchmarks;
 /// </summary>
 public class PsuPretrainingBenchmarks
 {
-    const int Batch = 64, CatalogSize = 5_000, Words = 300, QueryTokens = 8;
-    PsuBatchFactory _factory = null!;
+    const int Batch = 64, QueryTokens = 8;
+    List<PsuRow> _rows = null!;
     PsuNetwork _network = null!;
     ItemContentTensors _content = null!;
     optim.Optimizer _optimizer = null!;
@@ -27,45 +27,21 @@ public class PsuPretrainingBenchmarks
     [Params(200, 1_000)]
     public int HistoryLength { get; set; }
 
-    public sealed class CatalogRow
-    {
-        public string ItemId { get; set; } = "";
-        public string Title { get; set; } = "";
-        public string Attributes { get; set; } = "";
-        [VectorType(32)] public float[] Image { get; set; } = new float[32];
-    }
-
-    public sealed class TextRow
-    {
-        public string[] HistoryItems { get; set; } = Array.Empty<string>();
-        public string TargetItem { get; set; } = "";
-        public string Query { get; set; } = "";
-    }
-
-    sealed class PsuBatchFactory(IReadOnlyList<PsuRow> rows) { public PsuBatch Create() => new(rows, QueryTokens); }
-
     [GlobalSetup]
     public void Setup()
     {
         var ml = new MLContext(1);
         var rng = new Random(1);
-        var catalog = ml.Data.LoadFromEnumerable(Enumerable.Range(0, CatalogSize).Select(i => new CatalogRow
-        {
-            ItemId = "item" + i, Title = $"word{i % Words} word{i * 7 % Words}", Attributes = $"cat_{i % 20} brand_{i % 50}",
-            Image = Enumerable.Range(0, 32).Select(_ => (float)rng.NextDouble()).ToArray(),
-        }));
-        var text = ml.Data.LoadFromEnumerable(Enumerable.Range(0, Words).Select(i => new TextRow { TargetItem = "item" + i, Query = $"word{i}" }));
-        var vocabularies = ml.Seminar().FeaturizeSequences(catalog, new SequenceFeaturizerOptions { MaxQueryTokens = QueryTokens }).Fit(text).Vocabularies;
+        var vocabularies = BenchmarkCatalog.Vocabularies(ml, rng, QueryTokens);
 
         // Half the behaviours carry a three-word query, as in search logs mixed with browsing.
-        var rows = Enumerable.Range(0, Batch).Select(r => new PsuRow
+        _rows = Enumerable.Range(0, Batch).Select(r => new PsuRow
         {
             Items = Enumerable.Range(0, HistoryLength).Select(_ => rng.Next(2, vocabularies.Items.Size)).ToArray(),
             QueryTokens = Enumerable.Range(0, HistoryLength).SelectMany(_ =>
                 rng.Next(2) == 0 ? new int[QueryTokens] : Enumerable.Range(0, QueryTokens).Select(k => k < 3 ? rng.Next(2, vocabularies.Tokens.Size) : 0).ToArray()).ToArray(),
             Target = rng.Next(2, vocabularies.Items.Size), TargetQuery = new int[QueryTokens], Label = float.NaN, Position = r,
         }).ToList();
-        _factory = new PsuBatchFactory(rows);
         var options = new PsuEmbeddingOptions();
         using (TorchRuntime.Exclusive()) TorchRuntime.Configure(seed: 1, threads: 2);
         _content = new ItemContentTensors(vocabularies.Content);
@@ -78,7 +54,7 @@ public class PsuPretrainingBenchmarks
     public float PretrainingStep()
     {
         using var scope = NewDisposeScope();
-        var batch = _factory.Create();
+        var batch = new PsuBatch(_rows, QueryTokens);
         using var hold = CollectorHold.Enter();
         _optimizer.zero_grad();
         var (total, _) = _objectives.Losses(batch);

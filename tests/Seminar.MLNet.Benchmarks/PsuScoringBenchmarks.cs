@@ -15,7 +15,7 @@ namespace Seminar.MLNet.Benchmarks;
 [MemoryDiagnoser]
 public class PsuScoringBenchmarks
 {
-    const int Rows = 32, CatalogSize = 5_000, Words = 300, D = 64, Heads = 4, TopK = 50, QueryTokens = 8;
+    const int Rows = 32, D = 64, Heads = 4, TopK = 50, QueryTokens = 8;
     PsuIndexRow[] _rows = null!;
     PsuRowScorer _scorer = null!;
     IDataView _data = null!;
@@ -33,33 +33,12 @@ public class PsuScoringBenchmarks
         [VectorType(QueryTokens)] public long[] SeminarQueryTokens { get; set; } = new long[QueryTokens];
     }
 
-    public sealed class CatalogRow
-    {
-        public string ItemId { get; set; } = "";
-        public string Title { get; set; } = "";
-        public string Attributes { get; set; } = "";
-        [VectorType(32)] public float[] Image { get; set; } = new float[32];
-    }
-
-    public sealed class TextRow
-    {
-        public string[] HistoryItems { get; set; } = Array.Empty<string>();
-        public string TargetItem { get; set; } = "";
-        public string Query { get; set; } = "";
-    }
-
     [GlobalSetup]
     public void Setup()
     {
         var ml = new MLContext(1);
         var rng = new Random(1);
-        var catalog = ml.Data.LoadFromEnumerable(Enumerable.Range(0, CatalogSize).Select(i => new CatalogRow
-        {
-            ItemId = "item" + i, Title = $"word{i % Words} word{i * 7 % Words}", Attributes = $"cat_{i % 20} brand_{i % 50}",
-            Image = Enumerable.Range(0, 32).Select(_ => (float)rng.NextDouble()).ToArray(),
-        }));
-        var text = ml.Data.LoadFromEnumerable(Enumerable.Range(0, Words).Select(i => new TextRow { TargetItem = "item" + i, Query = $"word{i}" }));
-        var vocabularies = ml.Seminar().FeaturizeSequences(catalog, new SequenceFeaturizerOptions { MaxQueryTokens = QueryTokens }).Fit(text).Vocabularies;
+        var vocabularies = BenchmarkCatalog.Vocabularies(ml, rng, QueryTokens);
         var weights = RandomWeights(vocabularies, rng);
 
         long Item() => rng.Next(2, vocabularies.Items.Size);
