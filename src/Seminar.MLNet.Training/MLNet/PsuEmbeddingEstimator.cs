@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Seminar.MLNet.Featurization;
 using Seminar.MLNet.MLNet;
+using Seminar.MLNet.PsuScoring;
 using Seminar.MLNet.Training.PsuTraining;
 
 namespace Seminar.MLNet.Training.MLNet;
@@ -30,7 +31,11 @@ public sealed class PsuEmbeddingEstimator : IEstimator<PsuEmbeddingTransformer>
     }
 
     /// <inheritdoc />
-    public PsuEmbeddingTransformer Fit(IDataView input) => FitWithPretrained(input).Final;
+    public PsuEmbeddingTransformer Fit(IDataView input)
+    {
+        var (weights, _, vocabularies) = Train(input);
+        return PsuEmbeddingTransformer.Create(_ml, weights, vocabularies, _options, input);
+    }
 
     /// <summary>
     /// Fits, and also returns the network as pretraining left it. Feed a downstream trainer (FastTree) the
@@ -39,6 +44,15 @@ public sealed class PsuEmbeddingEstimator : IEstimator<PsuEmbeddingTransformer>
     /// and the trees would learn to over-trust them.
     /// </summary>
     public PsuFit FitWithPretrained(IDataView input)
+    {
+        var (weights, pretrainedWeights, vocabularies) = Train(input);
+        var final = PsuEmbeddingTransformer.Create(_ml, weights, vocabularies, _options, input);
+        var pretrained = pretrainedWeights == null ? final : PsuEmbeddingTransformer.Create(_ml, pretrainedWeights, vocabularies, _options, input);
+        return new PsuFit(final, pretrained);
+    }
+
+    /// <summary>Trains; the pretrained weights are null when nothing was fine-tuned after pretraining.</summary>
+    (PsuWeights Final, PsuWeights? Pretrained, SequenceVocabularies Vocabularies) Train(IDataView input)
     {
         var vocabularies = _options.Vocabularies
             ?? (input.Schema.GetColumnOrNull(_options.HistoryItemsColumn) is { } column ? SequenceVocabulariesAnnotation.Find(column) : null)
@@ -59,10 +73,7 @@ public sealed class PsuEmbeddingEstimator : IEstimator<PsuEmbeddingTransformer>
         var trainer = new PsuTrainer(reader, summary, vocabularies, _options, seed, channel);
         using var content = new ItemContentTensors(vocabularies.Content);
         using var network = trainer.Train(content, out var pretrainedWeights);
-        var weights = PsuWeightsExport.From(network);
-        var final = PsuEmbeddingTransformer.Create(_ml, weights, vocabularies, _options, input);
-        var pretrained = _options.LabelColumn == null ? final : PsuEmbeddingTransformer.Create(_ml, pretrainedWeights, vocabularies, _options, input);
-        return new PsuFit(final, pretrained);
+        return (PsuWeightsExport.From(network), pretrainedWeights, vocabularies);
     }
 
     PsuTrainer.DataSummary Summarise(PsuRowReader reader)

@@ -36,16 +36,23 @@ sealed class PsuTrainer
     /// <summary>Trains and returns the network (the caller disposes it and the content tensors).</summary>
     public PsuNetwork Train(ItemContentTensors content) => Train(content, out _);
 
-    /// <summary>Trains; <paramref name="pretrained"/> receives the weights as pretraining left them (before any fine-tuning).</summary>
-    public PsuNetwork Train(ItemContentTensors content, out PsuWeights pretrained)
+    /// <summary>
+    /// Trains; <paramref name="pretrained"/> receives the weights as pretraining left them when fine-tuning follows
+    /// (null otherwise: they are the final weights).
+    /// </summary>
+    public PsuNetwork Train(ItemContentTensors content, out PsuWeights? pretrained)
     {
         using var exclusive = TorchRuntime.Exclusive();
         TorchRuntime.Configure(_seed, _o.Threads);
         var network = new PsuNetwork(_v, content, _o.Dimension, _o.Heads, _o.TopK, _o.HeadLayers);
         bool pretrain = _o.Pretrain && ((_o.UseNextPair && _o.NextPairWeight > 0) || (_o.UseAlignment && _o.AlignmentWeight > 0) || (_o.UseRelevance && _o.RelevanceWeight > 0));
         if (pretrain) Pretrain(network);
-        pretrained = PsuWeightsExport.From(network);
-        if (_o.LabelColumn != null) FineTune(network);
+        pretrained = null;
+        if (_o.LabelColumn != null)
+        {
+            pretrained = PsuWeightsExport.From(network);
+            FineTune(network);
+        }
         return network;
     }
 
