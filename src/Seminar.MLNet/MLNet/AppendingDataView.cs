@@ -45,12 +45,6 @@ abstract class AppendingDataView : IDataView
     /// <summary>Binds a per-cursor computation of the appended columns to a cursor whose dependencies are active.</summary>
     protected abstract IRowOutputs CreateOutputs(DataViewRowCursor input);
 
-    /// <summary>One cursor's computation of the appended columns.</summary>
-    protected interface IRowOutputs
-    {
-        /// <summary>A <c>ValueGetter&lt;T&gt;</c> of appended column <paramref name="output"/> (0 = first appended) for the cursor's current row.</summary>
-        Delegate Getter(int output);
-    }
 
     public DataViewSchema Schema { get; }
     public bool CanShuffle => _input.CanShuffle;
@@ -121,4 +115,11 @@ abstract class AppendingDataView : IDataView
             base.Dispose(disposing);
         }
     }
+}
+
+/// <summary>One cursor's computation of the columns an <see cref="AppendingDataView"/> appends.</summary>
+interface IRowOutputs
+{
+    /// <summary>A <c>ValueGetter&lt;T&gt;</c> of appended column <paramref name="output"/> (0 = first appended) for the cursor's current row.</summary>
+    Delegate Getter(int output);
 }

@@ -21,15 +21,22 @@ sealed class PsuEmbeddingDataView : AppendingDataView
     }
 
     PsuEmbeddingDataView(IDataView input, PsuScoringModel model, PsuColumnOptions columns, PsuInputColumns inputs)
-        : base(input, OutputColumns(columns, model.Dimension), inputs.All)
+        : base(input, OutputSchema(input.Schema, columns, model), inputs.All)
     {
         _model = model;
         _columns = columns;
         _inputs = inputs;
     }
 
-    /// <summary>The input schema with the output columns appended.</summary>
-    public static DataViewSchema OutputSchema(DataViewSchema input, PsuColumnOptions columns, int dimension) => Append(input, OutputColumns(columns, dimension));
+    /// <summary>The input schema with the output columns appended; the interest column carries the model (<see cref="PsuModelAnnotation"/>).</summary>
+    public static DataViewSchema OutputSchema(DataViewSchema input, PsuColumnOptions columns, PsuScoringModel model)
+    {
+        var b = new DataViewSchema.Builder();
+        b.AddColumns(input);
+        foreach (var (name, type) in OutputColumns(columns, model.Dimension))
+            b.AddColumn(name, type, name == columns.InterestOutputColumn ? PsuModelAnnotation.Create(model) : null);
+        return b.ToSchema();
+    }
 
     /// <summary>Output names and types: target and interest <c>Vector&lt;Single, D&gt;</c>, score <c>Vector&lt;Single, 1&gt;</c>, as the ONNX path gives them.</summary>
     public static (string Name, DataViewType Type)[] OutputColumns(PsuColumnOptions c, int dimension) => new (string, DataViewType)[]
@@ -39,62 +46,11 @@ sealed class PsuEmbeddingDataView : AppendingDataView
         (c.ScoreOutputColumn, new VectorDataViewType(NumberDataViewType.Single, 1)),
     };
 
-    protected override IRowOutputs CreateOutputs(DataViewRowCursor input) => new Outputs(this, input);
-
-    sealed class Outputs : IRowOutputs
+    protected override IRowOutputs CreateOutputs(DataViewRowCursor input)
     {
-        readonly DataViewRowCursor _input;
-        readonly ValueGetter<VBuffer<long>>[] _getters;
-        readonly VBuffer<long>[] _values = new VBuffer<long>[4], _dense = new VBuffer<long>[4];
-        readonly PsuRowScorer _scorer;
-        readonly float[] _target, _interest;
-        float _score;
-        long _scoredAt = -1;
-
-        public Outputs(PsuEmbeddingDataView view, DataViewRowCursor input)
-        {
-            _input = input;
-            _scorer = new PsuRowScorer(view._model, view._columns);
-            _getters = view._inputs.All.Select(c => input.GetGetter<VBuffer<long>>(c)).ToArray();
-            _target = new float[view._model.Dimension];
-            _interest = new float[view._model.Dimension];
-        }
-
-        public Delegate Getter(int output) => output switch
-        {
-            0 => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => { Ensure(); Write(_target, ref v); }),
-            1 => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => { Ensure(); Write(_interest, ref v); }),
-            _ => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => { Ensure(); Write(new ReadOnlySpan<float>(in _score), ref v); }),
-        };
-
-        void Ensure()
-        {
-            if (_scoredAt == _input.Position) return;
-            for (int i = 0; i < _getters.Length; i++) _getters[i](ref _values[i]);
-            try
-            {
-                _score = _scorer.Score(Dense(0), Dense(1), Dense(2)[0], Dense(3), _target, _interest);
-            }
-            catch (ArgumentException e)
-            {
-                throw new InvalidOperationException($"Row {_input.Position}: {e.Message}", e);
-            }
-            _scoredAt = _input.Position;
-        }
-
-        /// <summary>The values of input i as a dense span (ML.NET may hand over sparse vectors).</summary>
-        ReadOnlySpan<long> Dense(int i)
-        {
-            if (_values[i].IsDense) return _values[i].GetValues();
-            _values[i].CopyToDense(ref _dense[i]);
-            return _dense[i].GetValues();
-        }
-
-        static void Write(ReadOnlySpan<float> values, ref VBuffer<float> v)
-        {
-            var editor = VBufferEditor.Create(ref v, values.Length);
-            values.CopyTo(editor.Values);
-            v = editor.Commit();
-        }
+        var scorer = new PsuRowScorer(_model, _columns);
+        int d = _model.Dimension;
+        return new PsuInputRowOutputs(input, _inputs.All, new[] { d, d, 1 },
+            (items, tokens, target, query, outputs) => outputs[2][0] = scorer.Score(items, tokens, target, query, outputs[0], outputs[1]));
     }
 }

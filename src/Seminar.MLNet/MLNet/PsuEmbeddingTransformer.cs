@@ -98,7 +98,7 @@ public sealed class PsuEmbeddingTransformer : ITransformer
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         PsuInputColumns.Resolve(inputSchema, Columns, Model.QueryTokens);
-        return PsuEmbeddingDataView.OutputSchema(inputSchema, Columns, Model.Dimension);
+        return PsuEmbeddingDataView.OutputSchema(inputSchema, Columns, Model);
     }
 
     /// <summary>Row mapping for prediction engines goes through the persisted (ONNX) form.</summary>

@@ -28,4 +28,11 @@ public sealed class SeminarCatalog
     /// </summary>
     public SequenceFeaturizerEstimator FeaturizeSequences(IDataView itemCatalog, SequenceFeaturizerOptions? options = null) =>
         new(Context, itemCatalog ?? throw new ArgumentNullException(nameof(itemCatalog)), options ?? new SequenceFeaturizerOptions());
+
+    /// <summary>
+    /// Multi-modal codebook product quantization for approximate target attention: adds SeminarPqInterest and
+    /// SeminarPqScore, the PSU's interest and score with each head's top-K found by a lookup-table scan over byte
+    /// codes instead of exact relevance. Place after <c>PsuEmbedding</c>.
+    /// </summary>
+    public PqAttentionEstimator PqAttention(Quantization.PqAttentionOptions? options = null) => new(Context, options ?? new Quantization.PqAttentionOptions());
 }

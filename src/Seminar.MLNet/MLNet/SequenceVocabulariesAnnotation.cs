@@ -1,5 +1,4 @@
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using Seminar.MLNet.Featurization;
 
 namespace Seminar.MLNet.MLNet;
@@ -16,29 +15,7 @@ public static class SequenceVocabulariesAnnotation
     public const string Kind = "SeminarSequenceVocabularies";
 
     /// <summary>The vocabularies annotated on <paramref name="column"/>, or null.</summary>
-    public static SequenceVocabularies? Find(DataViewSchema.Column column)
-    {
-        var annotation = column.Annotations.Schema.GetColumnOrNull(Kind);
-        if (annotation is not { Type: VocabulariesType }) return null;
-        SequenceVocabularies? value = null;
-        column.Annotations.GetValue(Kind, ref value);
-        return value;
-    }
+    public static SequenceVocabularies? Find(DataViewSchema.Column column) => InProcessAnnotation<SequenceVocabularies>.Find(column, Kind);
 
-    internal static DataViewSchema.Annotations Create(SequenceVocabularies vocabularies)
-    {
-        var b = new DataViewSchema.Annotations.Builder();
-        b.Add(Kind, VocabulariesType.Instance, (ref SequenceVocabularies value) => value = vocabularies);
-        return b.ToAnnotations();
-    }
-
-    /// <summary>The annotation's type: an in-process object, never saved (the saved model carries the vocabularies in its ONNX graph).</summary>
-    sealed class VocabulariesType : StructuredDataViewType
-    {
-        public static readonly VocabulariesType Instance = new();
-        VocabulariesType() : base(typeof(SequenceVocabularies)) { }
-        public override bool Equals(DataViewType? other) => other is VocabulariesType;
-        public override int GetHashCode() => typeof(VocabulariesType).GetHashCode();
-        public override string ToString() => nameof(SequenceVocabularies);
-    }
+    internal static DataViewSchema.Annotations Create(SequenceVocabularies vocabularies) => InProcessAnnotation<SequenceVocabularies>.Create(Kind, vocabularies);
 }

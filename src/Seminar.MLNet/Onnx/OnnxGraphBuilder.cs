@@ -136,6 +136,13 @@ public sealed class OnnxGraphBuilder
     /// <returns>The value name.</returns>
     public string AddInitializer(string name, int[] values, params long[] shape) => AddInitializer(OnnxTensors.Int32(CheckFree(name), values, shape));
 
+    /// <summary>Adds a uint8 initializer (raw bytes).</summary>
+    /// <param name="name">Value name.</param>
+    /// <param name="values">Row-major values.</param>
+    /// <param name="shape">Shape (product = values.Length; empty = scalar).</param>
+    /// <returns>The value name.</returns>
+    public string AddInitializer(string name, byte[] values, params long[] shape) => AddInitializer(OnnxTensors.UInt8(CheckFree(name), values, shape));
+
     /// <summary>Adds a string initializer.</summary>
     /// <param name="name">Value name.</param>
     /// <param name="values">Row-major values.</param>

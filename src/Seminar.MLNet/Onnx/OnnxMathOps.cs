@@ -132,6 +132,20 @@ public static class OnnxMathOps
         return b.AddNode("Softmax", new[] { input }, output, OnnxOpsets.DefaultDomain, OnnxAttribute.Int("axis", axis));
     }
 
+    /// <summary><c>ArgMin</c> along one axis; ties go to the first (lowest) index.</summary>
+    /// <param name="b">The builder.</param>
+    /// <param name="input">Input.</param>
+    /// <param name="axis">Axis reduced.</param>
+    /// <param name="keepDims">Whether the reduced axis stays with size 1.</param>
+    /// <param name="output">Output name, or null for a generated one.</param>
+    /// <returns>The int64 output value name.</returns>
+    public static string ArgMin(this OnnxGraphBuilder b, string input, long axis, bool keepDims = false, string? output = null)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        return b.AddNode("ArgMin", new[] { input }, output, OnnxOpsets.DefaultDomain,
+            OnnxAttribute.Int("axis", axis), OnnxAttribute.Int("keepdims", keepDims ? 1 : 0));
+    }
+
     /// <summary>
     /// <c>TopK</c>: the <paramref name="k"/> largest (or smallest) entries along <paramref name="axis"/>.
     /// ONNX Runtime fails when k exceeds the axis length; clamp first (e.g. <c>Min</c> of k and a <c>Shape</c> slice) if it can.

@@ -144,6 +144,31 @@ public static class OnnxTensorOps
             OnnxAttribute.Tensor("value", OnnxTensors.Float("", new[] { 0f }, 1)));
     }
 
+    /// <summary><c>ConstantOfShape</c>: an int64 tensor of zeros whose shape is computed in the graph (1-D int64 value).</summary>
+    /// <param name="b">The builder.</param>
+    /// <param name="shape">1-D int64 value name holding the shape.</param>
+    /// <param name="output">Output name, or null for a generated one.</param>
+    /// <returns>The output value name.</returns>
+    public static string Int64Zeros(this OnnxGraphBuilder b, string shape, string? output = null)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        return b.AddNode("ConstantOfShape", new[] { shape }, output, OnnxOpsets.DefaultDomain,
+            OnnxAttribute.Tensor("value", OnnxTensors.Int64("", new[] { 0L }, 1)));
+    }
+
+    /// <summary><c>ScatterND</c> without reduction: <c>data[indices[i]] = updates[i]</c> (indices must not repeat).</summary>
+    /// <param name="b">The builder.</param>
+    /// <param name="data">The tensor written into.</param>
+    /// <param name="indices">int64 [count, k] index prefixes into data.</param>
+    /// <param name="updates">[count, ...data.shape[k:]] values.</param>
+    /// <param name="output">Output name, or null for a generated one.</param>
+    /// <returns>The output value name.</returns>
+    public static string Scatter(this OnnxGraphBuilder b, string data, string indices, string updates, string? output = null)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        return b.AddNode("ScatterND", new[] { data, indices, updates }, output);
+    }
+
     /// <summary>
     /// <c>ScatterND</c> with <c>reduction = "add"</c> (opset 16+): <c>data[indices[i]] += updates[i]</c>; repeated indices accumulate.
     /// </summary>

@@ -42,6 +42,18 @@ public static class OnnxTensors
         return t;
     }
 
+    /// <summary>A uint8 tensor, stored as raw bytes (a byte per element rather than protobuf's int32 per element).</summary>
+    /// <param name="name">Tensor name.</param>
+    /// <param name="values">Row-major values.</param>
+    /// <param name="shape">Shape; its product must equal the number of values. Empty = scalar.</param>
+    /// <returns>The tensor.</returns>
+    public static TensorProto UInt8(string name, byte[] values, params long[] shape)
+    {
+        var t = Create(name, TensorProto.Types.DataType.Uint8, values, shape);
+        t.RawData = ByteString.CopyFrom(values);
+        return t;
+    }
+
     /// <summary>A string tensor (each element UTF-8 encoded).</summary>
     /// <param name="name">Tensor name (may be empty for an attribute tensor).</param>
     /// <param name="values">Row-major values; none may be null.</param>

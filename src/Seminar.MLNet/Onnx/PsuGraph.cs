@@ -28,39 +28,15 @@ public static class PsuGraph
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(columns);
-        var inputs = InputNames(columns);
-        var outputs = OutputNames(columns);
-        foreach (var name in outputs)
-            if (inputs.Contains(name, StringComparer.Ordinal))
-                throw new ArgumentException($"Output column '{name}' has the same name as an input column; choose another output name.", nameof(columns));
-        if (inputs.Concat(outputs).Distinct(StringComparer.Ordinal).Count() != inputs.Length + outputs.Length)
-            throw new ArgumentException("The PSU's input and output column names must be distinct.", nameof(columns));
+        CheckNames(InputNames(columns), OutputNames(columns), nameof(columns));
 
-        var w = model.Weights;
-        int d = model.Dimension, h = model.Heads, t = model.QueryTokens;
-        float a = model.QueryWeight;
         var b = new OnnxGraphBuilder("seminar_psu", mlOpset: 0);
-        var tables = new Tables(
-            b.AddInitializer("psu_item_table", model.ItemData, model.ItemCount, d),
-            b.AddInitializer("psu_query_token_table", model.QueryTokenData, model.TokenCount, d),
-            b.Int64Scalar(model.ItemCount, "psu_item_count"),
-            b.Int64Scalar(model.TokenCount, "psu_token_count"),
-            b.AddInitializer("psu_item_factor", Enumerable.Range(0, t + 1).Select(c => c == 0 ? 1f : 1f - a).ToArray(), t + 1),
-            b.AddInitializer("psu_token_factor", Enumerable.Range(0, t + 1).Select(c => c == 0 ? 0f : a / c).ToArray(), t + 1),
-            t);
-
-        // History [L] and its tokens [L, T]: reshaping by L·T and T fails when the two columns disagree.
-        var historyItems = b.Reshape(b.AddInput(columns.HistoryItemsColumn, Int64, 1, "L"), new[] { -1L });
-        var tokenShape = b.Concat(0, b.Shape(historyItems), b.Int64Vector(new[] { (long)t }, "query_slots"));
-        var historyTokens = b.Reshape(b.AddInput(columns.HistoryQueryTokensColumn, Int64, 1, "LT"), tokenShape);
-        var targetItem = b.Reshape(b.AddInput(columns.TargetItemColumn, Int64, 1, 1), new[] { 1L });
-        var queryTokens = b.Reshape(b.AddInput(columns.QueryTokensColumn, Int64, 1, t), new[] { 1L, t });
-
-        historyItems = PastEndIfNegative(b, historyItems, tables.ItemCount);
+        var (tables, historyItems, historyTokens, targetItem, queryTokens) = AddInputs(b, model, columns);
         var x = Pair(b, tables, historyItems, historyTokens);                                           // [L, D]
-        var target = Pair(b, tables, PastEndIfNegative(b, targetItem, tables.ItemCount), queryTokens);  // [1, D]
+        var target = Pair(b, tables, targetItem, queryTokens);                                          // [1, D]
         var interest = Attention(b, model, x, historyItems, target);
-        var score = Head(b, w.Head, interest, target);
+        var score = Head(b, model.Weights.Head, interest, target);
+        int d = model.Dimension;
 
         b.Reshape(target, new[] { (long)d }, columns.TargetOutputColumn);
         b.Reshape(interest, new[] { (long)d }, columns.InterestOutputColumn);
@@ -71,6 +47,41 @@ public static class PsuGraph
         return b.ToBytes();
     }
 
+    /// <summary>
+    /// The pair-fusion tables and the four inputs, reshaped and guarded: history items <c>[L]</c> and tokens <c>[L, T]</c>
+    /// (reshaping by L·T and T fails when the two columns disagree), target item <c>[1]</c>, query tokens <c>[1, T]</c>.
+    /// Negative item indices are mapped past the end so they fail as in C#.
+    /// </summary>
+    internal static (Tables Tables, string HistoryItems, string HistoryTokens, string TargetItem, string QueryTokens) AddInputs(OnnxGraphBuilder b, PsuScoringModel model, PsuColumnOptions columns)
+    {
+        int d = model.Dimension, t = model.QueryTokens;
+        float a = model.QueryWeight;
+        var tables = new Tables(
+            b.AddInitializer("psu_item_table", model.ItemData, model.ItemCount, d),
+            b.AddInitializer("psu_query_token_table", model.QueryTokenData, model.TokenCount, d),
+            b.Int64Scalar(model.ItemCount, "psu_item_count"),
+            b.Int64Scalar(model.TokenCount, "psu_token_count"),
+            b.AddInitializer("psu_item_factor", Enumerable.Range(0, t + 1).Select(c => c == 0 ? 1f : 1f - a).ToArray(), t + 1),
+            b.AddInitializer("psu_token_factor", Enumerable.Range(0, t + 1).Select(c => c == 0 ? 0f : a / c).ToArray(), t + 1),
+            t);
+        var historyItems = b.Reshape(b.AddInput(columns.HistoryItemsColumn, Int64, 1, "L"), new[] { -1L });
+        var tokenShape = b.Concat(0, b.Shape(historyItems), b.Int64Vector(new[] { (long)t }, "query_slots"));
+        var historyTokens = b.Reshape(b.AddInput(columns.HistoryQueryTokensColumn, Int64, 1, "LT"), tokenShape);
+        var targetItem = b.Reshape(b.AddInput(columns.TargetItemColumn, Int64, 1, 1), new[] { 1L });
+        var queryTokens = b.Reshape(b.AddInput(columns.QueryTokensColumn, Int64, 1, t), new[] { 1L, t });
+        return (tables, PastEndIfNegative(b, historyItems, tables.ItemCount), historyTokens, PastEndIfNegative(b, targetItem, tables.ItemCount), queryTokens);
+    }
+
+    /// <summary>Throws when an output name repeats an input name or names repeat.</summary>
+    internal static void CheckNames(string[] inputs, string[] outputs, string paramName)
+    {
+        foreach (var name in outputs)
+            if (inputs.Contains(name, StringComparer.Ordinal))
+                throw new ArgumentException($"Output column '{name}' has the same name as an input column; choose another output name.", paramName);
+        if (inputs.Concat(outputs).Distinct(StringComparer.Ordinal).Count() != inputs.Length + outputs.Length)
+            throw new ArgumentException("The input and output column names must be distinct.", paramName);
+    }
+
     /// <summary>The graph's input names, in feed order.</summary>
     public static string[] InputNames(PsuColumnOptions c) => new[] { c.HistoryItemsColumn, c.HistoryQueryTokensColumn, c.TargetItemColumn, c.QueryTokensColumn };
 
@@ -78,14 +89,14 @@ public static class PsuGraph
     public static string[] OutputNames(PsuColumnOptions c) => new[] { c.TargetOutputColumn, c.InterestOutputColumn, c.ScoreOutputColumn };
 
     /// <summary>Initializers every pair fusion reads. ItemFactor[c] and TokenFactor[c] weigh the item and the token sum of a behaviour with c query tokens.</summary>
-    sealed record Tables(string Items, string QueryTokens, string ItemCount, string TokenCount, string ItemFactor, string TokenFactor, long Slots);
+    internal sealed record Tables(string Items, string QueryTokens, string ItemCount, string TokenCount, string ItemFactor, string TokenFactor, long Slots);
 
     /// <summary>
     /// Pairs [N] items (already guarded against negative indices) with their [N, T] query tokens:
     /// <c>x = (1 − a)·e_item + a/count · Σ G_q tokens</c>, or <c>e_item</c> without tokens. The two factors depend only on
     /// the row's token count (0..T), so they are looked up in tables rather than computed per row.
     /// </summary>
-    static string Pair(OnnxGraphBuilder b, Tables tables, string items, string tokens)
+    internal static string Pair(OnnxGraphBuilder b, Tables tables, string items, string tokens)
     {
         var count = b.ReduceSum(b.Min(tokens, b.Int64Scalar(1, "one_i")), new[] { 1L }, keepDims: false);            // [N]
         var itemPart = b.Mul(b.Gather(tables.Items, items), b.Unsqueeze(b.Gather(tables.ItemFactor, count), new[] { 1L })); // [N, D]
@@ -99,12 +110,22 @@ public static class PsuGraph
         return b.ScatterAdd(itemPart, b.Unsqueeze(owner, new[] { 1L }), rows);
     }
 
-    static string PastEndIfNegative(OnnxGraphBuilder b, string indices, string size) => b.Where(b.Less(indices, b.Int64Scalar(0, "zero")), size, indices);
+    internal static string PastEndIfNegative(OnnxGraphBuilder b, string indices, string size) => b.Where(b.Less(indices, b.Int64Scalar(0, "zero")), size, indices);
 
     /// <summary>GSU (per-head top-K over [H, L] scores, padding masked) and ESU; returns the interest [1, D].</summary>
     static string Attention(OnnxGraphBuilder b, PsuScoringModel model, string x, string items, string target)
     {
-        var w = model.Weights;
+        var u = RequestVectors(b, model, target);                                                       // [D, H]
+        var (offsets, count) = Padding(b, items);
+        var scores = b.Add(b.MatMul(x, u), b.Unsqueeze(offsets, new[] { 1L }));                        // [L, H]
+        var byHead = b.Transpose(scores, new[] { 1L, 0L });                                             // [H, L]
+        var (kept, positions) = b.TopK(byHead, TopK(b, model.TopK, count));                             // [H, k]
+        return Esu(b, model, x, positions, kept, count);
+    }
+
+    /// <summary>The per-head request vectors <c>u_h = A_h t</c> as the columns of a [D, H] matrix.</summary>
+    internal static string RequestVectors(OnnxGraphBuilder b, PsuScoringModel model, string target)
+    {
         int d = model.Dimension, h = model.Heads;
         // P[i, j·H + h] = A_h[j, i], so t P reshaped to [D, H] holds u_h = A_h t as columns and X [L, D] times it scores every head at once.
         var p = new float[d * d * h];
@@ -112,6 +133,31 @@ public static class PsuGraph
             for (int j = 0; j < d; j++)
                 for (int i = 0; i < d; i++) p[i * d * h + j * h + head] = model.FoldedAttentionData[head * d * d + j * d + i];
         var folded = b.AddInitializer("psu_folded_attention", p, d, d * h);
+        return b.Reshape(b.MatMul(target, folded), new[] { (long)d, h });
+    }
+
+    /// <summary>
+    /// Per behaviour, the score offset that masks padding (−inf for item 0, else 0; [L]), and the count of real behaviours ([1]).
+    /// Items are non-negative here, so min(item, 1) is 1 for a behaviour and 0 for padding.
+    /// </summary>
+    internal static (string Offsets, string Count) Padding(OnnxGraphBuilder b, string items)
+    {
+        var real = b.Min(items, b.Int64Scalar(1, "one_i"));                                                   // [L]
+        var offsets = b.AddInitializer(b.UniqueName("psu_padding_offset"), new[] { float.NegativeInfinity, 0f }, 2);
+        return (b.Gather(offsets, real), b.ReduceSum(real, axes: null, keepDims: true));
+    }
+
+    /// <summary>k = min(K, real behaviours), so padding (−inf) is never among the kept.</summary>
+    internal static string TopK(OnnxGraphBuilder b, int topK, string count) => b.Min(count, b.Int64Vector(new[] { (long)topK }, "top_k"));
+
+    /// <summary>
+    /// ESU over each head's kept behaviours (<paramref name="positions"/> [H, k] into x, <paramref name="relevance"/> [H, k]):
+    /// softmax, weighted sum, W_V per head, W_O; the learned empty interest when there is no behaviour. Returns [1, D].
+    /// </summary>
+    internal static string Esu(OnnxGraphBuilder b, PsuScoringModel model, string x, string positions, string relevance, string count)
+    {
+        var w = model.Weights;
+        int d = model.Dimension, h = model.Heads;
         var valueT = new float[h * d * d];
         for (int head = 0; head < h; head++) DenseMath.Transpose(w.AttentionValue.AsSpan(head * d * d, d * d), d, d).CopyTo(valueT, head * d * d);
         var value = b.AddInitializer("psu_attention_value_t", valueT, h, d, d);
@@ -119,17 +165,7 @@ public static class PsuGraph
         var outputBias = b.AddInitializer("psu_attention_output_bias", w.AttentionOutput.Bias, d);
         var empty = b.AddInitializer("psu_empty_interest", w.EmptyInterest, 1, d);
 
-        var u = b.Reshape(b.MatMul(target, folded), new[] { (long)d, h });                       // [D, H]
-        // Items are non-negative here, so min(item, 1) is 1 for a behaviour and 0 for padding: it counts the real
-        // behaviours and picks each one's score offset (−inf for padding, never selected since k ≤ count).
-        var real = b.Min(items, b.Int64Scalar(1, "one_i"));                                                   // [L]
-        var offsets = b.AddInitializer("psu_padding_offset", new[] { float.NegativeInfinity, 0f }, 2);
-        var scores = b.Add(b.MatMul(x, u), b.Unsqueeze(b.Gather(offsets, real), new[] { 1L }));              // [L, H]
-        var byHead = b.Transpose(scores, new[] { 1L, 0L });                                                  // [H, L]
-        var count = b.ReduceSum(real, axes: null, keepDims: true);                                           // [1]
-        var k = b.Min(count, b.Int64Vector(new[] { (long)model.TopK }, "top_k"));
-        var (kept, positions) = b.TopK(byHead, k);                                                  // [H, k]
-        var alpha = b.Unsqueeze(b.Softmax(kept), new[] { 1L });                                     // [H, 1, k]
+        var alpha = b.Unsqueeze(b.Softmax(relevance), new[] { 1L });                                // [H, 1, k]
         var mixed = b.MatMul(alpha, b.Gather(x, positions));                                        // [H, 1, D]; zeros when k = 0
         var heads = b.Reshape(b.MatMul(mixed, value), new[] { 1L, (long)h * d });                  // [1, H·D]
         var interest = b.Gemm(heads, output, outputBias);
@@ -137,7 +173,7 @@ public static class PsuGraph
     }
 
     /// <summary><c>logit = MLP([o; t; o ⊙ t])</c> with ReLU between layers; returns [1, 1].</summary>
-    static string Head(OnnxGraphBuilder b, IReadOnlyList<DenseLayer> layers, string interest, string target)
+    internal static string Head(OnnxGraphBuilder b, IReadOnlyList<DenseLayer> layers, string interest, string target)
     {
         var z = b.Concat(1, interest, target, b.Mul(interest, target));
         for (int i = 0; i < layers.Count; i++)

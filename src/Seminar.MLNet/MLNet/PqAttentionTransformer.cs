@@ -1,0 +1,74 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Seminar.MLNet.Onnx;
+using Seminar.MLNet.Quantization;
+
+namespace Seminar.MLNet.MLNet;
+
+/// <summary>
+/// A PSU with multi-modal product quantization as a transformer: reads the featurizer's index columns and adds the
+/// interest (<c>Vector&lt;Single, D&gt;</c>) and logit (<c>Vector&lt;Single, 1&gt;</c>) computed with approximate
+/// retrieval. <see cref="Transform"/> runs the C# fast path (<see cref="PqRowScorer"/>); saving writes the equivalent
+/// built-in OnnxTransformer (<see cref="Persisted"/>, graph by <see cref="PqGraph"/>), so a model zip holding it loads
+/// with stock <c>mlContext.Model.Load</c>.
+/// </summary>
+public sealed class PqAttentionTransformer : ITransformer
+{
+    PqAttentionTransformer(PqAttentionModel model, PqAttentionOptions options, ITransformer persisted, byte[] onnx)
+    {
+        Model = model;
+        Options = options;
+        Persisted = persisted;
+        OnnxModel = onnx;
+    }
+
+    /// <summary>Builds the transformer and its ONNX graph for inputs of schema <paramref name="inputSchema"/>.</summary>
+    /// <param name="ml">The ML.NET context.</param>
+    /// <param name="model">The trained model.</param>
+    /// <param name="options">Column names (the rest of the options is not used here).</param>
+    /// <param name="inputSchema">Schema with the featurizer's output columns.</param>
+    /// <exception cref="ArgumentException">An input column is missing or mistyped, or names clash.</exception>
+    public static PqAttentionTransformer Create(MLContext ml, PqAttentionModel model, PqAttentionOptions options, DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        options.Validate();
+        PsuInputColumns.Resolve(inputSchema, options, model.Psu.QueryTokens);
+        byte[] onnx = PqGraph.Build(model, options, options.PqInterestColumn, options.PqScoreColumn);
+        string folder = Path.Combine(Path.GetTempPath(), "seminar-mlnet");
+        Directory.CreateDirectory(folder);
+        var persisted = OnnxTransformerFactory.CreateEstimator(ml, onnx, Path.Combine(folder, $"pq-{Guid.NewGuid():N}.onnx"),
+            PqGraph.InputNames(options), new[] { options.PqInterestColumn, options.PqScoreColumn }).Fit(new SchemaOnlyDataView(inputSchema));
+        return new PqAttentionTransformer(model, options, persisted, onnx);
+    }
+
+    /// <summary>The trained model: PSU, quantizers and codes.</summary>
+    public PqAttentionModel Model { get; }
+    /// <summary>Column names.</summary>
+    public PqAttentionOptions Options { get; }
+    /// <summary>The built-in transformer this one saves as: same outputs, computed by ONNX Runtime.</summary>
+    public ITransformer Persisted { get; }
+    /// <summary>The ONNX graph (see <see cref="PqGraph"/>).</summary>
+    public byte[] OnnxModel { get; }
+
+    /// <summary>Whether this transformer maps rows one by one: as the persisted form does.</summary>
+    public bool IsRowToRowMapper => Persisted.IsRowToRowMapper;
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        PsuInputColumns.Resolve(inputSchema, Options, Model.Psu.QueryTokens);
+        return AppendingDataView.Append(inputSchema, PqAttentionDataView.OutputColumns(Options, Model.Psu.Dimension));
+    }
+
+    /// <summary>Row mapping for prediction engines goes through the persisted (ONNX) form.</summary>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => Persisted.GetRowToRowMapper(inputSchema);
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input) => new PqAttentionDataView(input, Model, Options);
+
+    /// <summary>Saves as the persisted built-in transformer.</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) => Persisted.Save(ctx);
+}

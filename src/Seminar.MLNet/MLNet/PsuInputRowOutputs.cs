@@ -1,0 +1,65 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Seminar.MLNet.MLNet;
+
+/// <summary>
+/// One cursor's float-vector outputs computed from the PSU's four input columns (the featurizer's index vectors):
+/// reads the inputs and runs the row computation once per row position, whichever outputs are read.
+/// </summary>
+sealed class PsuInputRowOutputs : IRowOutputs
+{
+    /// <summary>Computes one row's outputs into <paramref name="outputs"/> (one buffer per output column).</summary>
+    public delegate void ScoreRow(ReadOnlySpan<long> historyItems, ReadOnlySpan<long> historyQueryTokens, long targetItem, ReadOnlySpan<long> queryTokens, float[][] outputs);
+
+    readonly DataViewRowCursor _input;
+    readonly ValueGetter<VBuffer<long>>[] _getters;
+    readonly VBuffer<long>[] _values = new VBuffer<long>[4], _dense = new VBuffer<long>[4];
+    readonly float[][] _outputs;
+    readonly ScoreRow _score;
+    long _scoredAt = -1;
+
+    /// <param name="input">The cursor.</param>
+    /// <param name="inputs">History items, history query tokens, target item, query tokens (see <see cref="PsuInputColumns.All"/>).</param>
+    /// <param name="outputSizes">Size of each output vector.</param>
+    /// <param name="score">The row computation.</param>
+    public PsuInputRowOutputs(DataViewRowCursor input, IReadOnlyList<DataViewSchema.Column> inputs, int[] outputSizes, ScoreRow score)
+    {
+        _input = input;
+        _getters = inputs.Select(c => input.GetGetter<VBuffer<long>>(c)).ToArray();
+        _outputs = outputSizes.Select(n => new float[n]).ToArray();
+        _score = score;
+    }
+
+    public Delegate Getter(int output) => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) =>
+    {
+        Ensure();
+        var values = _outputs[output];
+        var editor = VBufferEditor.Create(ref v, values.Length);
+        values.CopyTo(editor.Values);
+        v = editor.Commit();
+    });
+
+    void Ensure()
+    {
+        if (_scoredAt == _input.Position) return;
+        for (int i = 0; i < _getters.Length; i++) _getters[i](ref _values[i]);
+        try
+        {
+            _score(Dense(0), Dense(1), Dense(2)[0], Dense(3), _outputs);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidOperationException($"Row {_input.Position}: {e.Message}", e);
+        }
+        _scoredAt = _input.Position;
+    }
+
+    /// <summary>The values of input i as a dense span (ML.NET may hand over sparse vectors).</summary>
+    ReadOnlySpan<long> Dense(int i)
+    {
+        if (_values[i].IsDense) return _values[i].GetValues();
+        _values[i].CopyToDense(ref _dense[i]);
+        return _dense[i].GetValues();
+    }
+}

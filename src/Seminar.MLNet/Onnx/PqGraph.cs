@@ -1,0 +1,103 @@
+using Onnx;
+using Seminar.MLNet.PsuScoring;
+using Seminar.MLNet.Quantization;
+
+namespace Seminar.MLNet.Onnx;
+
+/// <summary>
+/// The PSU with approximate retrieval as an ONNX graph: the persisted form of <see cref="PqRowScorer"/>, run by ML.NET's
+/// OnnxTransformer. Same inputs as <see cref="PsuGraph"/>; outputs the interest <c>[D]</c> and the score <c>[1]</c>.
+/// Codebooks and catalog codes are initializers (codes as uint8); each request builds its lookup tables with one
+/// batched MatMul per code set, gathers every behaviour's codes (catalog codes by item; the query part of each pair
+/// with a query encoded in the graph by the same nearest-centroid rule as <see cref="ProductQuantizer.Encode(ReadOnlySpan{float}, Span{byte})"/>),
+/// sums table entries per head, keeps the top-K and runs the exact ESU on them.
+/// </summary>
+public static class PqGraph
+{
+    const TensorProto.Types.DataType Int64 = TensorProto.Types.DataType.Int64;
+    const TensorProto.Types.DataType Float = TensorProto.Types.DataType.Float;
+
+    /// <summary>Builds the graph's bytes; input names are the PSU columns', outputs the given interest and score names.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="columns">Input column names.</param>
+    /// <param name="interestColumn">Output name of the interest.</param>
+    /// <param name="scoreColumn">Output name of the score.</param>
+    public static byte[] Build(PqAttentionModel model, PsuColumnOptions columns, string interestColumn, string scoreColumn)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(columns);
+        PsuGraph.CheckNames(PsuGraph.InputNames(columns), new[] { interestColumn, scoreColumn }, nameof(columns));
+        var psu = model.Psu;
+        int d = psu.Dimension, heads = psu.Heads, c = model.QueryQuantizer.SubSpaces, dsub = model.QueryQuantizer.SubDimension;
+        int s = model.SubSpaces, size = PqCodebooks.TableSize;
+
+        var b = new OnnxGraphBuilder("seminar_pq_attention", mlOpset: 0);
+        var (tables, items, tokens, targetItem, queryTokens) = PsuGraph.AddInputs(b, psu, columns);
+        var x = PsuGraph.Pair(b, tables, items, tokens);                                              // [L, D]
+        var target = PsuGraph.Pair(b, tables, targetItem, queryTokens);                               // [1, D]
+        var u = b.Transpose(PsuGraph.RequestVectors(b, psu, target), new[] { 1L, 0L });               // [H, D]
+
+        // Lookup tables [H, S·256]: per code set, u split into sub-spaces [C, H, dsub] times the transposed codebook [C, dsub, 256].
+        var uSub = b.Transpose(b.Reshape(u, new[] { (long)heads, c, dsub }), new[] { 1L, 0L, 2L });
+        var perSet = model.Codebooks.Sets.Select((q, m) => b.MatMul(uSub, b.AddInitializer($"pq_codebook_t{m}", Transposed(q, size), c, dsub, size))).ToArray();
+        var lut = b.Reshape(b.Transpose(b.Concat(0, perSet), new[] { 1L, 0L, 2L }), new[] { (long)heads, (long)s * size });
+
+        // Codes [L, S]: the items' catalog codes, then the query part's.
+        var itemCodes = b.Cast(b.Gather(b.AddInitializer("pq_item_codes", model.ItemCodeArray, psu.ItemCount, model.ItemSubSpaces), items), Int64);
+        var codes = b.Concat(1, itemCodes, QueryCodes(b, model, x, items, tokens, tables.Items, c, dsub));
+        var flat = b.Add(codes, b.Int64Vector(Enumerable.Range(0, s).Select(i => (long)i * size).ToArray(), "pq_table_offsets"));
+        var relevance = b.ReduceSum(b.Gather(lut, flat, axis: 1), new[] { 2L }, keepDims: false);       // [H, L]
+
+        var (offsets, count) = PsuGraph.Padding(b, items);
+        var masked = b.Add(relevance, b.Unsqueeze(offsets, new[] { 0L }));
+        var (_, positions) = b.TopK(masked, PsuGraph.TopK(b, model.TopK, count));                        // [H, k]
+        // The exact ESU: relevance recomputed from the exact pair vectors of the kept behaviours.
+        var exact = b.Squeeze(b.MatMul(b.Gather(x, positions), b.Unsqueeze(u, new[] { 2L })), new[] { 2L }); // [H, k]
+        var interest = PsuGraph.Esu(b, psu, x, positions, exact, count);
+        var score = PsuGraph.Head(b, psu.Weights.Head, interest, target);
+
+        b.Reshape(interest, new[] { (long)d }, interestColumn);
+        b.Reshape(score, new[] { 1L }, scoreColumn);
+        b.AddOutput(interestColumn, Float, d);
+        b.AddOutput(scoreColumn, Float, 1);
+        return b.ToBytes();
+    }
+
+    /// <summary>The graph's input names, in feed order (the PSU's).</summary>
+    public static string[] InputNames(PsuColumnOptions columns) => PsuGraph.InputNames(columns);
+
+    /// <summary>
+    /// Query-part codes [L, C]: 0 (the origin) for browsing; for a behaviour with a query, the nearest centroid per
+    /// sub-space of <c>d = x − e_item</c>, by <c>‖c‖² − 2 d·c</c>, ties to the lowest index.
+    /// </summary>
+    static string QueryCodes(OnnxGraphBuilder b, PqAttentionModel model, string x, string items, string tokens, string itemTable, int c, int dsub)
+    {
+        var q = model.QueryQuantizer;
+        var count = b.ReduceSum(b.Min(tokens, b.Int64Scalar(1, "one_i")), new[] { 1L }, keepDims: false);       // [L]
+        var withQuery = b.Reshape(b.NonZero(b.Greater(count, b.Int64Scalar(0, "zero"))), new[] { -1L });        // [n]
+        var part = b.Sub(b.Gather(x, withQuery), b.Gather(itemTable, b.Gather(items, withQuery)));           // [n, D]
+        // ONNX Runtime 1.31 dies with SIGFPE on a batched MatMul whose row count is 0 (no behaviour has a query):
+        // encode one extra zero row and drop it.
+        part = b.Concat(0, part, b.AddInitializer("pq_query_pad_row", new float[c * dsub], 1, c * dsub));       // [n + 1, D]
+        var split = b.Transpose(b.Reshape(part, new[] { -1L, c, dsub }), new[] { 1L, 0L, 2L });             // [C, n + 1, dsub]
+        var book = b.AddInitializer("pq_query_codebook_t", Transposed(q, q.Centroids), c, dsub, q.Centroids);
+        var norms = b.AddInitializer("pq_query_norms", q.CentroidNorms.ToArray(), c, 1, q.Centroids);
+        var distance = b.Add(b.Mul(b.MatMul(split, book), b.FloatScalar(-2f, "minus_two")), norms);          // [C, n, K]
+        var nearest = b.Slice(b.Transpose(b.ArgMin(distance, axis: 2), new[] { 1L, 0L }),
+            b.Int64Vector(new[] { 0L }, "start"), b.Shape(withQuery), b.Int64Vector(new[] { 0L }, "axis"));       // [n, C]
+        var zeros = b.Int64Zeros(b.Concat(0, b.Shape(items), b.Int64Vector(new[] { (long)c }, "pq_query_subspaces")));
+        return b.Scatter(zeros, b.Unsqueeze(withQuery, new[] { 1L }), nearest);
+    }
+
+    /// <summary>A codebook [C, K, dsub] as [C, dsub, width], centroids past K zero.</summary>
+    static float[] Transposed(ProductQuantizer q, int width)
+    {
+        var book = q.Codebook.Span;
+        int c = q.SubSpaces, k = q.Centroids, dsub = q.SubDimension;
+        var t = new float[c * dsub * width];
+        for (int s = 0; s < c; s++)
+            for (int centroid = 0; centroid < k; centroid++)
+                for (int j = 0; j < dsub; j++) t[(s * dsub + j) * width + centroid] = book[(s * k + centroid) * dsub + j];
+        return t;
+    }
+}

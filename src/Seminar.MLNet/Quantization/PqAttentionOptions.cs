@@ -1,0 +1,38 @@
+using Seminar.MLNet.PsuScoring;
+
+namespace Seminar.MLNet.Quantization;
+
+/// <summary>
+/// Options of <c>mlContext.Seminar().PqAttention(options)</c>. The inherited input columns are the featurizer's
+/// index columns the PSU reads; <see cref="PsuColumnOptions.InterestOutputColumn"/> names the PSU output through which
+/// the trained PSU is found (place PqAttention after PsuEmbedding).
+/// </summary>
+public sealed class PqAttentionOptions : PsuColumnOptions
+{
+    /// <summary>Output: the interest vector computed with approximate retrieval (vector of Single, D).</summary>
+    public string PqInterestColumn { get; set; } = "SeminarPqInterest";
+    /// <summary>Output: the head's logit computed with approximate retrieval (vector of Single of size 1).</summary>
+    public string PqScoreColumn { get; set; } = "SeminarPqScore";
+    /// <summary>Product quantizer of every code set (each item modality and the query part): sub-spaces, centroids, k-means.</summary>
+    public ProductQuantizerOptions Quantizer { get; set; } = new();
+    /// <summary>Behaviours kept per head by the approximate GSU; null = the PSU's K. Larger than a history keeps all of it.</summary>
+    public int? TopK { get; set; }
+    /// <summary>
+    /// Query–item pairs of the training data whose query codes are computed once at fit time (default 262,144). Pairs
+    /// beyond it, and pairs first seen when scoring, are encoded when met (the same codes, a little slower).
+    /// </summary>
+    public int MaxKnownPairs { get; set; } = 262_144;
+    /// <summary>Seed of the k-means samples and initialisation; null = drawn from the MLContext.</summary>
+    public int? Seed { get; set; }
+
+    /// <summary>Throws when an option is out of range or the output names clash.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(PqInterestColumn, nameof(PqInterestColumn));
+        ArgumentException.ThrowIfNullOrWhiteSpace(PqScoreColumn, nameof(PqScoreColumn));
+        if (PqInterestColumn == PqScoreColumn) throw new ArgumentException($"PqInterestColumn and PqScoreColumn are both '{PqScoreColumn}'.", nameof(PqScoreColumn));
+        if (Quantizer is null) throw new ArgumentNullException(nameof(Quantizer));
+        if (TopK is < 1) throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "TopK must be at least 1 (or null for the PSU's).");
+        if (MaxKnownPairs < 0) throw new ArgumentOutOfRangeException(nameof(MaxKnownPairs), MaxKnownPairs, "MaxKnownPairs must not be negative.");
+    }
+}

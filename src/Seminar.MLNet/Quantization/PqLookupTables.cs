@@ -1,0 +1,136 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Seminar.MLNet.Quantization;
+
+/// <summary>
+/// One request's asymmetric-distance lookup tables: <c>LUT[h][s][k] = u_h,s · centroid_s,k</c> for every head h,
+/// sub-space s (over all code sets) and centroid k, so a behaviour's approximate relevance is
+/// <c>Σ_s LUT[h][s][code_s]</c> (the target stays exact, only the keys are quantized). Also holds the tables rounded
+/// to bytes for the 8-bit scan: per head, <c>q = round((LUT − min_s) · 255 / max_s range_s)</c>, so every sum of S
+/// entries fits 16 bits when S ≤ 257 and differs from the scaled float sum by at most S/2 units.
+/// Per-thread scratch: build once per request, read by the scans.
+/// </summary>
+sealed class PqLookupTables
+{
+    readonly PqCodebooks _books;
+    readonly float[] _float;
+    byte[] _quantized = Array.Empty<byte>();
+
+    public PqLookupTables(PqCodebooks books, int heads)
+    {
+        _books = books ?? throw new ArgumentNullException(nameof(books));
+        ArgumentOutOfRangeException.ThrowIfLessThan(heads, 1);
+        Heads = heads;
+        _float = new float[heads * books.SubSpaces * PqCodebooks.TableSize];
+    }
+
+    /// <summary>Heads H.</summary>
+    public int Heads { get; }
+    /// <summary>Sub-spaces S.</summary>
+    public int SubSpaces => _books.SubSpaces;
+    /// <summary>Float tables <c>[H][S][256]</c>; entries past a set's centroid count are 0 and never read.</summary>
+    public ReadOnlySpan<float> Float => _float;
+    /// <summary>Byte tables <c>[H][S][256]</c>, valid after <see cref="Quantize"/>.</summary>
+    public ReadOnlySpan<byte> Quantized => _quantized;
+
+    /// <summary>Largest S the byte tables support: S × 255 must fit the scan's 16-bit sums.</summary>
+    public const int MaxQuantizedSubSpaces = ushort.MaxValue / byte.MaxValue;
+
+    /// <summary>Fills the float tables from the per-head request vectors <paramref name="u"/> <c>[H, D]</c>.</summary>
+    public void Build(ReadOnlySpan<float> u)
+    {
+        int d = _books.Dimension, size = PqCodebooks.TableSize;
+        if (u.Length != Heads * d) throw new ArgumentException($"Expected {Heads} × {d} request values; got {u.Length}.", nameof(u));
+        var books = _books.Transposed;
+        for (int h = 0; h < Heads; h++)
+            for (int s = 0; s < SubSpaces; s++)
+            {
+                var table = _float.AsSpan((h * SubSpaces + s) * size, size);
+                var uPart = u.Slice(h * d + _books.DimensionOffsets[s], _books.SubDimensions[s]);
+                var book = books.Slice(_books.TransposedOffsets[s], uPart.Length * size);
+                Row(uPart, book, table);
+            }
+    }
+
+    /// <summary><c>table[k] = Σ_j u[j] · book[j][k]</c> over the 256 centroids, 16 or 8 at a time.</summary>
+    static void Row(ReadOnlySpan<float> u, ReadOnlySpan<float> book, Span<float> table)
+    {
+        int size = PqCodebooks.TableSize;
+        ref float b = ref MemoryMarshal.GetReference(book);
+        ref float t = ref MemoryMarshal.GetReference(table);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (int k = 0; k < size; k += Vector512<float>.Count)
+            {
+                var acc = Vector512<float>.Zero;
+                for (int j = 0; j < u.Length; j++) acc += Vector512.Create(u[j]) * Vector512.LoadUnsafe(ref b, (nuint)(j * size + k));
+                acc.StoreUnsafe(ref t, (nuint)k);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (int k = 0; k < size; k += Vector256<float>.Count)
+            {
+                var acc = Vector256<float>.Zero;
+                for (int j = 0; j < u.Length; j++) acc += Vector256.Create(u[j]) * Vector256.LoadUnsafe(ref b, (nuint)(j * size + k));
+                acc.StoreUnsafe(ref t, (nuint)k);
+            }
+        }
+        else
+        {
+            table.Clear();
+            for (int j = 0; j < u.Length; j++)
+                for (int k = 0; k < size; k++) table[k] += u[j] * book[j * size + k];
+        }
+    }
+
+    /// <summary>Rounds the float tables to bytes (see the class remarks). Needs <see cref="SubSpaces"/> ≤ <see cref="MaxQuantizedSubSpaces"/>.</summary>
+    public void Quantize()
+    {
+        int size = PqCodebooks.TableSize, s = SubSpaces;
+        if (s > MaxQuantizedSubSpaces) throw new InvalidOperationException($"{s} sub-spaces overflow the 16-bit scan (at most {MaxQuantizedSubSpaces}).");
+        if (_quantized.Length < _float.Length) _quantized = new byte[_float.Length];
+        Span<float> mins = stackalloc float[s];
+        for (int h = 0; h < Heads; h++)
+        {
+            float maxRange = 0;
+            for (int i = 0; i < s; i++)
+            {
+                var valid = _float.AsSpan((h * s + i) * size, _books.ValidCentroids[i]);
+                float min = System.Numerics.Tensors.TensorPrimitives.Min(valid);
+                mins[i] = min;
+                maxRange = Math.Max(maxRange, System.Numerics.Tensors.TensorPrimitives.Max(valid) - min);
+            }
+            // A head whose tables are flat ranks every behaviour equal; scale 0 keeps all bytes 0.
+            float scale = maxRange > 0 ? byte.MaxValue / maxRange : 0f;
+            for (int i = 0; i < s; i++)
+            {
+                int at = (h * s + i) * size;
+                QuantizeRow(_float.AsSpan(at, size), mins[i], scale, _quantized.AsSpan(at, size));
+            }
+        }
+    }
+
+    static void QuantizeRow(ReadOnlySpan<float> values, float min, float scale, Span<byte> bytes)
+    {
+        if (Avx512F.IsSupported)
+        {
+            ref float v = ref MemoryMarshal.GetReference(values);
+            ref byte q = ref MemoryMarshal.GetReference(bytes);
+            var lo = Vector512.Create(min);
+            var sc = Vector512.Create(scale);
+            for (int k = 0; k < values.Length; k += 16)
+            {
+                // Entries past the valid centroids may fall below the minimum: saturate them (never read).
+                var scaled = Vector512.Max((Vector512.LoadUnsafe(ref v, (nuint)k) - lo) * sc, Vector512<float>.Zero);
+                Avx512F.ConvertToVector128ByteWithSaturation(Avx512F.ConvertToVector512UInt32(scaled)).StoreUnsafe(ref q, (nuint)k);
+            }
+            return;
+        }
+        for (int k = 0; k < values.Length; k++)
+            bytes[k] = (byte)Math.Clamp(MathF.Round((values[k] - min) * scale), 0f, 255f);
+    }
+}

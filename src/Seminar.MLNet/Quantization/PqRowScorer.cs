@@ -1,0 +1,124 @@
+using System.Numerics.Tensors;
+using Seminar.MLNet.Featurization;
+using Seminar.MLNet.PsuScoring;
+
+namespace Seminar.MLNet.Quantization;
+
+/// <summary>
+/// The PSU forward pass with approximate retrieval, one row at a time in C#: the exact target pair, the history's codes
+/// laid out for the scan (catalog codes per item, query codes per pair), each head's top-K by lookup-table relevance,
+/// then the exact ESU on those K and the head MLP. Buffers grow to the longest history seen; after warm-up a row
+/// allocates nothing. Not thread-safe: one per cursor or thread over a shared <see cref="PqAttentionModel"/>.
+/// </summary>
+public sealed class PqRowScorer
+{
+    readonly PqAttentionModel _model;
+    readonly PsuScoringModel _psu;
+    readonly PsuColumnOptions _columns;
+    readonly PairFusion _fusion;
+    readonly EsuReadout _readout;
+    readonly PqRetriever _retriever;
+    readonly PqCodeBlocks _codes;
+    readonly int _d, _heads, _k, _t;
+    readonly float[] _target, _u, _part, _rows, _relevance;
+    readonly int[] _kept, _rowIndex;
+    readonly byte[] _pairCodes;
+    int[] _positions = Array.Empty<int>();
+
+    /// <summary>Creates a scorer over a shared model.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="columns">Column names quoted in error messages (defaults when null).</param>
+    public PqRowScorer(PqAttentionModel model, PsuColumnOptions? columns = null)
+    {
+        _model = model ?? throw new ArgumentNullException(nameof(model));
+        _psu = model.Psu;
+        _columns = columns ?? new PsuColumnOptions();
+        _fusion = new PairFusion(_psu);
+        _readout = new EsuReadout(_psu);
+        _d = _psu.Dimension;
+        _heads = _psu.Heads;
+        _k = model.TopK;
+        _t = _psu.QueryTokens;
+        _retriever = new PqRetriever(model.Codebooks, _heads, _k);
+        _codes = new PqCodeBlocks(model.SubSpaces);
+        _target = new float[_d];
+        _u = new float[_heads * _d];
+        _part = new float[_d];
+        _rows = new float[_k * _d];
+        _relevance = new float[_k];
+        _kept = new int[_heads * _k];
+        _rowIndex = Enumerable.Range(0, _k).ToArray();
+        _pairCodes = new byte[model.QueryQuantizer.SubSpaces];
+    }
+
+    /// <summary>The model this scorer runs.</summary>
+    public PqAttentionModel Model => _model;
+
+    /// <summary>Scores one row with approximate retrieval.</summary>
+    /// <param name="historyItems">Item index per behaviour (L); index 0 is padding and never attended to.</param>
+    /// <param name="historyQueryTokens">Query token indices per behaviour, <see cref="PsuScoringModel.QueryTokens"/> each, flattened (L·T); 0 pads.</param>
+    /// <param name="targetItem">Target item index.</param>
+    /// <param name="queryTokens">Target query token indices (0 pads; all zero = no query).</param>
+    /// <param name="interest">Receives the interest vector o (D).</param>
+    /// <returns>The head's logit.</returns>
+    /// <exception cref="ArgumentException">Lengths disagree, or an index is outside its vocabulary.</exception>
+    public float Score(ReadOnlySpan<long> historyItems, ReadOnlySpan<long> historyQueryTokens, long targetItem, ReadOnlySpan<long> queryTokens, Span<float> interest)
+    {
+        RowChecks.Lengths(_columns, historyItems.Length, historyQueryTokens.Length, _t, _d, _target.Length, interest.Length);
+        _fusion.Fuse(_fusion.CheckItem(targetItem, _columns.TargetItemColumn, "target item", -1), queryTokens, _columns.QueryTokensColumn, "query token", -1, _target);
+        DenseMath.MatVec(_psu.FoldedAttentionData, _target, _u);
+
+        int real = LayOut(historyItems, historyQueryTokens);
+        int k = _retriever.Retrieve(_u, _codes, _kept);
+        if (real == 0) _readout.Empty(interest);
+        else
+        {
+            for (int h = 0; h < _heads; h++)
+            {
+                var u = _u.AsSpan(h * _d, _d);
+                for (int i = 0; i < k; i++)
+                {
+                    int l = _positions[_kept[h * _k + i]];
+                    var x = _rows.AsSpan(i * _d, _d);
+                    _fusion.Fuse((int)historyItems[l], historyQueryTokens.Slice(l * _t, _t), _columns.HistoryQueryTokensColumn, "history query token", l, x);
+                    _relevance[i] = TensorPrimitives.Dot(u, x);
+                }
+                _readout.AttendHead(h, _relevance.AsSpan(0, k), _rows, _rowIndex.AsSpan(0, k));
+            }
+            _readout.Combine(interest);
+        }
+        return _readout.Logit(interest, _target);
+    }
+
+    /// <summary>Writes the codes of the real (non-padding) behaviours, in order, and remembers their positions; returns how many.</summary>
+    int LayOut(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens)
+    {
+        int real = 0;
+        for (int l = 0; l < items.Length; l++)
+            if (_fusion.CheckItem(items[l], _columns.HistoryItemsColumn, "history item", l) != Vocabulary.Padding) real++;
+        if (_positions.Length < real) _positions = new int[Math.Max(real, 2 * _positions.Length)];
+        _codes.Reset(real);
+        var pairs = _model.Pairs;
+        for (int l = 0, j = 0; l < items.Length; l++)
+        {
+            int item = (int)items[l];
+            if (item == Vocabulary.Padding) continue;
+            _positions[j] = l;
+            _codes.Set(j, 0, _model.ItemCodesOf(item));
+            var query = tokens.Slice(l * _t, _t);
+            if (PairCodeTable.HasQuery(query))
+            {
+                var known = pairs is null ? default : pairs.Lookup(item, query);
+                if (known.IsEmpty)
+                {
+                    PqAttentionModel.QueryPart(_psu, _fusion, item, query, _columns.HistoryQueryTokensColumn, l, _part);
+                    _model.QueryQuantizer.Encode(_part, _pairCodes);
+                    known = _pairCodes;
+                }
+                _codes.Set(j, _model.ItemSubSpaces, known);
+            }
+            j++;
+        }
+        return real;
+    }
+}

@@ -1,0 +1,101 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Seminar.MLNet.MLNet;
+using Seminar.MLNet.PsuScoring;
+using Seminar.MLNet.Quantization;
+using Seminar.MLNet.Tests.PsuScoring;
+using Seminar.MLNet.Tests.Support;
+
+namespace Seminar.MLNet.Tests.Quantization;
+
+public class PqAttentionParityTests
+{
+    const int D = 16, Heads = 3, TopK = 5;
+    static readonly string[] Outputs = { "SeminarPqInterest", "SeminarPqScore" };
+
+    /// <summary>Few centroids per 4-dim sub-space, so the codes are lossy and the approximate top-K differs from the exact one.</summary>
+    static PqAttentionOptions Options() => new() { Quantizer = new ProductQuantizerOptions { SubSpaces = 4, Centroids = 6, Iterations = 10 }, Seed = 5 };
+
+    static (MLContext Ml, SequenceFeaturizerTransformer Featurizer, PsuEmbeddingTransformer Psu, IDataView Training) Stage(int seed)
+    {
+        var ml = new MLContext(seed);
+        var training = ml.Data.LoadFromEnumerable(PsuFixtures.TrainingRows(120, seed));
+        var featurizer = PsuFixtures.Featurizer(ml, training);
+        var v = featurizer.Vocabularies;
+        var psu = PsuEmbeddingTransformer.Create(ml, PsuFixtures.RandomWeights(v, D, Heads, TopK, seed + 1, 8), v, new PsuColumnOptions(), featurizer.Transform(training));
+        return (ml, featurizer, psu, training);
+    }
+
+    [Fact]
+    public void Onnx_graph_matches_the_fast_path_on_index_rows_including_empty_short_and_padding_only_histories()
+    {
+        var (ml, featurizer, psu, training) = Stage(1);
+        var pq = ml.Seminar().PqAttention(Options()).Fit(psu.Transform(featurizer.Transform(training)));
+        var rows = PsuFixtures.IndexRows(psu.Vocabularies, TopK, 300, 21);
+        var data = ml.Data.LoadFromEnumerable(rows);
+
+        var fast = PsuOutputs.Read(pq.Transform(data), Outputs);
+        var onnx = PsuOutputs.Read(pq.Persisted.Transform(data), Outputs);
+        PsuOutputs.AssertClose(fast, onnx, 1e-4, "fast vs ONNX");
+        for (int r = 0; r < rows.Length; r++)
+            if (rows[r].SeminarHistoryItems.All(i => i == 0)) Assert.Equal(psu.Weights.EmptyInterest, onnx[r][0]);
+
+        // Histories no longer than K keep every behaviour, as the exact PSU does: the two agree there.
+        var exact = PsuOutputs.Read(psu.Transform(data), "SeminarInterest", "SeminarScore");
+        int shortRows = 0, differing = 0;
+        for (int r = 0; r < rows.Length; r++)
+        {
+            bool same = fast[r][0].Zip(exact[r][0]).All(p => Math.Abs(p.First - p.Second) <= 1e-4 * Math.Max(1, Math.Abs(p.First)));
+            if (rows[r].SeminarHistoryItems.Count(i => i != 0) <= TopK)
+            {
+                Assert.True(same, $"row {r}: a short history must give the exact interest");
+                shortRows++;
+            }
+            else if (!same) differing++;
+        }
+        Assert.True(shortRows > 20);
+        Assert.True(differing > 0, "lossy codes must change some long histories' retrieval (else the test shows nothing)");
+    }
+
+    [Fact]
+    public void Featurizer_PSU_PQ_and_FastTree_save_as_one_zip_that_stock_MLNet_loads_with_the_same_scores()
+    {
+        var (ml, featurizer, psu, training) = Stage(3);
+        var pipeline = ml.Seminar().PqAttention(Options())
+            .Append(ml.Transforms.Concatenate("Features", "SeminarPqInterest", "SeminarPqScore"))
+            .Append(ml.BinaryClassification.Trainers.FastTree(numberOfTrees: 10, minimumExampleCountPerLeaf: 2));
+        var featurized = psu.Transform(featurizer.Transform(training));
+        var fitted = pipeline.Fit(featurized);
+        var model = new TransformerChain<ITransformer>(featurizer, psu, fitted);
+        var test = ml.Data.LoadFromEnumerable(PsuFixtures.TestRows(200, 4));
+        var transformed = model.Transform(test);
+        var scores = transformed.GetColumn<float>("Score").ToArray();
+        var pqOut = PsuOutputs.Read(transformed, Outputs);
+        Assert.True(scores.Distinct().Count() > 1, "the trees must use the PQ features");
+
+        using var tmp = new TempFolder();
+        ml.Model.Save(model, training.Schema, tmp.File("ctr.zip"));
+        var loaded = new MLContext(9).Model.Load(tmp.File("ctr.zip"), out _);
+        var stock = loaded.Transform(test);
+        PsuOutputs.AssertClose(pqOut, PsuOutputs.Read(stock, Outputs), 1e-4, "fast vs stock load");
+        var stockScores = stock.GetColumn<float>("Score").ToArray();
+        for (int r = 0; r < scores.Length; r++) Assert.True(Math.Abs(scores[r] - stockScores[r]) <= 1e-4 * Math.Max(1, Math.Abs(scores[r])), $"row {r}: {scores[r]} vs {stockScores[r]}");
+        Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, D), stock.Schema["SeminarPqInterest"].Type);
+        Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 1), stock.Schema["SeminarPqScore"].Type);
+    }
+
+    [Fact]
+    public void PqAttention_without_a_PSU_before_it_says_where_to_put_it()
+    {
+        var (ml, featurizer, _, training) = Stage(5);
+        var e = Assert.Throws<InvalidOperationException>(() => ml.Seminar().PqAttention().Fit(featurizer.Transform(training)));
+        Assert.Equal("No trained PSU found on column 'SeminarInterest'. Put PqAttention after PsuEmbedding in the pipeline (its interest column carries the PSU), " +
+                     "or set PqAttentionOptions.InterestOutputColumn to that column's name.", e.Message);
+        var bad = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Seminar().PqAttention(new PqAttentionOptions { TopK = 0 }));
+        Assert.StartsWith("TopK must be at least 1", bad.Message);
+        var (ml2, featurizer2, psu2, training2) = Stage(6);
+        var sub = Assert.ThrowsAny<ArgumentException>(() => ml2.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 5 } })
+            .Fit(psu2.Transform(featurizer2.Transform(training2))));
+        Assert.Contains("SubSpaces (5)", sub.Message);
+    }
+}
