@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -92,8 +93,9 @@ public sealed class ProductQuantizer
     /// at most <c>Centroids × MaxPointsPerCentroid</c> of the non-zero rows, drawn without replacement with
     /// <paramref name="seed"/> (all of them when there are fewer). K is then
     /// <c>min(options.Centroids, 1 + distinct rows in the sample)</c>: a catalog smaller than the centroid count
-    /// gets fewer centroids, and when it has at most K − 1 distinct values per sub-space they become the centroids
-    /// exactly (spare centroids repeat them and are never chosen).
+    /// gets fewer centroids, and with no non-zero row K = 1 (only the origin) and everything encodes to 0. A sub-space
+    /// whose sample has at most K − 1 distinct non-zero sub-vectors takes them as its centroids exactly (the spare
+    /// centroids repeat them and, by the tie rule, are never chosen).
     /// </para>
     /// <para>
     /// Each sub-space is clustered independently (k-means with the origin pinned as centroid 0, see
@@ -338,7 +340,7 @@ public sealed class ProductQuantizer
         for (int i = 0; i < n; i++)
         {
             var row = vectors.Slice(i * dimension, dimension);
-            if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(row))
+            if (!TensorPrimitives.IsFiniteAll(row))
                 throw new ArgumentException($"Row {i} of the training data holds a NaN or infinite value.", nameof(vectors));
             if (!KMeans.IsOrigin(row)) present.Add(i);
         }
