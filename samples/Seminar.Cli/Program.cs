@@ -12,6 +12,7 @@ root.Subcommands.Add(demo);
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(ConvertCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 // No command runs the demo.
 foreach (var option in demo.Options) root.Options.Add(option);
 root.Action = demo.Action;

@@ -4,6 +4,8 @@ using Seminar.MLNet.Datasets.Canonical;
 using Seminar.MLNet.Evaluation.Models;
 using Seminar.MLNet.Evaluation.Protocol;
 using Seminar.MLNet.Evaluation.Reporting;
+using Seminar.MLNet.Evaluation.Retrieval;
+using Seminar.MLNet.Quantization;
 using Seminar.MLNet.Featurization;
 using Seminar.MLNet.Training.PsuTraining;
 
@@ -21,7 +23,7 @@ public sealed record EvaluationResult(EvaluationReport Report, DataIssues Issues
 public static class Evaluator
 {
     /// <summary>Every model <c>evaluate</c> knows, in report order.</summary>
-    public static IReadOnlyList<string> ModelNames { get; } = new[] { FastTreeBaseline.ModelName, SeminarNeural.ModelName, FastTreeSeminar.ModelName };
+    public static IReadOnlyList<string> ModelNames { get; } = new[] { FastTreeBaseline.ModelName, SeminarNeural.ModelName, FastTreeSeminar.ModelName, FastTreeSeminarPq.ModelName };
 
     /// <summary>
     /// The models named in <paramref name="options"/> (all by default); the SEMINAR ones share one featurizer + PSU
@@ -39,8 +41,10 @@ public static class Evaluator
         if (progress != null)
             psu.Progress = new SynchronousProgress<PsuTrainingProgress>(p => progress.Report(new EvaluationProgress(
                 $"SEMINAR {p.Stage} (epoch {p.Epoch}; {string.Join(", ", p.Losses.Select(kv => $"{kv.Key} {kv.Value:F3}"))})", p.Fraction)));
-        var stage = new SeminarStage(catalog, new SequenceFeaturizerOptions { MaxHistory = options.MaxHistory }, psu);
-        var all = new IComparedModel[] { new FastTreeBaseline(), new SeminarNeural(stage), new FastTreeSeminar(stage) };
+        var pq = options.Pq ?? new PqAttentionOptions();
+        pq.Seed ??= options.Seed;
+        var stage = new SeminarStage(catalog, new SequenceFeaturizerOptions { MaxHistory = options.MaxHistory }, psu, pq);
+        var all = new IComparedModel[] { new FastTreeBaseline(), new SeminarNeural(stage), new FastTreeSeminar(stage), new FastTreeSeminarPq(stage) };
         return all.Where(m => names.Contains(m.Name, StringComparer.Ordinal)).ToArray();
     }
 
@@ -57,7 +61,8 @@ public static class Evaluator
 
         var ml = new MLContext(seed: options.Seed);
         var runs = new List<ModelRun>();
-        foreach (var model in models ?? Models(new CatalogDataView(dataset, new DataIssues()), options, progress))
+        var compared = models ?? Models(new CatalogDataView(dataset, new DataIssues()), options, progress);
+        foreach (var model in compared)
         {
             progress?.Report(new EvaluationProgress("fitting " + model.Name, double.NaN));
             runs.Add(ModelRunner.Run(ml, model, train, test));
@@ -73,8 +78,20 @@ public static class Evaluator
             History = HistoryStatistics(split),
             Models = runs.ToDictionary(r => r.Name, r => r.Report),
         };
+        if (compared.OfType<FastTreeSeminarPq>().FirstOrDefault()?.Stage is { Pq: { } pq, Featurizer: { } featurizer })
+        {
+            progress?.Report(new EvaluationProgress("measuring approximate retrieval", double.NaN));
+            report.Pq = PqSection(RetrievalComparison.Measure(pq.Model, RetrievalRequests.Read(featurizer.Transform(test), options.PqRequests), rounds: 3));
+        }
         return new EvaluationResult(report, log.Issues, split, runs, train.Schema);
     }
+
+    static PqReport PqSection(RetrievalMeasurement m) => new()
+    {
+        K = m.K, RecallAtK = m.Recall, SpeedupVsExact = m.Speedup, BytesPerBehaviour = m.PqBytesPerBehaviour,
+        ExactMicroseconds = m.ExactMicroseconds, PqMicroseconds = m.PqMicroseconds, Requests = m.Requests, MeanLength = m.MeanLength,
+        ExactBytesPerBehaviour = m.ExactBytesPerBehaviour,
+    };
 
     static HistoryStats HistoryStatistics(SampleSplit split)
     {

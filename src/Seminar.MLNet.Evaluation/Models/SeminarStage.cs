@@ -3,6 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Seminar.MLNet.Featurization;
 using Seminar.MLNet.MLNet;
+using Seminar.MLNet.Quantization;
 using Seminar.MLNet.Training.MLNet;
 using Seminar.MLNet.Training.PsuTraining;
 
@@ -20,19 +21,44 @@ public sealed class SeminarStage
     readonly IDataView _catalog;
     readonly SequenceFeaturizerOptions _featurizer;
     readonly PsuEmbeddingOptions _psu;
+    readonly PqAttentionOptions _pq;
     IDataView? _fittedOn;
-    ITransformer? _model, _pretrained;
+    ITransformer? _model, _pretrained, _pretrainedPq;
+    SequenceFeaturizerTransformer? _fittedFeaturizer;
+    PqAttentionTransformer? _pqTransformer;
 
-    /// <summary>Creates the stage over an item catalog with featurizer and PSU options.</summary>
-    public SeminarStage(IDataView catalog, SequenceFeaturizerOptions featurizer, PsuEmbeddingOptions psu)
+    /// <summary>Creates the stage over an item catalog with featurizer, PSU and product quantization options.</summary>
+    public SeminarStage(IDataView catalog, SequenceFeaturizerOptions featurizer, PsuEmbeddingOptions psu, PqAttentionOptions? pq = null)
     {
         _catalog = catalog;
         _featurizer = featurizer;
         _psu = psu;
+        _pq = pq ?? new PqAttentionOptions();
     }
 
-    /// <summary>Seconds the fit took.</summary>
+    /// <summary>Seconds the featurizer and PSU fit took.</summary>
     public double Seconds { get; private set; }
+    /// <summary>Seconds the product quantization fit took (0 until <see cref="FitPretrainedPq"/>).</summary>
+    public double PqSeconds { get; private set; }
+    /// <summary>The fitted featurizer (null before the first fit).</summary>
+    public SequenceFeaturizerTransformer? Featurizer => _fittedFeaturizer;
+    /// <summary>The fitted product quantization of the pretrained PSU (null until <see cref="FitPretrainedPq"/>).</summary>
+    public PqAttentionTransformer? Pq => _pqTransformer;
+
+    /// <summary>
+    /// The pretrained stage followed by product quantization for approximate retrieval (fitted on first use), adding
+    /// SeminarPqInterest and SeminarPqScore.
+    /// </summary>
+    public ITransformer FitPretrainedPq(MLContext ml, IDataView train)
+    {
+        var pretrained = FitPretrained(ml, train);
+        if (_pretrainedPq != null) return _pretrainedPq;
+        var clock = Stopwatch.StartNew();
+        _pqTransformer = ml.Seminar().PqAttention(_pq).Fit(pretrained.Transform(train));
+        _pretrainedPq = new TransformerChain<ITransformer>(pretrained, _pqTransformer);
+        PqSeconds = clock.Elapsed.TotalSeconds;
+        return _pretrainedPq;
+    }
 
     /// <summary>The fitted stage for <paramref name="train"/>, fine-tuned (fitted on first use).</summary>
     public ITransformer Fit(MLContext ml, IDataView train)
@@ -53,6 +79,9 @@ public sealed class SeminarStage
         if (_model != null && ReferenceEquals(_fittedOn, train)) return;
         var clock = Stopwatch.StartNew();
         var featurizer = ml.Seminar().FeaturizeSequences(_catalog, _featurizer).Fit(train);
+        _fittedFeaturizer = featurizer;
+        _pretrainedPq = null;
+        _pqTransformer = null;
         var psu = ml.Seminar().PsuEmbedding(_psu).FitWithPretrained(featurizer.Transform(train));
         _model = new TransformerChain<ITransformer>(featurizer, psu.Final);
         _pretrained = new TransformerChain<ITransformer>(featurizer, psu.Pretrained);
@@ -130,5 +159,48 @@ public sealed class FastTreeSeminar : IComparedModel
         var clock = Stopwatch.StartNew();
         var trees = Trees(ml).Fit(stage.Transform(train));
         return new FittedModel(new TransformerChain<ITransformer>(stage, trees), _stage.Seconds + clock.Elapsed.TotalSeconds);
+    }
+}
+
+/// <summary>
+/// <c>fasttree_seminar_pq</c>: <c>fasttree_seminar</c> with approximate retrieval — FastTree on the baseline features plus
+/// <c>SeminarPqInterest</c> and <c>SeminarPqScore</c> of the pretrained PSU, each head's top-K found by the product-quantized scan.
+/// </summary>
+public sealed class FastTreeSeminarPq : IComparedModel
+{
+    /// <summary>The report name.</summary>
+    public const string ModelName = "fasttree_seminar_pq";
+
+    readonly SeminarStage _stage;
+    readonly FastTreeBaseline _trees;
+
+    /// <summary>Creates the model over a shared stage, with FastTree options (defaults when null).</summary>
+    public FastTreeSeminarPq(SeminarStage stage, FastTreeBaselineOptions? trees = null)
+    {
+        _stage = stage;
+        _trees = new FastTreeBaseline(trees);
+    }
+
+    /// <summary>The stage (its <see cref="SeminarStage.Pq"/> is the fitted quantization after <see cref="Fit"/>).</summary>
+    public SeminarStage Stage => _stage;
+
+    /// <inheritdoc />
+    public string Name => ModelName;
+
+    /// <inheritdoc />
+    public string ProbabilityColumn => "Probability";
+
+    /// <inheritdoc />
+    public IEstimator<ITransformer> BuildPipeline(MLContext ml) => Trees(ml);
+
+    IEstimator<ITransformer> Trees(MLContext ml) => FastTreeBaseline.Featurize(ml, "SeminarPqInterest", "SeminarPqScore").Append(_trees.Trainer(ml));
+
+    /// <inheritdoc />
+    public FittedModel Fit(MLContext ml, IDataView train)
+    {
+        var stage = _stage.FitPretrainedPq(ml, train);
+        var clock = Stopwatch.StartNew();
+        var trees = Trees(ml).Fit(stage.Transform(train));
+        return new FittedModel(new TransformerChain<ITransformer>(stage, trees), _stage.Seconds + _stage.PqSeconds + clock.Elapsed.TotalSeconds);
     }
 }

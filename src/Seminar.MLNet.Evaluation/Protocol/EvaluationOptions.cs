@@ -1,3 +1,4 @@
+using Seminar.MLNet.Quantization;
 using Seminar.MLNet.Training.PsuTraining;
 
 namespace Seminar.MLNet.Evaluation.Protocol;
@@ -33,6 +34,12 @@ public sealed class EvaluationOptions
     /// </summary>
     public PsuEmbeddingOptions? Psu { get; set; }
 
+    /// <summary>Product quantization options of <c>fasttree_seminar_pq</c>; null = defaults (the evaluation sets the seed when this leaves it unset).</summary>
+    public PqAttentionOptions? Pq { get; set; }
+
+    /// <summary>Test requests the <c>pq</c> report section measures retrieval on (recall and speed against exact). Default 2,000.</summary>
+    public int PqRequests { get; set; } = 2_000;
+
     /// <summary>Throws when an option is out of range.</summary>
     public void Validate()
     {
@@ -41,5 +48,6 @@ public sealed class EvaluationOptions
             throw new ArgumentOutOfRangeException(nameof(TrainFromQuantile), TrainFromQuantile, $"Train-from quantile must be in [0, {SplitQuantile}).");
         if (MaxHistory < 1) throw new ArgumentOutOfRangeException(nameof(MaxHistory), MaxHistory, "Max history must be at least 1.");
         if (Negatives < 1) throw new ArgumentOutOfRangeException(nameof(Negatives), Negatives, "Negatives must be at least 1.");
+        if (PqRequests < 1) throw new ArgumentOutOfRangeException(nameof(PqRequests), PqRequests, "PQ requests must be at least 1.");
     }
 }

@@ -90,6 +90,16 @@ public sealed class PqReport
     [JsonPropertyName("speedup_vs_exact")] public double SpeedupVsExact { get; set; }
     /// <summary>Bytes stored per behaviour with codes.</summary>
     [JsonPropertyName("bytes_per_behaviour")] public double BytesPerBehaviour { get; set; }
+    /// <summary>Bytes per behaviour of the exact scan (its fused pair vector).</summary>
+    [JsonPropertyName("exact_bytes_per_behaviour")] public double ExactBytesPerBehaviour { get; set; }
+    /// <summary>Exact GSU microseconds per request (scan and top-K, one thread).</summary>
+    [JsonPropertyName("exact_us")] public double ExactMicroseconds { get; set; }
+    /// <summary>Approximate GSU microseconds per request (lookup tables, scan and top-K, one thread).</summary>
+    [JsonPropertyName("pq_us")] public double PqMicroseconds { get; set; }
+    /// <summary>Test requests measured.</summary>
+    [JsonPropertyName("requests")] public int Requests { get; set; }
+    /// <summary>Mean behaviours per measured request.</summary>
+    [JsonPropertyName("mean_length")] public double MeanLength { get; set; }
 }
 
 /// <summary>Save/load parity section.</summary>

@@ -2,9 +2,6 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-// The k-means internals are tested directly. (Belongs in the csproj as <InternalsVisibleTo>, as the training project has it.)
-[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("Seminar.MLNet.Tests")]
-
 namespace Seminar.MLNet.Quantization;
 
 /// <summary>

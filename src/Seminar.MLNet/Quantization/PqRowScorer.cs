@@ -18,12 +18,10 @@ public sealed class PqRowScorer
     readonly PairFusion _fusion;
     readonly EsuReadout _readout;
     readonly PqRetriever _retriever;
-    readonly PqCodeBlocks _codes;
+    readonly PqHistoryEncoder _encoder;
     readonly int _d, _heads, _k, _t;
-    readonly float[] _target, _u, _part, _rows, _relevance;
+    readonly float[] _target, _u, _rows, _relevance;
     readonly int[] _kept, _rowIndex;
-    readonly byte[] _pairCodes;
-    int[] _positions = Array.Empty<int>();
 
     /// <summary>Creates a scorer over a shared model.</summary>
     /// <param name="model">The model.</param>
@@ -40,15 +38,13 @@ public sealed class PqRowScorer
         _k = model.TopK;
         _t = _psu.QueryTokens;
         _retriever = new PqRetriever(model.Codebooks, _heads, _k);
-        _codes = new PqCodeBlocks(model.SubSpaces);
+        _encoder = new PqHistoryEncoder(model, _columns, _fusion);
         _target = new float[_d];
         _u = new float[_heads * _d];
-        _part = new float[_d];
         _rows = new float[_k * _d];
         _relevance = new float[_k];
         _kept = new int[_heads * _k];
         _rowIndex = Enumerable.Range(0, _k).ToArray();
-        _pairCodes = new byte[model.QueryQuantizer.SubSpaces];
     }
 
     /// <summary>The model this scorer runs.</summary>
@@ -68,8 +64,9 @@ public sealed class PqRowScorer
         _fusion.Fuse(_fusion.CheckItem(targetItem, _columns.TargetItemColumn, "target item", -1), queryTokens, _columns.QueryTokensColumn, "query token", -1, _target);
         DenseMath.MatVec(_psu.FoldedAttentionData, _target, _u);
 
-        int real = LayOut(historyItems, historyQueryTokens);
-        int k = _retriever.Retrieve(_u, _codes, _kept);
+        int real = _encoder.Encode(historyItems, historyQueryTokens);
+        int k = _retriever.Retrieve(_u, _encoder.Codes, _kept);
+        var positions = _encoder.Positions;
         if (real == 0) _readout.Empty(interest);
         else
         {
@@ -78,7 +75,7 @@ public sealed class PqRowScorer
                 var u = _u.AsSpan(h * _d, _d);
                 for (int i = 0; i < k; i++)
                 {
-                    int l = _positions[_kept[h * _k + i]];
+                    int l = positions[_kept[h * _k + i]];
                     var x = _rows.AsSpan(i * _d, _d);
                     _fusion.Fuse((int)historyItems[l], historyQueryTokens.Slice(l * _t, _t), _columns.HistoryQueryTokensColumn, "history query token", l, x);
                     _relevance[i] = TensorPrimitives.Dot(u, x);
@@ -88,37 +85,5 @@ public sealed class PqRowScorer
             _readout.Combine(interest);
         }
         return _readout.Logit(interest, _target);
-    }
-
-    /// <summary>Writes the codes of the real (non-padding) behaviours, in order, and remembers their positions; returns how many.</summary>
-    int LayOut(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens)
-    {
-        int real = 0;
-        for (int l = 0; l < items.Length; l++)
-            if (_fusion.CheckItem(items[l], _columns.HistoryItemsColumn, "history item", l) != Vocabulary.Padding) real++;
-        if (_positions.Length < real) _positions = new int[Math.Max(real, 2 * _positions.Length)];
-        _codes.Reset(real);
-        var pairs = _model.Pairs;
-        for (int l = 0, j = 0; l < items.Length; l++)
-        {
-            int item = (int)items[l];
-            if (item == Vocabulary.Padding) continue;
-            _positions[j] = l;
-            _codes.Set(j, 0, _model.ItemCodesOf(item));
-            var query = tokens.Slice(l * _t, _t);
-            if (PairCodeTable.HasQuery(query))
-            {
-                var known = pairs is null ? default : pairs.Lookup(item, query);
-                if (known.IsEmpty)
-                {
-                    PqAttentionModel.QueryPart(_psu, _fusion, item, query, _columns.HistoryQueryTokensColumn, l, _part);
-                    _model.QueryQuantizer.Encode(_part, _pairCodes);
-                    known = _pairCodes;
-                }
-                _codes.Set(j, _model.ItemSubSpaces, known);
-            }
-            j++;
-        }
-        return real;
     }
 }
