@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Seminar.MLNet.Retrieval;
+
+/// <summary>
+/// Single-thread sequential read bandwidth: the bound the GSU scans (<see cref="BlockedVectors.Score(ReadOnlySpan{float}, int, Span{float})"/> and the
+/// approximate scan) are compared against. A scan reading B bytes cannot take less than <c>B / bandwidth</c>; how
+/// close it gets says whether it is memory-bound or compute-bound.
+/// </summary>
+public static class MemoryBandwidth
+{
+    // Each timed repetition reads at least this much, so a cache-sized buffer is timed over many passes rather
+    // than one pass of a few microseconds that timer and loop start-up would dominate.
+    const long MinimumBytesPerRepetition = 256L << 20;
+    const int Alignment = 64;
+
+    static float s_sink;
+
+    /// <summary>
+    /// Measures how fast one thread reads a buffer of <paramref name="bytes"/> sequentially, best of
+    /// <paramref name="repetitions"/>. The default (512 MB) is far beyond the caches, so it measures DRAM; a buffer
+    /// that fits a cache level (e.g. 1 MB for L2, 16 MB for L3) measures that level instead, because the buffer is
+    /// read once untimed first and then re-read in passes (as many as it takes to read at least 256 MB per repetition).
+    /// </summary>
+    /// <param name="bytes">Buffer size, at least 4 KB; rounded down to whole 64-byte lines.</param>
+    /// <param name="repetitions">Timed repetitions (at least 1); the fastest counts, as interference only slows.</param>
+    /// <returns>Bytes read per second, in GB/s (1e9 bytes).</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A size below 4 KB or too large for one array, or no repetitions.</exception>
+    /// <remarks>
+    /// Allocates (pinned, 64-byte aligned) and writes the buffer first so every page is mapped before timing. The loop
+    /// sums with eight independent vector accumulators (Vector512 where accelerated, else Vector256, else Vector128
+    /// or scalar), so it is bound by loads, not additions. Takes about <c>repetitions</c> × (bytes or 256 MB) / bandwidth.
+    /// </remarks>
+    public static double MeasureReadGigabytesPerSecond(long bytes = 512L << 20, int repetitions = 5)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(bytes, 4096);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(bytes, (long)(Array.MaxLength - Alignment / sizeof(float)) * sizeof(float));
+        ArgumentOutOfRangeException.ThrowIfLessThan(repetitions, 1);
+        int floats = (int)(bytes / Alignment * Alignment / sizeof(float));
+        var storage = GC.AllocateUninitializedArray<float>(floats + Alignment / sizeof(float), pinned: true);
+        long address = Marshal.UnsafeAddrOfPinnedArrayElement(storage, 0).ToInt64();
+        int offset = (int)((Alignment - (address & (Alignment - 1))) & (Alignment - 1)) / sizeof(float);
+        var buffer = storage.AsSpan(offset, floats);
+        buffer.Fill(1f);
+
+        long read = (long)floats * sizeof(float);
+        int passes = (int)Math.Max(1, (MinimumBytesPerRepetition + read - 1) / read);
+        float sink = Sum(buffer);
+        double best = double.PositiveInfinity;
+        for (int r = 0; r < repetitions; r++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            for (int p = 0; p < passes; p++) sink += Sum(buffer);
+            best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+        // Published so the sums cannot be dropped as dead code.
+        Volatile.Write(ref s_sink, sink);
+        GC.KeepAlive(storage);
+        return read * (double)passes / best / 1e9;
+    }
+
+    static float Sum(ReadOnlySpan<float> data)
+    {
+        ref float p = ref MemoryMarshal.GetReference(data);
+        nuint n = (nuint)data.Length, i = 0;
+        float total = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            nuint step = (nuint)Vector512<float>.Count;
+            for (; i + 8 * step <= n; i += 8 * step)
+            {
+                a0 += Vector512.LoadUnsafe(ref p, i);
+                a1 += Vector512.LoadUnsafe(ref p, i + step);
+                a2 += Vector512.LoadUnsafe(ref p, i + 2 * step);
+                a3 += Vector512.LoadUnsafe(ref p, i + 3 * step);
+                a4 += Vector512.LoadUnsafe(ref p, i + 4 * step);
+                a5 += Vector512.LoadUnsafe(ref p, i + 5 * step);
+                a6 += Vector512.LoadUnsafe(ref p, i + 6 * step);
+                a7 += Vector512.LoadUnsafe(ref p, i + 7 * step);
+            }
+            total = Vector512.Sum((a0 + a1) + (a2 + a3) + ((a4 + a5) + (a6 + a7)));
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            nuint step = (nuint)Vector256<float>.Count;
+            for (; i + 8 * step <= n; i += 8 * step)
+            {
+                a0 += Vector256.LoadUnsafe(ref p, i);
+                a1 += Vector256.LoadUnsafe(ref p, i + step);
+                a2 += Vector256.LoadUnsafe(ref p, i + 2 * step);
+                a3 += Vector256.LoadUnsafe(ref p, i + 3 * step);
+                a4 += Vector256.LoadUnsafe(ref p, i + 4 * step);
+                a5 += Vector256.LoadUnsafe(ref p, i + 5 * step);
+                a6 += Vector256.LoadUnsafe(ref p, i + 6 * step);
+                a7 += Vector256.LoadUnsafe(ref p, i + 7 * step);
+            }
+            total = Vector256.Sum((a0 + a1) + (a2 + a3) + ((a4 + a5) + (a6 + a7)));
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            nuint step = (nuint)Vector128<float>.Count;
+            for (; i + 8 * step <= n; i += 8 * step)
+            {
+                a0 += Vector128.LoadUnsafe(ref p, i);
+                a1 += Vector128.LoadUnsafe(ref p, i + step);
+                a2 += Vector128.LoadUnsafe(ref p, i + 2 * step);
+                a3 += Vector128.LoadUnsafe(ref p, i + 3 * step);
+                a4 += Vector128.LoadUnsafe(ref p, i + 4 * step);
+                a5 += Vector128.LoadUnsafe(ref p, i + 5 * step);
+                a6 += Vector128.LoadUnsafe(ref p, i + 6 * step);
+                a7 += Vector128.LoadUnsafe(ref p, i + 7 * step);
+            }
+            total = Vector128.Sum((a0 + a1) + (a2 + a3) + ((a4 + a5) + (a6 + a7)));
+        }
+        for (; i < n; i++) total += Unsafe.Add(ref p, i);
+        return total;
+    }
+}
