@@ -10,7 +10,7 @@ namespace Seminar.MLNet.Retrieval;
 /// </summary>
 /// <remarks>
 /// The layout lets one 512-bit load carry dimension d of 16 behaviours, so a head's scores for a block are D
-/// broadcast-FMAs with no horizontal sums, and the data is streamed once whatever the number of heads. Storage is
+/// broadcast-FMAs with no horizontal sums, and the data is streamed once, in order, whatever the number of heads. Storage is
 /// 64-byte aligned (pinned) so no load straddles a cache line. Reused by <see cref="Load"/>, which only grows it.
 /// Not thread-safe for <see cref="Load"/>; <see cref="Score(ReadOnlySpan{float}, int, Span{float})"/> only reads and may run concurrently.
 /// </remarks>
@@ -93,7 +93,7 @@ public sealed class BlockedVectors
     /// <exception cref="ArgumentException">A span's length does not fit <paramref name="heads"/> and the layout.</exception>
     public void Score(ReadOnlySpan<float> queries, int heads, Span<float> scores) => Score(queries, heads, scores, SimdPath.Best);
 
-    /// <summary><see cref="Score(ReadOnlySpan{float}, int, Span{float})"/> on a chosen code path (tests cover every fallback on any machine).</summary>
+    /// <summary><see cref="Score(ReadOnlySpan{float}, int, Span{float})"/> on a pinned code path (see <see cref="SimdPath"/>).</summary>
     internal void Score(ReadOnlySpan<float> queries, int heads, Span<float> scores, SimdPath path)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(heads, 1);
@@ -115,7 +115,7 @@ public sealed class BlockedVectors
             ScoreGroup(path, heads, d, ref x, 0, blocks, ref q, ref s, padded);
             return;
         }
-        int tile = Math.Max(2, TileBytes / sizeof(float) / (d * BlockSize)) & ~1;
+        int tile = Math.Max(1, TileBytes / sizeof(float) / (d * BlockSize));
         for (int first = 0; first < blocks; first += tile)
         {
             int n = Math.Min(tile, blocks - first);
@@ -128,7 +128,7 @@ public sealed class BlockedVectors
 
     void Reserve(int count)
     {
-        int padded = Pad(count);
+        long padded = ((long)count + BlockSize - 1) & ~(long)(BlockSize - 1);
         if (_storage.Length != 0 && padded <= _capacity) return;
         // Grow by at least half again, so histories that lengthen a little per load do not reallocate every time.
         long target = Math.Max(padded, _capacity + (long)_capacity / 2);
@@ -337,7 +337,11 @@ public sealed class BlockedVectors
 }
 
 /// <summary>Which vector width a kernel runs at; <see cref="Best"/> picks the widest the hardware accelerates.</summary>
-/// <remarks>The narrower paths are correct on any machine (software vectors where not accelerated), so tests run all of them.</remarks>
+/// <remarks>
+/// Every path is correct on any machine (vectors the hardware lacks run in software, slowly), so a test with access to
+/// internals can pin each one; the Retrieval tests instead cover the fallbacks by running under
+/// <c>DOTNET_EnableAVX512=0</c> (Vector256) and <c>DOTNET_EnableHWIntrinsic=0</c> (scalar).
+/// </remarks>
 enum SimdPath
 {
     /// <summary>Vector512 if accelerated, else Vector256 if accelerated, else scalar.</summary>

@@ -33,15 +33,26 @@ public static class TopK
 
 /// <summary>
 /// Top-k by threshold filtering, linear in the input and fast when k is much smaller than it (k = 50 of 100,000):
-/// a SIMD compare against the current k-th best skips almost every score, survivors go to a candidate buffer, and
-/// when that fills the buffer is cut back to its k best (quickselect), raising the threshold. Ordering as
+/// a SIMD compare against a threshold skips almost every score, survivors go to a candidate buffer, and when that
+/// fills it is cut back to its k best (quickselect), raising the threshold to the k-th best. Ordering as
 /// <see cref="TopK"/>. Keeps its buffer between calls, so after the first call of a given size it allocates nothing.
 /// Not thread-safe: one selector per thread.
 /// </summary>
+/// <remarks>
+/// On long inputs the first threshold comes from a cheap pre-pass: the maxima of about 4k strided groups are scores of
+/// distinct behaviours, so their k-th best is a lower bound on the k-th best score and can start the filter. With
+/// random scores it is already within a few percent of the final threshold: few survivors, usually no cut before the
+/// end. Without it the threshold starts at the k-th of the first k scores and needs several cuts to climb (each a
+/// quickselect over the buffer), which measured several times slower.
+/// </remarks>
 public sealed class TopKSelector
 {
     // 4k candidates amortise each cut over 3k survivors; the floor keeps tiny k from cutting every few vectors.
     const int MinimumCandidates = 256;
+    // Group maxima sampled per kept score: enough for a threshold near the final one, few enough to select quickly.
+    const int SamplesPerK = 4;
+    // Beyond this many vectors per group maximum, more reading tightens the first threshold too little to pay.
+    const int MaximumVectorsPerGroup = 64;
 
     readonly int _k;
     long[] _candidates = Array.Empty<long>();
@@ -73,51 +84,56 @@ public sealed class TopKSelector
     /// <exception cref="ArgumentException"><paramref name="indices"/> is too short.</exception>
     public int Select(ReadOnlySpan<ushort> scores, Span<int> indices) => Select(scores, indices, SimdPath.Best);
 
-    /// <summary>The float selection on a chosen code path (tests cover every fallback on any machine).</summary>
+    /// <summary>The float selection on a pinned code path (see <see cref="SimdPath"/>).</summary>
     internal int Select(ReadOnlySpan<float> scores, Span<int> indices, SimdPath path)
     {
         int n = scores.Length, k = Math.Min(_k, n);
         CheckOutput(indices, k);
         if (k == 0) return 0;
-        long capacity = Capacity(k);
-        Span<long> candidates;
-        int count;
+        path = Resolve(path);
+        int capacity = Capacity(k);
         if (n <= capacity)
         {
-            candidates = Reserve(n);
-            for (int i = 0; i < n; i++) candidates[i] = Entry(scores[i], i);
-            count = n;
+            var all = Reserve(n);
+            for (int i = 0; i < n; i++) all[i] = Entry(scores[i], i);
+            return Finish(all, k, indices);
         }
-        else
+        var candidates = Reserve(capacity);
+        int start = 0, count = 0;
+        if (!TrySampleFloor(scores, candidates, k, path, out float floor))
         {
-            candidates = Reserve((int)capacity);
-            for (int i = 0; i < k; i++) candidates[i] = Entry(scores[i], i);
-            count = Filter(scores, candidates, k, Resolve(path));
+            // The first k are kept whatever they are (NaN included), so there are always k to return.
+            for (; start < k; start++) candidates[start] = Entry(scores[start], start);
+            count = k;
+            floor = Above(ScoreOf(Cut(candidates, k, k)));
         }
+        count = Filter(scores, candidates, k, start, count, floor, path);
         return Finish(candidates[..count], k, indices);
     }
 
-    /// <summary>The ushort selection on a chosen code path (tests cover every fallback on any machine).</summary>
+    /// <summary>The ushort selection on a pinned code path (see <see cref="SimdPath"/>).</summary>
     internal int Select(ReadOnlySpan<ushort> scores, Span<int> indices, SimdPath path)
     {
         int n = scores.Length, k = Math.Min(_k, n);
         CheckOutput(indices, k);
         if (k == 0) return 0;
-        long capacity = Capacity(k);
-        Span<long> candidates;
-        int count;
+        path = Resolve(path);
+        int capacity = Capacity(k);
         if (n <= capacity)
         {
-            candidates = Reserve(n);
-            for (int i = 0; i < n; i++) candidates[i] = Entry(scores[i], i);
-            count = n;
+            var all = Reserve(n);
+            for (int i = 0; i < n; i++) all[i] = Entry(scores[i], i);
+            return Finish(all, k, indices);
         }
-        else
+        var candidates = Reserve(capacity);
+        int start = 0, count = 0;
+        if (!TrySampleFloor(scores, candidates, k, path, out ushort below))
         {
-            candidates = Reserve((int)capacity);
-            for (int i = 0; i < k; i++) candidates[i] = Entry(scores[i], i);
-            count = Filter(scores, candidates, k, Resolve(path));
+            for (; start < k; start++) candidates[start] = Entry(scores[start], start);
+            count = k;
+            below = (ushort)(Cut(candidates, k, k) >> 32);
         }
+        count = Filter(scores, candidates, k, start, count, below, path);
         return Finish(candidates[..count], k, indices);
     }
 
@@ -127,7 +143,8 @@ public sealed class TopKSelector
             throw new ArgumentException($"The indices buffer holds {indices.Length} entries; {k} are selected.", nameof(indices));
     }
 
-    static long Capacity(int k) => Math.Max(4L * k, MinimumCandidates);
+    // Also holds the SamplesPerK·k group maxima, rounded up to whole vectors (32 lanes at most).
+    static int Capacity(int k) => (int)Math.Min(Math.Max((SamplesPerK * (long)k + 31) & ~31L, MinimumCandidates), Array.MaxLength);
 
     static SimdPath Resolve(SimdPath path) => path != SimdPath.Best ? path
         : Vector512.IsHardwareAccelerated ? SimdPath.Vector512 : Vector256.IsHardwareAccelerated ? SimdPath.Vector256 : SimdPath.Scalar;
@@ -140,6 +157,7 @@ public sealed class TopKSelector
 
     // A candidate is one long ordered like the ranking: the score's order-preserving integer key above the complemented
     // index, so "greater" means "better" with ties to the lower index, and selection compares plain integers.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static long Entry(float score, int index)
     {
         int bits = BitConverter.SingleToInt32Bits(score);
@@ -148,24 +166,149 @@ public sealed class TopKSelector
         return ((long)key << 32) | (uint)~index;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static long Entry(ushort score, int index) => ((long)score << 32) | (uint)~index;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static int IndexOf(long entry) => ~(int)entry;
 
-    /// <summary>The lowest score that beats the k-th best kept so far, for an inclusive compare.</summary>
+    /// <summary>The score of a float entry (NaN for NaN; −0 reads back as +0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float ScoreOf(long entry)
+    {
+        int key = (int)(entry >> 32);
+        return key == int.MinValue ? float.NaN : BitConverter.Int32BitsToSingle(key >= 0 ? key : key ^ int.MaxValue);
+    }
+
+    /// <summary>The lowest score that beats a kept k-th best <paramref name="kth"/>, for an inclusive compare.</summary>
     /// <remarks>
     /// Ties lose to the kept k (they come later), so the test is strictly "greater", written as "at least the next
     /// float up" so NaN fails it too. A NaN k-th best (fewer than k non-NaN scores yet) is beaten by any non-NaN;
     /// nothing beats +∞, and nothing is at least NaN.
     /// </remarks>
-    static float Floor(float kth) => float.IsNaN(kth) ? float.NegativeInfinity
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float Above(float kth) => float.IsNaN(kth) ? float.NegativeInfinity
         : float.IsPositiveInfinity(kth) ? float.NaN : MathF.BitIncrement(kth);
 
-    static int Filter(ReadOnlySpan<float> scores, Span<long> candidates, int k, SimdPath path)
+    /// <summary>
+    /// The vector stride of the pre-pass: every vector up to 64 per group, then spread thinner, so on long inputs the
+    /// pre-pass reads a sample (every one of them strided over the whole input) instead of a second full pass.
+    /// </summary>
+    static int SampleStep(int groups, int vectors) => groups * Math.Max(1, vectors / (groups * MaximumVectorsPerGroup));
+
+    /// <summary>
+    /// The pre-pass: the k-th best of the maxima of strided groups (vector slots g, g + S, g + 2S, … for a stride S
+    /// that is a multiple of the group count G) as an inclusive floor. False when the input is too short for it to pay, on the scalar path, or when that k-th best is NaN (the
+    /// plain path then keeps NaNs if it must).
+    /// </summary>
+    static bool TrySampleFloor(ReadOnlySpan<float> scores, Span<long> candidates, int k, SimdPath path, out float floor)
     {
-        int n = scores.Length, capacity = candidates.Length, count = k, i = k;
+        floor = 0;
+        int width = path == SimdPath.Vector512 ? Vector512<float>.Count : path == SimdPath.Vector256 ? Vector256<float>.Count : 0;
+        if (width == 0) return false;
+        int groups = (int)((SamplesPerK * (long)k + width - 1) / width), vectors = scores.Length / width;
+        if (vectors < 4 * groups) return false;
+        int step = SampleStep(groups, vectors);
         ref float s = ref MemoryMarshal.GetReference(scores);
-        float floor = Floor(scores[IndexOf(Cut(candidates, k, k))]);
+        Span<float> lanes = stackalloc float[Vector512<float>.Count];
+        ref float lane = ref MemoryMarshal.GetReference(lanes);
+        int e = 0;
+        for (int g = 0; g < groups; g++)
+        {
+            // Two chains per group halve the max latency the loop waits on. MaxNative returns one of its operands,
+            // even with NaN, so every maximum is the score of a distinct behaviour: all the bound needs.
+            int v = g;
+            if (width == Vector512<float>.Count)
+            {
+                var a = Vector512.LoadUnsafe(ref s, (nuint)v * 16);
+                var b = Vector512.LoadUnsafe(ref s, (nuint)(v + step) * 16);
+                for (v += 2 * step; v + step < vectors; v += 2 * step)
+                {
+                    a = Vector512.MaxNative(a, Vector512.LoadUnsafe(ref s, (nuint)v * 16));
+                    b = Vector512.MaxNative(b, Vector512.LoadUnsafe(ref s, (nuint)(v + step) * 16));
+                }
+                if (v < vectors) a = Vector512.MaxNative(a, Vector512.LoadUnsafe(ref s, (nuint)v * 16));
+                Vector512.MaxNative(a, b).StoreUnsafe(ref lane);
+            }
+            else
+            {
+                var a = Vector256.LoadUnsafe(ref s, (nuint)v * 8);
+                var b = Vector256.LoadUnsafe(ref s, (nuint)(v + step) * 8);
+                for (v += 2 * step; v + step < vectors; v += 2 * step)
+                {
+                    a = Vector256.MaxNative(a, Vector256.LoadUnsafe(ref s, (nuint)v * 8));
+                    b = Vector256.MaxNative(b, Vector256.LoadUnsafe(ref s, (nuint)(v + step) * 8));
+                }
+                if (v < vectors) a = Vector256.MaxNative(a, Vector256.LoadUnsafe(ref s, (nuint)v * 8));
+                Vector256.MaxNative(a, b).StoreUnsafe(ref lane);
+            }
+            for (int l = 0; l < width; l++, e++) candidates[e] = Entry(Unsafe.Add(ref lane, l), e);
+        }
+        float kth = ScoreOf(Cut(candidates, e, k));
+        if (float.IsNaN(kth)) return false;
+        floor = kth;
+        return true;
+    }
+
+    /// <summary>The pre-pass for integer scores; <paramref name="below"/> is one less than the floor (the filter is "greater").</summary>
+    static bool TrySampleFloor(ReadOnlySpan<ushort> scores, Span<long> candidates, int k, SimdPath path, out ushort below)
+    {
+        below = 0;
+        int width = path == SimdPath.Vector512 ? Vector512<ushort>.Count : path == SimdPath.Vector256 ? Vector256<ushort>.Count : 0;
+        if (width == 0) return false;
+        int groups = (int)((SamplesPerK * (long)k + width - 1) / width), vectors = scores.Length / width;
+        if (vectors < 4 * groups) return false;
+        int step = SampleStep(groups, vectors);
+        ref ushort s = ref MemoryMarshal.GetReference(scores);
+        Span<ushort> lanes = stackalloc ushort[Vector512<ushort>.Count];
+        ref ushort lane = ref MemoryMarshal.GetReference(lanes);
+        int e = 0;
+        for (int g = 0; g < groups; g++)
+        {
+            int v = g;
+            if (width == Vector512<ushort>.Count)
+            {
+                var a = Vector512.LoadUnsafe(ref s, (nuint)v * 32);
+                var b = Vector512.LoadUnsafe(ref s, (nuint)(v + step) * 32);
+                for (v += 2 * step; v + step < vectors; v += 2 * step)
+                {
+                    a = Vector512.Max(a, Vector512.LoadUnsafe(ref s, (nuint)v * 32));
+                    b = Vector512.Max(b, Vector512.LoadUnsafe(ref s, (nuint)(v + step) * 32));
+                }
+                if (v < vectors) a = Vector512.Max(a, Vector512.LoadUnsafe(ref s, (nuint)v * 32));
+                Vector512.Max(a, b).StoreUnsafe(ref lane);
+            }
+            else
+            {
+                var a = Vector256.LoadUnsafe(ref s, (nuint)v * 16);
+                var b = Vector256.LoadUnsafe(ref s, (nuint)(v + step) * 16);
+                for (v += 2 * step; v + step < vectors; v += 2 * step)
+                {
+                    a = Vector256.Max(a, Vector256.LoadUnsafe(ref s, (nuint)v * 16));
+                    b = Vector256.Max(b, Vector256.LoadUnsafe(ref s, (nuint)(v + step) * 16));
+                }
+                if (v < vectors) a = Vector256.Max(a, Vector256.LoadUnsafe(ref s, (nuint)v * 16));
+                Vector256.Max(a, b).StoreUnsafe(ref lane);
+            }
+            for (int l = 0; l < width; l++, e++) candidates[e] = Entry(Unsafe.Add(ref lane, l), e);
+        }
+        int kth = (int)(Cut(candidates, e, k) >> 32);
+        if (kth == 0) return false; // a floor of 0 filters nothing
+        below = (ushort)(kth - 1);
+        return true;
+    }
+
+    /// <summary>
+    /// Appends every score from <paramref name="i"/> on that is at least <paramref name="floor"/> (an inclusive lower
+    /// bound on the k-th best: no score below it can be selected), cutting the buffer back to k and raising the floor
+    /// whenever it fills. Returns the candidates left.
+    /// </summary>
+    // Kept out of line: inlined into Select (as profile-guided tiering chose) the scan loop ran almost twice as slow.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static int Filter(ReadOnlySpan<float> scores, Span<long> candidates, int k, int i, int count, float floor, SimdPath path)
+    {
+        int n = scores.Length, capacity = candidates.Length;
+        ref float s = ref MemoryMarshal.GetReference(scores);
         if (path == SimdPath.Vector512)
         {
             var threshold = Vector512.Create(floor);
@@ -181,7 +324,7 @@ public sealed class TopKSelector
                 } while (mask != 0);
                 if (count > capacity - Vector512<float>.Count)
                 {
-                    floor = Floor(scores[IndexOf(Cut(candidates, count, k))]);
+                    floor = Above(ScoreOf(Cut(candidates, count, k)));
                     count = k;
                     threshold = Vector512.Create(floor);
                 }
@@ -202,7 +345,7 @@ public sealed class TopKSelector
                 } while (mask != 0);
                 if (count > capacity - Vector256<float>.Count)
                 {
-                    floor = Floor(scores[IndexOf(Cut(candidates, count, k))]);
+                    floor = Above(ScoreOf(Cut(candidates, count, k)));
                     count = k;
                     threshold = Vector256.Create(floor);
                 }
@@ -215,22 +358,22 @@ public sealed class TopKSelector
             candidates[count++] = Entry(score, i);
             if (count == capacity)
             {
-                floor = Floor(scores[IndexOf(Cut(candidates, count, k))]);
+                floor = Above(ScoreOf(Cut(candidates, count, k)));
                 count = k;
             }
         }
         return count;
     }
 
-    // Integer scores have no NaN and the first k are kept unconditionally, so the filter is simply "greater".
-    static int Filter(ReadOnlySpan<ushort> scores, Span<long> candidates, int k, SimdPath path)
+    /// <summary>As the float filter, with the strict bound <paramref name="below"/>: scores greater than it are appended.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static int Filter(ReadOnlySpan<ushort> scores, Span<long> candidates, int k, int i, int count, ushort below, SimdPath path)
     {
-        int n = scores.Length, capacity = candidates.Length, count = k, i = k;
+        int n = scores.Length, capacity = candidates.Length;
         ref ushort s = ref MemoryMarshal.GetReference(scores);
-        ushort kth = scores[IndexOf(Cut(candidates, k, k))];
         if (path == SimdPath.Vector512)
         {
-            var threshold = Vector512.Create(kth);
+            var threshold = Vector512.Create(below);
             for (; i <= n - Vector512<ushort>.Count; i += Vector512<ushort>.Count)
             {
                 ulong mask = Vector512.GreaterThan(Vector512.LoadUnsafe(ref s, (nuint)i), threshold).ExtractMostSignificantBits();
@@ -243,15 +386,15 @@ public sealed class TopKSelector
                 } while (mask != 0);
                 if (count > capacity - Vector512<ushort>.Count)
                 {
-                    kth = scores[IndexOf(Cut(candidates, count, k))];
+                    below = (ushort)(Cut(candidates, count, k) >> 32);
                     count = k;
-                    threshold = Vector512.Create(kth);
+                    threshold = Vector512.Create(below);
                 }
             }
         }
         else if (path == SimdPath.Vector256)
         {
-            var threshold = Vector256.Create(kth);
+            var threshold = Vector256.Create(below);
             for (; i <= n - Vector256<ushort>.Count; i += Vector256<ushort>.Count)
             {
                 uint mask = Vector256.GreaterThan(Vector256.LoadUnsafe(ref s, (nuint)i), threshold).ExtractMostSignificantBits();
@@ -264,20 +407,20 @@ public sealed class TopKSelector
                 } while (mask != 0);
                 if (count > capacity - Vector256<ushort>.Count)
                 {
-                    kth = scores[IndexOf(Cut(candidates, count, k))];
+                    below = (ushort)(Cut(candidates, count, k) >> 32);
                     count = k;
-                    threshold = Vector256.Create(kth);
+                    threshold = Vector256.Create(below);
                 }
             }
         }
         for (; i < n; i++)
         {
             ushort score = Unsafe.Add(ref s, i);
-            if (score <= kth) continue;
+            if (score <= below) continue;
             candidates[count++] = Entry(score, i);
             if (count == capacity)
             {
-                kth = scores[IndexOf(Cut(candidates, count, k))];
+                below = (ushort)(Cut(candidates, count, k) >> 32);
                 count = k;
             }
         }
@@ -306,28 +449,34 @@ public sealed class TopKSelector
     /// it larger and everything after smaller (with k = a.Length it moves the smallest last). Entries are distinct
     /// (indices are), so partitions always shrink.
     /// </summary>
+    /// <remarks>
+    /// The partition is branch-free (Lomuto with an unconditional swap and a conditional increment): on the random
+    /// data a cut sees, a branchy partition mispredicts about every other compare.
+    /// </remarks>
     static void SelectLargest(Span<long> a, int k)
     {
         int nth = k - 1, lo = 0, hi = a.Length - 1;
+        ref long r = ref MemoryMarshal.GetReference(a);
         while (hi - lo > 16)
         {
-            long x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi];
-            long pivot = Math.Max(Math.Min(x, y), Math.Min(Math.Max(x, y), z));
-            int i = lo, j = hi;
-            while (i <= j)
+            int mid = lo + (hi - lo) / 2;
+            long x = a[lo], y = a[mid], z = a[hi];
+            long median = Math.Max(Math.Min(x, y), Math.Min(Math.Max(x, y), z));
+            if (median == x) (a[lo], a[hi]) = (z, x);
+            else if (median == y) (a[mid], a[hi]) = (z, y);
+            long pivot = a[hi];
+            int store = lo;
+            for (int i = lo; i < hi; i++)
             {
-                while (a[i] > pivot) i++;
-                while (a[j] < pivot) j--;
-                if (i <= j)
-                {
-                    (a[i], a[j]) = (a[j], a[i]);
-                    i++;
-                    j--;
-                }
+                // Everything in [store, i) is below the pivot, so parking a[store] at i keeps that true.
+                long v = Unsafe.Add(ref r, i);
+                Unsafe.Add(ref r, i) = Unsafe.Add(ref r, store);
+                Unsafe.Add(ref r, store) = v;
+                store += v > pivot ? 1 : 0;
             }
-            // Now a[lo..j] ≥ pivot ≥ a[i..hi]; anything between equals the pivot and is in place.
-            if (nth <= j) hi = j;
-            else if (nth >= i) lo = i;
+            (a[store], a[hi]) = (pivot, a[store]);
+            if (nth < store) hi = store - 1;
+            else if (nth > store) lo = store + 1;
             else return;
         }
         for (int i = lo + 1; i <= hi; i++)

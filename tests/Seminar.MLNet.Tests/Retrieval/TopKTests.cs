@@ -119,6 +119,26 @@ public class TopKTests
     }
 
     [Fact]
+    public void Inputs_that_mislead_the_sampled_first_threshold_still_match()
+    {
+        var random = new Random(17);
+        // The best scores crowd into one stretch and one lane, so few sampled group maxima see them.
+        var clustered = RandomFloats(random, 20_000);
+        for (int i = 5000; i < 5200; i++) clustered[i] += 10;
+        AssertSelects(clustered, 50, "clustered stretch");
+        var lane = RandomFloats(random, 20_000);
+        for (int i = 0; i < lane.Length; i += 64) lane[i] += 10;
+        AssertSelects(lane, 50, "one lane");
+        // Most scores equal the sampled floor: the buffer fills and is cut over and over.
+        var plateau = Enumerable.Range(0, 30_000).Select(i => i % 1000 == 999 ? 2f : 1f).ToArray();
+        AssertSelects(plateau, 50, "plateau");
+        AssertSelects(plateau.Select(v => (ushort)v).ToArray(), 50, "ushort plateau");
+        // Larger k, and the sample thinned out over a long input.
+        AssertSelects(RandomFloats(random, 50_000), 1000, "k=1000");
+        AssertSelects(RandomUShorts(random, 200_000, 65536), 100, "ushort n=200,000");
+    }
+
+    [Fact]
     public void A_selector_reuses_its_buffer_across_lengths()
     {
         var random = new Random(13);
