@@ -337,11 +337,7 @@ public sealed class BlockedVectors
 }
 
 /// <summary>Which vector width a kernel runs at; <see cref="Best"/> picks the widest the hardware accelerates.</summary>
-/// <remarks>
-/// Every path is correct on any machine (vectors the hardware lacks run in software, slowly), so a test with access to
-/// internals can pin each one; the Retrieval tests instead cover the fallbacks by running under
-/// <c>DOTNET_EnableAVX512=0</c> (Vector256) and <c>DOTNET_EnableHWIntrinsic=0</c> (scalar).
-/// </remarks>
+/// <remarks>Every path is correct on any machine (vectors the hardware lacks run in software, slowly), so tests pin each one.</remarks>
 enum SimdPath
 {
     /// <summary>Vector512 if accelerated, else Vector256 if accelerated, else scalar.</summary>

@@ -2,10 +2,11 @@ using Seminar.MLNet.Retrieval;
 
 namespace Seminar.MLNet.Tests.Retrieval;
 
-// The kernel takes the widest accelerated path; the fallbacks are covered by running these tests with
-// DOTNET_EnableAVX512=0 (Vector256) and DOTNET_EnableHWIntrinsic=0 (scalar).
 public class BlockedVectorsTests
 {
+    // Every path runs on any machine (vectors the hardware lacks run in software), so each is checked everywhere.
+    static readonly SimdPath[] Paths = { SimdPath.Best, SimdPath.Vector512, SimdPath.Vector256, SimdPath.Scalar };
+
     public static TheoryData<int, int> Shapes()
     {
         var data = new TheoryData<int, int>();
@@ -48,7 +49,7 @@ public class BlockedVectorsTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void Scores_match_a_naive_double_dot(int d, int heads)
+    public void Scores_match_a_naive_double_dot_on_every_path(int d, int heads)
     {
         var random = new Random(d * 31 + heads);
         foreach (int count in new[] { 0, 1, 15, 16, 17, 1000 })
@@ -60,11 +61,14 @@ public class BlockedVectorsTests
             Assert.Equal(count, vectors.Count);
             Assert.Equal((count + 15) / 16 * 16, vectors.PaddedCount);
             Assert.Equal((long)vectors.PaddedCount * d * sizeof(float), vectors.Bytes);
-            var scores = new float[heads * vectors.PaddedCount + 3];
-            scores.AsSpan().Fill(float.NaN);
-            vectors.Score(queries, heads, scores);
-            AssertScores(vectors, rows, queries, heads, scores, $"D={d} H={heads} L={count}");
-            Assert.All(scores.AsSpan(heads * vectors.PaddedCount).ToArray(), s => Assert.True(float.IsNaN(s), "wrote past the scores"));
+            foreach (var path in Paths)
+            {
+                var scores = new float[heads * vectors.PaddedCount + 3];
+                scores.AsSpan().Fill(float.NaN);
+                vectors.Score(queries, heads, scores, path);
+                AssertScores(vectors, rows, queries, heads, scores, $"D={d} H={heads} L={count} {path}");
+                Assert.All(scores.AsSpan(heads * vectors.PaddedCount).ToArray(), s => Assert.True(float.IsNaN(s), "wrote past the scores"));
+            }
         }
     }
 
@@ -79,9 +83,12 @@ public class BlockedVectorsTests
         foreach (int heads in new[] { 6, 7, 8, 9, 13 })
         {
             var queries = Random(random, heads * d);
-            var scores = new float[heads * vectors.PaddedCount];
-            vectors.Score(queries, heads, scores);
-            AssertScores(vectors, rows, queries, heads, scores, $"H={heads}");
+            foreach (var path in Paths)
+            {
+                var scores = new float[heads * vectors.PaddedCount];
+                vectors.Score(queries, heads, scores, path);
+                AssertScores(vectors, rows, queries, heads, scores, $"H={heads} {path}");
+            }
         }
     }
 
@@ -97,9 +104,12 @@ public class BlockedVectorsTests
             var rows = Random(random, count * d + 11); // longer than needed: only count·D values are read
             vectors.Load(rows, count);
             Assert.Equal(count, vectors.Count);
-            var scores = new float[heads * vectors.PaddedCount];
-            vectors.Score(queries, heads, scores);
-            AssertScores(vectors, rows, queries, heads, scores, $"L={count}");
+            foreach (var path in Paths)
+            {
+                var scores = new float[heads * vectors.PaddedCount];
+                vectors.Score(queries, heads, scores, path);
+                AssertScores(vectors, rows, queries, heads, scores, $"L={count} {path}");
+            }
         }
     }
 

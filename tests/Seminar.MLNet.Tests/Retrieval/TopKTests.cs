@@ -2,10 +2,11 @@ using Seminar.MLNet.Retrieval;
 
 namespace Seminar.MLNet.Tests.Retrieval;
 
-// The filter takes the widest accelerated path; the fallbacks are covered by running these tests with
-// DOTNET_EnableAVX512=0 (Vector256) and DOTNET_EnableHWIntrinsic=0 (scalar).
 public class TopKTests
 {
+    // Every path runs on any machine (vectors the hardware lacks run in software), so each is checked everywhere.
+    static readonly SimdPath[] Paths = { SimdPath.Best, SimdPath.Vector512, SimdPath.Vector256, SimdPath.Scalar };
+
     // A stable sort by score descending (float.CompareTo: NaN below everything, −0 equal to +0), as ONNX TopK orders.
     static int[] Naive<T>(T[] scores, int k) where T : IComparable<T> =>
         Enumerable.Range(0, scores.Length).OrderByDescending(i => scores[i]).Take(k).ToArray();
@@ -13,11 +14,15 @@ public class TopKTests
     static void AssertSelects(float[] scores, int k, string what)
     {
         var expected = Naive(scores, k);
-        var indices = Enumerable.Repeat(-7, expected.Length + 2).ToArray();
-        int written = new TopKSelector(k).Select(scores, indices);
-        Assert.Equal(expected.Length, written);
-        Assert.True(expected.AsSpan().SequenceEqual(indices.AsSpan(0, written)), $"{what}: expected [{string.Join(",", expected)}], got [{string.Join(",", indices[..written])}]");
-        Assert.Equal(-7, indices[written]);
+        var selector = new TopKSelector(k);
+        foreach (var path in Paths)
+        {
+            var indices = Enumerable.Repeat(-7, expected.Length + 2).ToArray();
+            int written = selector.Select(scores, indices, path);
+            Assert.Equal(expected.Length, written);
+            Assert.True(expected.AsSpan().SequenceEqual(indices.AsSpan(0, written)), $"{what} ({path}): expected [{string.Join(",", expected)}], got [{string.Join(",", indices[..written])}]");
+            Assert.Equal(-7, indices[written]);
+        }
         var viaStatic = new int[expected.Length];
         Assert.Equal(expected.Length, TopK.Select(scores, k, viaStatic));
         Assert.Equal(expected, viaStatic);
@@ -26,11 +31,15 @@ public class TopKTests
     static void AssertSelects(ushort[] scores, int k, string what)
     {
         var expected = Naive(scores, k);
-        var indices = Enumerable.Repeat(-7, expected.Length + 2).ToArray();
-        int written = new TopKSelector(k).Select(scores, indices);
-        Assert.Equal(expected.Length, written);
-        Assert.True(expected.AsSpan().SequenceEqual(indices.AsSpan(0, written)), $"{what}: expected [{string.Join(",", expected)}], got [{string.Join(",", indices[..written])}]");
-        Assert.Equal(-7, indices[written]);
+        var selector = new TopKSelector(k);
+        foreach (var path in Paths)
+        {
+            var indices = Enumerable.Repeat(-7, expected.Length + 2).ToArray();
+            int written = selector.Select(scores, indices, path);
+            Assert.Equal(expected.Length, written);
+            Assert.True(expected.AsSpan().SequenceEqual(indices.AsSpan(0, written)), $"{what} ({path}): expected [{string.Join(",", expected)}], got [{string.Join(",", indices[..written])}]");
+            Assert.Equal(-7, indices[written]);
+        }
         var viaStatic = new int[expected.Length];
         Assert.Equal(expected.Length, TopK.Select(scores, k, viaStatic));
         Assert.Equal(expected, viaStatic);
