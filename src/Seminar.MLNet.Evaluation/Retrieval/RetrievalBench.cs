@@ -28,8 +28,10 @@ public sealed class RetrievalBenchOptions
     public long BytesPerLength { get; set; } = 96L << 20;
     /// <summary>Most requests per length. Default 64.</summary>
     public int MaxRequests { get; set; } = 64;
-    /// <summary>PSU options (pretraining only; one epoch by default, as the bench measures retrieval, not accuracy).</summary>
-    public PsuEmbeddingOptions Psu { get; set; } = new() { LabelColumn = null, PretrainingEpochs = 1 };
+    /// <summary>Training samples the PSU and codebooks are fitted on (the first ones). Default 20,000: the bench measures retrieval, not accuracy.</summary>
+    public int TrainingRows { get; set; } = 20_000;
+    /// <summary>PSU options (pretraining only, one epoch over histories cut to 200 by default).</summary>
+    public PsuEmbeddingOptions Psu { get; set; } = new() { LabelColumn = null, PretrainingEpochs = 1, TrainingMaxHistory = 200 };
     /// <summary>Product quantization options.</summary>
     public PqAttentionOptions Pq { get; set; } = new();
 
@@ -40,6 +42,7 @@ public sealed class RetrievalBenchOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(Rounds, 1, nameof(Rounds));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequests, 1, nameof(MaxRequests));
         ArgumentOutOfRangeException.ThrowIfLessThan(BytesPerLength, 1, nameof(BytesPerLength));
+        ArgumentOutOfRangeException.ThrowIfLessThan(TrainingRows, 1, nameof(TrainingRows));
     }
 }
 
@@ -106,8 +109,8 @@ public static class RetrievalBench
         var dataset = CanonicalDataset.Open(datasetFolder, BadRowPolicy.SkipAndCount);
         var log = EventLog.Load(dataset, null);
         var split = SampleBuilder.Build(log, new EvaluationOptions { Seed = options.Seed }, null);
-        var train = new SampleDataView(split.Train);
         var ml = new MLContext(options.Seed);
+        var train = ml.Data.TakeRows(new SampleDataView(split.Train), options.TrainingRows);
 
         progress?.Report(new EvaluationProgress("featurizing", double.NaN));
         var featurizer = ml.Seminar().FeaturizeSequences(new CatalogDataView(dataset, new DataIssues()), new SequenceFeaturizerOptions()).Fit(train);

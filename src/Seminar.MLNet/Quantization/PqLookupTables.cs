@@ -17,7 +17,7 @@ sealed class PqLookupTables
 {
     readonly PqCodebooks _books;
     readonly float[] _float;
-    byte[] _quantized = Array.Empty<byte>();
+    byte[] _low = Array.Empty<byte>(), _high = Array.Empty<byte>();
 
     public PqLookupTables(PqCodebooks books, int heads)
     {
@@ -33,8 +33,10 @@ sealed class PqLookupTables
     public int SubSpaces => _books.SubSpaces;
     /// <summary>Float tables <c>[H][S][256]</c>; entries past a set's centroid count are 0 and never read.</summary>
     public ReadOnlySpan<float> Float => _float;
-    /// <summary>Byte tables <c>[H][S][256]</c>, valid after <see cref="Quantize"/>.</summary>
-    public ReadOnlySpan<byte> Quantized => _quantized;
+    /// <summary>Low bytes of the 16-bit tables <c>[H][S][256]</c>, valid after <see cref="Quantize"/>.</summary>
+    public ReadOnlySpan<byte> QuantizedLow => _low;
+    /// <summary>High bytes of the 16-bit tables <c>[H][S][256]</c>, valid after <see cref="Quantize"/>.</summary>
+    public ReadOnlySpan<byte> QuantizedHigh => _high;
 
     /// <summary>Largest S the byte tables support: S × 255 must fit the scan's 16-bit sums.</summary>
     public const int MaxQuantizedSubSpaces = ushort.MaxValue / byte.MaxValue;
@@ -87,12 +89,16 @@ sealed class PqLookupTables
         }
     }
 
-    /// <summary>Rounds the float tables to bytes (see the class remarks). Needs <see cref="SubSpaces"/> ≤ <see cref="MaxQuantizedSubSpaces"/>.</summary>
+    /// <summary>Rounds the float tables to 16 bits as two byte tables (see the class remarks). Needs <see cref="SubSpaces"/> ≤ <see cref="MaxQuantizedSubSpaces"/>.</summary>
     public void Quantize()
     {
         int size = PqCodebooks.TableSize, s = SubSpaces;
         if (s > MaxQuantizedSubSpaces) throw new InvalidOperationException($"{s} sub-spaces overflow the 16-bit scan (at most {MaxQuantizedSubSpaces}).");
-        if (_quantized.Length < _float.Length) _quantized = new byte[_float.Length];
+        if (_low.Length < _float.Length)
+        {
+            _low = new byte[_float.Length];
+            _high = new byte[_float.Length];
+        }
         Span<float> mins = stackalloc float[s];
         for (int h = 0; h < Heads; h++)
         {
@@ -105,32 +111,41 @@ sealed class PqLookupTables
                 maxRange = Math.Max(maxRange, System.Numerics.Tensors.TensorPrimitives.Max(valid) - min);
             }
             // A head whose tables are flat ranks every behaviour equal; scale 0 keeps all bytes 0.
-            float scale = maxRange > 0 ? byte.MaxValue / maxRange : 0f;
+            float scale = maxRange > 0 ? ushort.MaxValue / maxRange : 0f;
             for (int i = 0; i < s; i++)
             {
                 int at = (h * s + i) * size;
-                QuantizeRow(_float.AsSpan(at, size), mins[i], scale, _quantized.AsSpan(at, size));
+                QuantizeRow(_float.AsSpan(at, size), mins[i], scale, _low.AsSpan(at, size), _high.AsSpan(at, size));
             }
         }
     }
 
-    static void QuantizeRow(ReadOnlySpan<float> values, float min, float scale, Span<byte> bytes)
+    static void QuantizeRow(ReadOnlySpan<float> values, float min, float scale, Span<byte> low, Span<byte> high)
     {
         if (Avx512F.IsSupported)
         {
             ref float v = ref MemoryMarshal.GetReference(values);
-            ref byte q = ref MemoryMarshal.GetReference(bytes);
-            var lo = Vector512.Create(min);
+            ref byte lo = ref MemoryMarshal.GetReference(low);
+            ref byte hi = ref MemoryMarshal.GetReference(high);
+            var bottom = Vector512.Create(min);
             var sc = Vector512.Create(scale);
+            var top = Vector512.Create((float)ushort.MaxValue);
+            var mask = Vector512.Create(0xFFu);
             for (int k = 0; k < values.Length; k += 16)
             {
-                // Entries past the valid centroids may fall below the minimum: saturate them (never read).
-                var scaled = Vector512.Max((Vector512.LoadUnsafe(ref v, (nuint)k) - lo) * sc, Vector512<float>.Zero);
-                Avx512F.ConvertToVector128ByteWithSaturation(Avx512F.ConvertToVector512UInt32(scaled)).StoreUnsafe(ref q, (nuint)k);
+                // Entries past the valid centroids may fall outside the range: clamp them (never read).
+                var scaled = Vector512.Min(Vector512.Max((Vector512.LoadUnsafe(ref v, (nuint)k) - bottom) * sc, Vector512<float>.Zero), top);
+                var q = Avx512F.ConvertToVector512UInt32(scaled);
+                Avx512F.ConvertToVector128Byte(q & mask).StoreUnsafe(ref lo, (nuint)k);
+                Avx512F.ConvertToVector128Byte(Vector512.ShiftRightLogical(q, 8)).StoreUnsafe(ref hi, (nuint)k);
             }
             return;
         }
         for (int k = 0; k < values.Length; k++)
-            bytes[k] = (byte)Math.Clamp(MathF.Round((values[k] - min) * scale), 0f, 255f);
+        {
+            int q = (int)Math.Clamp(MathF.Round((values[k] - min) * scale), 0f, ushort.MaxValue);
+            low[k] = (byte)q;
+            high[k] = (byte)(q >> 8);
+        }
     }
 }

@@ -18,9 +18,10 @@ enum PqScanKernel
 /// Approximate GSU for one request at a time: builds the lookup tables from the per-head request vectors, scans
 /// every behaviour's codes and keeps each head's top-K by approximate relevance <c>Σ_s LUT[h][s][code]</c> (float
 /// sums in sub-space order), best first, ties to the earlier behaviour — the order ONNX TopK gives.
-/// Long histories on AVX-512 VBMI run the 8-bit scan first: its integer sums are within S/2 units of the scaled float
-/// sums, so every behaviour of the float top-K scores at least θ − S (θ the K-th best integer sum), and only
-/// those candidates are summed in float. The result equals the float scan's. Not thread-safe: one per thread.
+/// Long histories on AVX-512 VBMI run the byte scan first, over the low and the high bytes of 16-bit tables: its integer
+/// sums are within S/2 units of the scaled float sums, so every behaviour of the float top-K scores at least θ − S
+/// (θ the K-th best integer sum), and only those candidates are summed in float. The result equals the float scan's.
+/// Not thread-safe: one per thread.
 /// </summary>
 sealed class PqRetriever
 {
@@ -29,7 +30,8 @@ sealed class PqRetriever
     readonly TopKSelector _selector;
     readonly int[] _order;
     float[] _floatScores = Array.Empty<float>(), _candidateScores = Array.Empty<float>();
-    ushort[] _byteScores = Array.Empty<ushort>();
+    ushort[] _lowScores = Array.Empty<ushort>(), _highScores = Array.Empty<ushort>();
+    float[] _wideScores = Array.Empty<float>();
     int[] _candidates = Array.Empty<int>();
 
     public PqRetriever(PqCodebooks books, int heads, int topK)
@@ -83,14 +85,23 @@ sealed class PqRetriever
     {
         _tables.Quantize();
         int padded = codes.PaddedCount;
-        if (_byteScores.Length < Heads * padded) _byteScores = new ushort[Math.Max(Heads * padded, 2 * _byteScores.Length)];
-        PqScan.Bytes(codes, _tables, _byteScores);
+        if (_lowScores.Length < Heads * padded)
+        {
+            int size = Math.Max(Heads * padded, 2 * _lowScores.Length);
+            _lowScores = new ushort[size];
+            _highScores = new ushort[size];
+        }
+        if (_wideScores.Length < n) _wideScores = new float[Math.Max(n, 2 * _wideScores.Length)];
+        PqScan.Bytes(codes, _tables.QuantizedLow, Heads, _lowScores);
+        PqScan.Bytes(codes, _tables.QuantizedHigh, Heads, _highScores);
         for (int h = 0; h < Heads; h++)
         {
-            var q = _byteScores.AsSpan(h * padded, n);
-            _selector.Select(q, _order);
-            int threshold = Math.Max(0, q[_order[k - 1]] - _books.SubSpaces - 1);
-            int count = Candidates(q, (ushort)threshold);
+            // 256·high + low < 2^24: exact in float, so the float selector ranks the 16-bit sums.
+            var wide = _wideScores.AsSpan(0, n);
+            PqScan.Combine(_lowScores.AsSpan(h * padded, n), _highScores.AsSpan(h * padded, n), wide);
+            _selector.Select(wide, _order);
+            float threshold = wide[_order[k - 1]] - _books.SubSpaces - 1;
+            int count = Candidates(wide, threshold);
             for (int c = 0; c < count; c++) _candidateScores[c] = PqScan.FloatOne(codes, _candidates[c], _tables, h);
             // Candidates are in behaviour order, so the selector's lower-position tie rule is the lower-behaviour rule.
             var slot = kept.Slice(h * TopK, TopK);
@@ -99,8 +110,8 @@ sealed class PqRetriever
         }
     }
 
-    /// <summary>Collects, in order, the behaviours whose byte sum is at least <paramref name="threshold"/>.</summary>
-    int Candidates(ReadOnlySpan<ushort> q, ushort threshold)
+    /// <summary>Collects, in order, the behaviours whose integer sum is at least <paramref name="threshold"/>.</summary>
+    int Candidates(ReadOnlySpan<float> q, float threshold)
     {
         if (_candidates.Length < q.Length)
         {
@@ -108,9 +119,9 @@ sealed class PqRetriever
             _candidateScores = new float[_candidates.Length];
         }
         int count = 0, l = 0;
-        ref ushort first = ref MemoryMarshal.GetReference(q);
+        ref float first = ref MemoryMarshal.GetReference(q);
         var bound = Vector512.Create(threshold);
-        for (; l + Vector512<ushort>.Count <= q.Length; l += Vector512<ushort>.Count)
+        for (; l + Vector512<float>.Count <= q.Length; l += Vector512<float>.Count)
         {
             ulong mask = Vector512.GreaterThanOrEqual(Vector512.LoadUnsafe(ref first, (nuint)l), bound).ExtractMostSignificantBits();
             while (mask != 0)

@@ -57,21 +57,23 @@ static class PqScan
     }
 
     /// <summary>
-    /// Byte relevance <c>Σ_s Q[h][s][code]</c> (exact integer sums) for every padded slot of every head:
-    /// <paramref name="scores"/> is <c>[H][codes.PaddedCount]</c>. Requires <see cref="BytesSupported"/>.
+    /// Byte relevance <c>Σ_s Q[h][s][code]</c> (exact integer sums) over one byte table <paramref name="table"/>
+    /// (<c>[H][S][256]</c>) for every padded slot of every head: <paramref name="scores"/> is <c>[H][codes.PaddedCount]</c>.
+    /// Requires <see cref="BytesSupported"/>.
     /// </summary>
     /// <remarks>
     /// Per 64 behaviours and sub-space, two 128-entry VPERMI2B lookups cover the 256-entry table and the code's top bit
     /// picks one; even and odd byte lanes accumulate in separate 16-bit registers and are interleaved once per block.
     /// Four blocks share each table load, so the tables (64 KB for H = 4, S = 64) stream from L2 a quarter as often.
     /// </remarks>
-    public static void Bytes(PqCodeBlocks codes, PqLookupTables tables, Span<ushort> scores)
+    public static void Bytes(PqCodeBlocks codes, ReadOnlySpan<byte> table, int heads, Span<ushort> scores)
     {
         if (!BytesSupported) throw new PlatformNotSupportedException("The byte scan needs AVX-512 VBMI.");
-        int s = codes.SubSpaces, heads = tables.Heads, padded = codes.PaddedCount;
+        int s = codes.SubSpaces, padded = codes.PaddedCount;
         if (scores.Length < heads * padded) throw new ArgumentException("The score buffer is too small.", nameof(scores));
+        if (table.Length < heads * s * PqCodebooks.TableSize) throw new ArgumentException("The table is too small.", nameof(table));
         ref byte data = ref MemoryMarshal.GetReference(codes.Data);
-        ref byte lut = ref MemoryMarshal.GetReference(tables.Quantized);
+        ref byte lut = ref MemoryMarshal.GetReference(table);
         ref ushort output = ref MemoryMarshal.GetReference(scores);
         var low = Vector512.Create((ushort)0xFF);
         var evenFirst = Vector512.Create((ushort)0, 32, 1, 33, 2, 34, 3, 35, 4, 36, 5, 37, 6, 38, 7, 39, 8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47);
@@ -103,6 +105,24 @@ static class PqScan
                 Store(e3, o3, evenFirst, evenSecond, ref output, outAt + 192);
             }
         }
+    }
+
+    /// <summary><c>wide[l] = 256·high[l] + low[l]</c>: the 16-bit table sums from the two byte-table scans.</summary>
+    public static void Combine(ReadOnlySpan<ushort> low, ReadOnlySpan<ushort> high, Span<float> wide)
+    {
+        int l = 0;
+        if (Avx512F.IsSupported)
+        {
+            ref ushort lo = ref MemoryMarshal.GetReference(low);
+            ref ushort hi = ref MemoryMarshal.GetReference(high);
+            ref float w = ref MemoryMarshal.GetReference(wide);
+            for (; l + 16 <= wide.Length; l += 16)
+            {
+                var sum = Avx512F.ConvertToVector512Int32(Vector256.LoadUnsafe(ref hi, (nuint)l)) * 256 + Avx512F.ConvertToVector512Int32(Vector256.LoadUnsafe(ref lo, (nuint)l));
+                Vector512.ConvertToSingle(sum).StoreUnsafe(ref w, (nuint)l);
+            }
+        }
+        for (; l < wide.Length; l++) wide[l] = 256 * high[l] + low[l];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

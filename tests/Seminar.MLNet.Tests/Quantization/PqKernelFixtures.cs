@@ -49,11 +49,11 @@ static class PqKernelFixtures
         return sum;
     }
 
-    /// <summary>Naive byte relevance: the byte table entries summed as integers.</summary>
-    public static int NaiveBytes(PqLookupTables tables, PqCodeBlocks codes, int h, int l)
+    /// <summary>Naive byte relevance: one byte table's entries summed as integers.</summary>
+    public static int NaiveBytes(ReadOnlySpan<byte> table, PqCodeBlocks codes, int h, int l)
     {
         int sum = 0;
-        for (int s = 0; s < codes.SubSpaces; s++) sum += tables.Quantized[(h * codes.SubSpaces + s) * PqCodebooks.TableSize + codes.Get(l, s)];
+        for (int s = 0; s < codes.SubSpaces; s++) sum += table[(h * codes.SubSpaces + s) * PqCodebooks.TableSize + codes.Get(l, s)];
         return sum;
     }
 
