@@ -23,7 +23,7 @@ public sealed record EvaluationResult(EvaluationReport Report, DataIssues Issues
 public static class Evaluator
 {
     /// <summary>Every model <c>evaluate</c> knows, in report order.</summary>
-    public static IReadOnlyList<string> ModelNames { get; } = new[] { FastTreeBaseline.ModelName, SeminarNeural.ModelName, FastTreeSeminar.ModelName, FastTreeSeminarPq.ModelName };
+    public static IReadOnlyList<string> ModelNames { get; } = new[] { FastTreeBaseline.ModelName, SeminarNeural.ModelName, FastTreeSeminar.ModelName, FastTreeSeminar.PqModelName };
 
     /// <summary>
     /// The models named in <paramref name="options"/> (all by default); the SEMINAR ones share one featurizer + PSU
@@ -44,7 +44,7 @@ public static class Evaluator
         var pq = options.Pq ?? new PqAttentionOptions();
         pq.Seed ??= options.Seed;
         var stage = new SeminarStage(catalog, new SequenceFeaturizerOptions { MaxHistory = options.MaxHistory }, psu, pq);
-        var all = new IComparedModel[] { new FastTreeBaseline(), new SeminarNeural(stage), new FastTreeSeminar(stage), new FastTreeSeminarPq(stage) };
+        var all = new IComparedModel[] { new FastTreeBaseline(), new SeminarNeural(stage), new FastTreeSeminar(stage), new FastTreeSeminar(stage, approximate: true) };
         return all.Where(m => names.Contains(m.Name, StringComparer.Ordinal)).ToArray();
     }
 
@@ -78,7 +78,7 @@ public static class Evaluator
             History = HistoryStatistics(split),
             Models = runs.ToDictionary(r => r.Name, r => r.Report),
         };
-        if (compared.OfType<FastTreeSeminarPq>().FirstOrDefault()?.Stage is { Pq: { } pq, Featurizer: { } featurizer })
+        if (compared.OfType<FastTreeSeminar>().FirstOrDefault(m => m.Approximate)?.Stage is { Pq: { } pq, Featurizer: { } featurizer })
         {
             progress?.Report(new EvaluationProgress("measuring approximate retrieval", double.NaN));
             report.Pq = PqSection(RetrievalComparison.Measure(pq.Model, RetrievalRequests.Read(featurizer.Transform(test), options.PqRequests), rounds: 3));

@@ -93,7 +93,7 @@ public class PsuScoringBenchmarks
         return sum;
     }
 
-    static PsuWeights RandomWeights(SequenceVocabularies v, Random rng)
+    internal static PsuWeights RandomWeights(SequenceVocabularies v, Random rng)
     {
         float[] U(int n, double scale) => Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() * 2 - 1) * scale)).ToArray();
         DenseLayer Layer(int outputs, int inputs) => new(U(outputs * inputs, Math.Sqrt(3.0 / inputs)), U(outputs, 0.1));

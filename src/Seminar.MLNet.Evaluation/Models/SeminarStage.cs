@@ -125,67 +125,38 @@ public sealed class SeminarNeural : IComparedModel
 /// <summary>
 /// <c>fasttree_seminar</c>: FastTree on the baseline features plus <c>SeminarInterest</c> and <c>SeminarScore</c> (exact
 /// attention) of the pretrained PSU: fine-tuned outputs on the PSU's own training rows would teach the trees to over-trust them.
+/// With <c>approximate</c> it is <c>fasttree_seminar_pq</c>: the same on <c>SeminarPqInterest</c> and <c>SeminarPqScore</c>,
+/// each head's top-K found by the product-quantized scan.
 /// </summary>
 public sealed class FastTreeSeminar : IComparedModel
 {
-    /// <summary>The report name.</summary>
+    /// <summary>The report name with exact attention.</summary>
     public const string ModelName = "fasttree_seminar";
+    /// <summary>The report name with approximate retrieval.</summary>
+    public const string PqModelName = "fasttree_seminar_pq";
 
     readonly SeminarStage _stage;
     readonly FastTreeBaseline _trees;
 
     /// <summary>Creates the model over a shared stage, with FastTree options (defaults when null).</summary>
-    public FastTreeSeminar(SeminarStage stage, FastTreeBaselineOptions? trees = null)
+    /// <param name="stage">The shared featurizer + PSU stage.</param>
+    /// <param name="trees">FastTree options.</param>
+    /// <param name="approximate">Whether the SEMINAR features come from approximate retrieval (<c>fasttree_seminar_pq</c>).</param>
+    public FastTreeSeminar(SeminarStage stage, FastTreeBaselineOptions? trees = null, bool approximate = false)
     {
         _stage = stage;
         _trees = new FastTreeBaseline(trees);
+        Approximate = approximate;
     }
 
-    /// <inheritdoc />
-    public string Name => ModelName;
+    /// <summary>Whether this is <c>fasttree_seminar_pq</c>.</summary>
+    public bool Approximate { get; }
 
-    /// <inheritdoc />
-    public string ProbabilityColumn => "Probability";
-
-    /// <inheritdoc />
-    public IEstimator<ITransformer> BuildPipeline(MLContext ml) => Trees(ml);
-
-    IEstimator<ITransformer> Trees(MLContext ml) => FastTreeBaseline.Featurize(ml, "SeminarInterest", "SeminarScore").Append(_trees.Trainer(ml));
-
-    /// <inheritdoc />
-    public FittedModel Fit(MLContext ml, IDataView train)
-    {
-        var stage = _stage.FitPretrained(ml, train);
-        var clock = Stopwatch.StartNew();
-        var trees = Trees(ml).Fit(stage.Transform(train));
-        return new FittedModel(new TransformerChain<ITransformer>(stage, trees), _stage.Seconds + clock.Elapsed.TotalSeconds);
-    }
-}
-
-/// <summary>
-/// <c>fasttree_seminar_pq</c>: <c>fasttree_seminar</c> with approximate retrieval — FastTree on the baseline features plus
-/// <c>SeminarPqInterest</c> and <c>SeminarPqScore</c> of the pretrained PSU, each head's top-K found by the product-quantized scan.
-/// </summary>
-public sealed class FastTreeSeminarPq : IComparedModel
-{
-    /// <summary>The report name.</summary>
-    public const string ModelName = "fasttree_seminar_pq";
-
-    readonly SeminarStage _stage;
-    readonly FastTreeBaseline _trees;
-
-    /// <summary>Creates the model over a shared stage, with FastTree options (defaults when null).</summary>
-    public FastTreeSeminarPq(SeminarStage stage, FastTreeBaselineOptions? trees = null)
-    {
-        _stage = stage;
-        _trees = new FastTreeBaseline(trees);
-    }
-
-    /// <summary>The stage (its <see cref="SeminarStage.Pq"/> is the fitted quantization after <see cref="Fit"/>).</summary>
+    /// <summary>The stage (with <see cref="Approximate"/>, its <see cref="SeminarStage.Pq"/> is the fitted quantization after <see cref="Fit"/>).</summary>
     public SeminarStage Stage => _stage;
 
     /// <inheritdoc />
-    public string Name => ModelName;
+    public string Name => Approximate ? PqModelName : ModelName;
 
     /// <inheritdoc />
     public string ProbabilityColumn => "Probability";
@@ -193,14 +164,16 @@ public sealed class FastTreeSeminarPq : IComparedModel
     /// <inheritdoc />
     public IEstimator<ITransformer> BuildPipeline(MLContext ml) => Trees(ml);
 
-    IEstimator<ITransformer> Trees(MLContext ml) => FastTreeBaseline.Featurize(ml, "SeminarPqInterest", "SeminarPqScore").Append(_trees.Trainer(ml));
+    IEstimator<ITransformer> Trees(MLContext ml) =>
+        (Approximate ? FastTreeBaseline.Featurize(ml, "SeminarPqInterest", "SeminarPqScore") : FastTreeBaseline.Featurize(ml, "SeminarInterest", "SeminarScore"))
+        .Append(_trees.Trainer(ml));
 
     /// <inheritdoc />
     public FittedModel Fit(MLContext ml, IDataView train)
     {
-        var stage = _stage.FitPretrainedPq(ml, train);
+        var stage = Approximate ? _stage.FitPretrainedPq(ml, train) : _stage.FitPretrained(ml, train);
         var clock = Stopwatch.StartNew();
         var trees = Trees(ml).Fit(stage.Transform(train));
-        return new FittedModel(new TransformerChain<ITransformer>(stage, trees), _stage.Seconds + _stage.PqSeconds + clock.Elapsed.TotalSeconds);
+        return new FittedModel(new TransformerChain<ITransformer>(stage, trees), _stage.Seconds + (Approximate ? _stage.PqSeconds : 0) + clock.Elapsed.TotalSeconds);
     }
 }

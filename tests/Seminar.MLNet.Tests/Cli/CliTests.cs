@@ -20,7 +20,7 @@ public class CliTests
         Assert.True(code == 0, output);
         var r = EvaluationReport.FromJson(File.ReadAllText(report));
         Assert.Equal(40, r.Users);
-        Assert.Equal(new[] { "fasttree_baseline", "seminar_neural", "fasttree_seminar" }, r.Models.Keys);
+        Assert.Equal(new[] { "fasttree_baseline", "seminar_neural", "fasttree_seminar", "fasttree_seminar_pq" }, r.Models.Keys);
         foreach (var (name, m) in r.Models)
         {
             Assert.Contains(name, output);
@@ -31,8 +31,15 @@ public class CliTests
             Assert.True(m.TrainSeconds > 0 && m.ScoreMicrosPerRow > 0, name);
         }
         Assert.Contains("SEMINAR pretraining", output);
+        var pq = r.Pq!;
+        Assert.Equal(50, pq.K);
+        Assert.InRange(pq.RecallAtK, 0.5, 1.0);
+        Assert.True(pq.SpeedupVsExact > 0 && double.IsFinite(pq.SpeedupVsExact), $"speed-up {pq.SpeedupVsExact}");
+        Assert.Equal(16 * 6, pq.BytesPerBehaviour); // id, title, attributes, two vectors, query part: 16 codes each
+        Assert.Equal(4 * 64, pq.ExactBytesPerBehaviour);
+        Assert.True(pq.Requests > 0 && pq.ExactMicroseconds > 0 && pq.PqMicroseconds > 0);
         using var doc = JsonDocument.Parse(File.ReadAllText(report));
-        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("pq").ValueKind);
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("roundtrip").ValueKind);
     }
 
     [Fact]
