@@ -19,6 +19,9 @@ static class ReportPrinter
             table.AddRow(Markup.Escape(name), F(m.Auc), F(m.Gauc), F(m.LogLoss), F(m.HitAt10), F(m.NdcgAt10), F(m.Mrr),
                 m.TrainSeconds.ToString("F1", CultureInfo.InvariantCulture), m.ScoreMicrosPerRow.ToString("F1", CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
+        if (report.Pq is { } pq)
+            AnsiConsole.MarkupLine(FormattableString.Invariant(
+                $"approximate retrieval on {pq.Requests:N0} test histories (mean length {pq.MeanLength:F0}): recall@{pq.K} {pq.RecallAtK:F4}, exact {pq.ExactMicroseconds:F1} us vs PQ {pq.PqMicroseconds:F1} us per request (speed-up {pq.SpeedupVsExact:F2}x), {pq.BytesPerBehaviour:F0} bytes per behaviour vs {pq.ExactBytesPerBehaviour:F0}"));
     }
 
     public static void PrintIssues(DataIssues issues)
