@@ -53,7 +53,7 @@ static class BenchCommand
     static void Print(RetrievalBenchReport report)
     {
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(report.Dataset)}[/]: K = {report.K}, code sets {Markup.Escape(string.Join(", ", report.CodeSets))}, " +
-            $"{(report.ByteScan ? "8-bit VBMI scan" : "float scan")}, memory bandwidth {report.MemoryBandwidthGbps:F1} GB/s (one thread)");
+            $"{(report.ByteScan ? "byte scan (AVX-512 VBMI)" : "float scan")}, memory bandwidth {report.MemoryBandwidthGbps:F1} GB/s (one thread)");
         var table = new Table().AddColumns("L", "requests", "exact µs", "PQ µs", "speedup", "recall@K", "bytes exact", "bytes PQ", "PQ / bandwidth bound");
         foreach (var l in report.Lengths)
             table.AddRow($"{l.Length:N0}", $"{l.Requests}", $"{l.ExactMicroseconds:N1}", $"{l.PqMicroseconds:N1}", $"{l.Speedup:F2}x", $"{l.Recall:F4}",

@@ -57,7 +57,7 @@ public sealed class RetrievalBenchReport
     [JsonPropertyName("dataset")] public string Dataset { get; set; } = "";
     /// <summary>Code sets (item modalities, then the query part) of the quantizer.</summary>
     [JsonPropertyName("code_sets")] public IReadOnlyList<string> CodeSets { get; set; } = Array.Empty<string>();
-    /// <summary>Whether the 8-bit (AVX-512 VBMI) scan ran; otherwise the float scan.</summary>
+    /// <summary>Whether the byte-table (AVX-512 VBMI) scan ran; otherwise the float scan.</summary>
     [JsonPropertyName("byte_scan")] public bool ByteScan { get; set; }
     /// <summary>One entry per history length.</summary>
     [JsonPropertyName("lengths")] public List<RetrievalBenchLength> Lengths { get; set; } = new();

@@ -17,7 +17,7 @@ public static class RetrievalComparison
     /// <summary>Prepares, checks and times every request.</summary>
     /// <param name="model">The PSU and its quantizers.</param>
     /// <param name="requests">Requests; each is prepared once and kept in memory, so size them to fit.</param>
-    /// <param name="rounds">Timed passes over all requests (after one warm-up pass); the median pass counts.</param>
+    /// <param name="rounds">Timed passes over all requests (after warm-up passes); the median pass counts.</param>
     public static RetrievalMeasurement Measure(PqAttentionModel model, IReadOnlyList<RetrievalRequest> requests, int rounds = 5)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -49,7 +49,8 @@ public static class RetrievalComparison
 
         var exactTimes = new List<double>();
         var pqTimes = new List<double>();
-        for (int round = 0; round <= rounds; round++)
+        const int warmUp = 3; // JIT tiering settles over the first few hundred calls
+        for (int round = 0; round < warmUp + rounds; round++)
         {
             var clock = Stopwatch.StartNew();
             foreach (var p in prepared) Exact(p, heads, selector, scores, exactKept);
@@ -57,7 +58,7 @@ public static class RetrievalComparison
             clock.Restart();
             foreach (var p in prepared) retriever.Retrieve(p.U, p.Codes, pqKept);
             double pqUs = clock.Elapsed.TotalMicroseconds / prepared.Length;
-            if (round == 0) continue; // warm-up: JIT, first touch of every buffer
+            if (round < warmUp) continue; // warm-up: JIT, first touch of every buffer
             exactTimes.Add(exactUs);
             pqTimes.Add(pqUs);
         }

@@ -58,6 +58,7 @@ sealed class PqLookupTables
     }
 
     /// <summary><c>table[k] = Σ_j u[j] · book[j][k]</c> over the 256 centroids, 16 or 8 at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Row(ReadOnlySpan<float> u, ReadOnlySpan<float> book, Span<float> table)
     {
         int size = PqCodebooks.TableSize;
@@ -120,6 +121,7 @@ sealed class PqLookupTables
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void QuantizeRow(ReadOnlySpan<float> values, float min, float scale, Span<byte> low, Span<byte> high)
     {
         if (Avx512F.IsSupported)

@@ -111,6 +111,7 @@ sealed class PqRetriever
     }
 
     /// <summary>Collects, in order, the behaviours whose integer sum is at least <paramref name="threshold"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     int Candidates(ReadOnlySpan<float> q, float threshold)
     {
         if (_candidates.Length < q.Length)

@@ -11,6 +11,8 @@ namespace Seminar.MLNet.Quantization;
 /// <see cref="Bytes"/> sums the byte tables with AVX-512 VBMI, 64 behaviours per instruction, and is used to find
 /// a candidate superset that <see cref="PqRetriever"/> then ranks with the float sums.
 /// </summary>
+/// <remarks>The kernels are compiled fully optimised from their first call (no tiering): a request's latency must not
+/// depend on how many came before it.</remarks>
 static class PqScan
 {
     /// <summary>Whether this CPU runs <see cref="Bytes"/> (AVX-512 VBMI and BW).</summary>
@@ -20,6 +22,7 @@ static class PqScan
     /// Float relevance <c>Σ_s LUT[h][s][code]</c>, summed in sub-space order, for behaviours <c>[0, count)</c> of
     /// every head: <paramref name="scores"/> is <c>[H][stride]</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Float(PqCodeBlocks codes, int count, PqLookupTables tables, Span<float> scores, int stride)
     {
         int s = codes.SubSpaces, size = PqCodebooks.TableSize, block = PqCodeBlocks.BlockSize;
@@ -45,6 +48,7 @@ static class PqScan
     }
 
     /// <summary>The float relevance of one behaviour for one head, summed exactly as <see cref="Float"/> sums it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float FloatOne(PqCodeBlocks codes, int behaviour, PqLookupTables tables, int head)
     {
         int s = codes.SubSpaces, size = PqCodebooks.TableSize;
@@ -66,6 +70,7 @@ static class PqScan
     /// picks one; even and odd byte lanes accumulate in separate 16-bit registers and are interleaved once per block.
     /// Four blocks share each table load, so the tables (64 KB for H = 4, S = 64) stream from L2 a quarter as often.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Bytes(PqCodeBlocks codes, ReadOnlySpan<byte> table, int heads, Span<ushort> scores)
     {
         if (!BytesSupported) throw new PlatformNotSupportedException("The byte scan needs AVX-512 VBMI.");
@@ -108,6 +113,7 @@ static class PqScan
     }
 
     /// <summary><c>wide[l] = 256·high[l] + low[l]</c>: the 16-bit table sums from the two byte-table scans.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Combine(ReadOnlySpan<ushort> low, ReadOnlySpan<ushort> high, Span<float> wide)
     {
         int l = 0;
