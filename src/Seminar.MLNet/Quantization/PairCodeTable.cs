@@ -14,7 +14,7 @@ sealed class PairCodeTable
     readonly int[] _items;
     readonly int[] _tokens; // token indices fit 32 bits; halves the table
     readonly byte[] _values;
-    readonly int _mask;
+    readonly int _mask, _capacity;
 
     /// <param name="capacity">Pairs the table must hold.</param>
     /// <param name="tokenSlots">Token slots per query (T).</param>
@@ -24,6 +24,7 @@ sealed class PairCodeTable
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
         _slots = tokenSlots;
         _codes = codes;
+        _capacity = capacity;
         // Load factor ≤ 0.5 keeps probe chains short.
         int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(2 * capacity, 16));
         _mask = size - 1;
@@ -83,7 +84,7 @@ sealed class PairCodeTable
     }
 
     /// <summary>Whether no pair can be added any more.</summary>
-    public bool IsFull => Count >= (_mask + 1) / 2;
+    public bool IsFull => Count >= _capacity;
     /// <summary>Slots of the table (occupied or not).</summary>
     public int Slots => _mask + 1;
     /// <summary>Whether slot <paramref name="slot"/> holds a pair.</summary>

@@ -18,8 +18,9 @@ public sealed class PqAttentionOptions : PsuColumnOptions
     /// <summary>Behaviours kept per head by the approximate GSU; null = the PSU's K. Larger than a history keeps all of it.</summary>
     public int? TopK { get; set; }
     /// <summary>
-    /// Query–item pairs of the training data whose query codes are computed once at fit time (default 262,144). Pairs
-    /// beyond it, and pairs first seen when scoring, are encoded when met (the same codes, a little slower).
+    /// Query–item pairs of the training data whose query codes are computed once at fit time (default 262,144); the query
+    /// codebook trains on a sample of these. Pairs beyond it, and pairs first seen when scoring, are encoded when met
+    /// (the same rule, a little slower).
     /// </summary>
     public int MaxKnownPairs { get; set; } = 262_144;
     /// <summary>Seed of the k-means samples and initialisation; null = drawn from the MLContext.</summary>
@@ -33,6 +34,6 @@ public sealed class PqAttentionOptions : PsuColumnOptions
         if (PqInterestColumn == PqScoreColumn) throw new ArgumentException($"PqInterestColumn and PqScoreColumn are both '{PqScoreColumn}'.", nameof(PqScoreColumn));
         if (Quantizer is null) throw new ArgumentNullException(nameof(Quantizer));
         if (TopK is < 1) throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "TopK must be at least 1 (or null for the PSU's).");
-        if (MaxKnownPairs < 0) throw new ArgumentOutOfRangeException(nameof(MaxKnownPairs), MaxKnownPairs, "MaxKnownPairs must not be negative.");
+        if (MaxKnownPairs < 1) throw new ArgumentOutOfRangeException(nameof(MaxKnownPairs), MaxKnownPairs, "MaxKnownPairs must be at least 1: the query codebook trains on these pairs.");
     }
 }

@@ -93,6 +93,8 @@ public class PqAttentionParityTests
                      "or set PqAttentionOptions.InterestOutputColumn to that column's name.", e.Message);
         var bad = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Seminar().PqAttention(new PqAttentionOptions { TopK = 0 }));
         Assert.StartsWith("TopK must be at least 1", bad.Message);
+        bad = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Seminar().PqAttention(new PqAttentionOptions { MaxKnownPairs = 0 }));
+        Assert.StartsWith("MaxKnownPairs must be at least 1: the query codebook trains on these pairs.", bad.Message);
         var (ml2, featurizer2, psu2, training2) = Stage(6);
         var sub = Assert.ThrowsAny<ArgumentException>(() => ml2.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 5 } })
             .Fit(psu2.Transform(featurizer2.Transform(training2))));
