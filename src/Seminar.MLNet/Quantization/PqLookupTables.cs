@@ -9,8 +9,9 @@ namespace Seminar.MLNet.Quantization;
 /// One request's asymmetric-distance lookup tables: <c>LUT[h][s][k] = u_h,s · centroid_s,k</c> for every head h,
 /// sub-space s (over all code sets) and centroid k, so a behaviour's approximate relevance is
 /// <c>Σ_s LUT[h][s][code_s]</c> (the target stays exact, only the keys are quantized). Also holds the tables rounded
-/// to bytes for the 8-bit scan: per head, <c>q = round((LUT − min_s) · 255 / max_s range_s)</c>, so every sum of S
-/// entries fits 16 bits when S ≤ 257 and differs from the scaled float sum by at most S/2 units.
+/// to 16 bits for the byte scan: per head, <c>q = round((LUT − min_s) · 65535 / max_s range_s)</c>, split into a low and
+/// a high byte table. The scan sums each byte table separately (a sum of S ≤ 257 bytes fits 16 bits), and
+/// <c>256·high + low</c> differs from the scaled float sum by at most S/2 units (plus float rounding of the scaled values).
 /// Per-thread scratch: build once per request, read by the scans.
 /// </summary>
 sealed class PqLookupTables

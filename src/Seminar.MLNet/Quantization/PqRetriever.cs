@@ -8,7 +8,7 @@ namespace Seminar.MLNet.Quantization;
 /// <summary>Which scan <see cref="PqRetriever"/> runs.</summary>
 enum PqScanKernel
 {
-    /// <summary>The 8-bit scan where the CPU has it and the history is long enough to pay for it; else the float scan.</summary>
+    /// <summary>The byte-table scan where the CPU has it (AVX-512 VBMI) and the history is longer than 2K; else the float scan.</summary>
     Auto,
     /// <summary>Always the float scan (the reference semantics).</summary>
     Float,
