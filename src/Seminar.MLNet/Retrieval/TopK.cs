@@ -21,14 +21,6 @@ public static class TopK
     /// <exception cref="ArgumentException"><paramref name="indices"/> is too short.</exception>
     public static int Select(ReadOnlySpan<float> scores, int k, Span<int> indices) => new TopKSelector(k).Select(scores, indices);
 
-    /// <summary>Writes the indices of the <c>min(k, scores.Length)</c> best scores into <paramref name="indices"/>, best first.</summary>
-    /// <param name="scores">Scores to select from (e.g. quantized scores of an approximate scan).</param>
-    /// <param name="k">How many to keep (0 or more).</param>
-    /// <param name="indices">Receives the indices; at least <c>min(k, scores.Length)</c> long.</param>
-    /// <returns>How many indices were written: <c>min(k, scores.Length)</c>.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is negative.</exception>
-    /// <exception cref="ArgumentException"><paramref name="indices"/> is too short.</exception>
-    public static int Select(ReadOnlySpan<ushort> scores, int k, Span<int> indices) => new TopKSelector(k).Select(scores, indices);
 }
 
 /// <summary>
@@ -77,13 +69,6 @@ public sealed class TopKSelector
     /// <exception cref="ArgumentException"><paramref name="indices"/> is too short.</exception>
     public int Select(ReadOnlySpan<float> scores, Span<int> indices) => Select(scores, indices, SimdPath.Best);
 
-    /// <summary>Writes the indices of the <c>min(K, scores.Length)</c> best scores into <paramref name="indices"/>, best first.</summary>
-    /// <param name="scores">Scores to select from.</param>
-    /// <param name="indices">Receives the indices; at least <c>min(K, scores.Length)</c> long.</param>
-    /// <returns>How many indices were written.</returns>
-    /// <exception cref="ArgumentException"><paramref name="indices"/> is too short.</exception>
-    public int Select(ReadOnlySpan<ushort> scores, Span<int> indices) => Select(scores, indices, SimdPath.Best);
-
     /// <summary>The float selection on a pinned code path (see <see cref="SimdPath"/>).</summary>
     internal int Select(ReadOnlySpan<float> scores, Span<int> indices, SimdPath path)
     {
@@ -108,32 +93,6 @@ public sealed class TopKSelector
             floor = Above(ScoreOf(Cut(candidates, k, k)));
         }
         count = Filter(scores, candidates, k, start, count, floor, path);
-        return Finish(candidates[..count], k, indices);
-    }
-
-    /// <summary>The ushort selection on a pinned code path (see <see cref="SimdPath"/>).</summary>
-    internal int Select(ReadOnlySpan<ushort> scores, Span<int> indices, SimdPath path)
-    {
-        int n = scores.Length, k = Math.Min(_k, n);
-        CheckOutput(indices, k);
-        if (k == 0) return 0;
-        path = Resolve(path);
-        int capacity = Capacity(k);
-        if (n <= capacity)
-        {
-            var all = Reserve(n);
-            for (int i = 0; i < n; i++) all[i] = Entry(scores[i], i);
-            return Finish(all, k, indices);
-        }
-        var candidates = Reserve(capacity);
-        int start = 0, count = 0;
-        if (!TrySampleFloor(scores, candidates, k, path, out ushort below))
-        {
-            for (; start < k; start++) candidates[start] = Entry(scores[start], start);
-            count = k;
-            below = (ushort)(Cut(candidates, k, k) >> 32);
-        }
-        count = Filter(scores, candidates, k, start, count, below, path);
         return Finish(candidates[..count], k, indices);
     }
 
@@ -165,9 +124,6 @@ public sealed class TopKSelector
         int key = float.IsNaN(score) ? int.MinValue : bits ^ ((bits >> 31) & int.MaxValue);
         return ((long)key << 32) | (uint)~index;
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static long Entry(ushort score, int index) => ((long)score << 32) | (uint)~index;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static int IndexOf(long entry) => ~(int)entry;
@@ -250,54 +206,6 @@ public sealed class TopKSelector
         return true;
     }
 
-    /// <summary>The pre-pass for integer scores; <paramref name="below"/> is one less than the floor (the filter is "greater").</summary>
-    static bool TrySampleFloor(ReadOnlySpan<ushort> scores, Span<long> candidates, int k, SimdPath path, out ushort below)
-    {
-        below = 0;
-        int width = path == SimdPath.Vector512 ? Vector512<ushort>.Count : path == SimdPath.Vector256 ? Vector256<ushort>.Count : 0;
-        if (width == 0) return false;
-        int groups = (int)((SamplesPerK * (long)k + width - 1) / width), vectors = scores.Length / width;
-        if (vectors < 4 * groups) return false;
-        int step = SampleStep(groups, vectors);
-        ref ushort s = ref MemoryMarshal.GetReference(scores);
-        Span<ushort> lanes = stackalloc ushort[Vector512<ushort>.Count];
-        ref ushort lane = ref MemoryMarshal.GetReference(lanes);
-        int e = 0;
-        for (int g = 0; g < groups; g++)
-        {
-            int v = g;
-            if (width == Vector512<ushort>.Count)
-            {
-                var a = Vector512.LoadUnsafe(ref s, (nuint)v * 32);
-                var b = Vector512.LoadUnsafe(ref s, (nuint)(v + step) * 32);
-                for (v += 2 * step; v + step < vectors; v += 2 * step)
-                {
-                    a = Vector512.Max(a, Vector512.LoadUnsafe(ref s, (nuint)v * 32));
-                    b = Vector512.Max(b, Vector512.LoadUnsafe(ref s, (nuint)(v + step) * 32));
-                }
-                if (v < vectors) a = Vector512.Max(a, Vector512.LoadUnsafe(ref s, (nuint)v * 32));
-                Vector512.Max(a, b).StoreUnsafe(ref lane);
-            }
-            else
-            {
-                var a = Vector256.LoadUnsafe(ref s, (nuint)v * 16);
-                var b = Vector256.LoadUnsafe(ref s, (nuint)(v + step) * 16);
-                for (v += 2 * step; v + step < vectors; v += 2 * step)
-                {
-                    a = Vector256.Max(a, Vector256.LoadUnsafe(ref s, (nuint)v * 16));
-                    b = Vector256.Max(b, Vector256.LoadUnsafe(ref s, (nuint)(v + step) * 16));
-                }
-                if (v < vectors) a = Vector256.Max(a, Vector256.LoadUnsafe(ref s, (nuint)v * 16));
-                Vector256.Max(a, b).StoreUnsafe(ref lane);
-            }
-            for (int l = 0; l < width; l++, e++) candidates[e] = Entry(Unsafe.Add(ref lane, l), e);
-        }
-        int kth = (int)(Cut(candidates, e, k) >> 32);
-        if (kth == 0) return false; // a floor of 0 filters nothing
-        below = (ushort)(kth - 1);
-        return true;
-    }
-
     /// <summary>
     /// Appends every score from <paramref name="i"/> on that is at least <paramref name="floor"/> (an inclusive lower
     /// bound on the k-th best: no score below it can be selected), cutting the buffer back to k and raising the floor
@@ -359,68 +267,6 @@ public sealed class TopKSelector
             if (count == capacity)
             {
                 floor = Above(ScoreOf(Cut(candidates, count, k)));
-                count = k;
-            }
-        }
-        return count;
-    }
-
-    /// <summary>As the float filter, with the strict bound <paramref name="below"/>: scores greater than it are appended.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    static int Filter(ReadOnlySpan<ushort> scores, Span<long> candidates, int k, int i, int count, ushort below, SimdPath path)
-    {
-        int n = scores.Length, capacity = candidates.Length;
-        ref ushort s = ref MemoryMarshal.GetReference(scores);
-        if (path == SimdPath.Vector512)
-        {
-            var threshold = Vector512.Create(below);
-            for (; i <= n - Vector512<ushort>.Count; i += Vector512<ushort>.Count)
-            {
-                ulong mask = Vector512.GreaterThan(Vector512.LoadUnsafe(ref s, (nuint)i), threshold).ExtractMostSignificantBits();
-                if (mask == 0) continue;
-                do
-                {
-                    int j = i + BitOperations.TrailingZeroCount(mask);
-                    candidates[count++] = Entry(Unsafe.Add(ref s, j), j);
-                    mask &= mask - 1;
-                } while (mask != 0);
-                if (count > capacity - Vector512<ushort>.Count)
-                {
-                    below = (ushort)(Cut(candidates, count, k) >> 32);
-                    count = k;
-                    threshold = Vector512.Create(below);
-                }
-            }
-        }
-        else if (path == SimdPath.Vector256)
-        {
-            var threshold = Vector256.Create(below);
-            for (; i <= n - Vector256<ushort>.Count; i += Vector256<ushort>.Count)
-            {
-                uint mask = Vector256.GreaterThan(Vector256.LoadUnsafe(ref s, (nuint)i), threshold).ExtractMostSignificantBits();
-                if (mask == 0) continue;
-                do
-                {
-                    int j = i + BitOperations.TrailingZeroCount(mask);
-                    candidates[count++] = Entry(Unsafe.Add(ref s, j), j);
-                    mask &= mask - 1;
-                } while (mask != 0);
-                if (count > capacity - Vector256<ushort>.Count)
-                {
-                    below = (ushort)(Cut(candidates, count, k) >> 32);
-                    count = k;
-                    threshold = Vector256.Create(below);
-                }
-            }
-        }
-        for (; i < n; i++)
-        {
-            ushort score = Unsafe.Add(ref s, i);
-            if (score <= below) continue;
-            candidates[count++] = Entry(score, i);
-            if (count == capacity)
-            {
-                below = (ushort)(Cut(candidates, count, k) >> 32);
                 count = k;
             }
         }
