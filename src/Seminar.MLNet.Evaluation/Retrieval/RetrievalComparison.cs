@@ -82,29 +82,22 @@ public static class RetrievalComparison
         int d = psu.Dimension, t = psu.QueryTokens;
         var columns = new PsuColumnOptions();
         var fusion = new PairFusion(psu);
-        var target = new float[d];
-        fusion.Fuse(fusion.CheckItem(r.TargetItem, columns.TargetItemColumn, "target item", -1), r.QueryTokens, columns.QueryTokensColumn, "query token", -1, target);
         var u = new float[psu.Heads * d];
-        DenseMath.MatVec(psu.FoldedAttentionData, target, u);
+        fusion.FuseTarget(r.TargetItem, r.QueryTokens, columns, new float[d], u);
 
+        // One encoder per request: its code layout is this request's stored codes.
         var encoder = new PqHistoryEncoder(model, columns, fusion);
         int n = encoder.Encode(r.HistoryItems, r.HistoryQueryTokens);
-        // The encoder's code buffer is reused per history: keep a copy per request.
-        var codes = new PqCodeBlocks(model.SubSpaces);
-        codes.Reset(n);
         var rows = new float[(long)n * d];
         var positions = encoder.Positions;
-        var one = new byte[model.SubSpaces];
         for (int j = 0; j < n; j++)
         {
-            for (int s = 0; s < one.Length; s++) one[s] = encoder.Codes.Get(j, s);
-            codes.Set(j, 0, one);
             int l = positions[j];
             fusion.Fuse((int)r.HistoryItems[l], r.HistoryQueryTokens.AsSpan(l * t, t), columns.HistoryQueryTokensColumn, "history query token", l, rows.AsSpan(j * d, d));
         }
         var vectors = new BlockedVectors(d, Math.Max(n, 1));
         vectors.Load(rows, n);
-        return new Prepared(u, vectors, codes);
+        return new Prepared(u, vectors, encoder.Codes);
     }
 
     static double Median(List<double> values)

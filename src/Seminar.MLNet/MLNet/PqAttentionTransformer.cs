@@ -37,10 +37,8 @@ public sealed class PqAttentionTransformer : ITransformer
         options.Validate();
         PsuInputColumns.Resolve(inputSchema, options, model.Psu.QueryTokens);
         byte[] onnx = PqGraph.Build(model, options, options.PqInterestColumn, options.PqScoreColumn);
-        string folder = Path.Combine(Path.GetTempPath(), "seminar-mlnet");
-        Directory.CreateDirectory(folder);
-        var persisted = OnnxTransformerFactory.CreateEstimator(ml, onnx, Path.Combine(folder, $"pq-{Guid.NewGuid():N}.onnx"),
-            PqGraph.InputNames(options), new[] { options.PqInterestColumn, options.PqScoreColumn }).Fit(new SchemaOnlyDataView(inputSchema));
+        var persisted = OnnxTransformerFactory.CreateTransformer(ml, onnx, OnnxTransformerFactory.ScratchPath("pq"), new SchemaOnlyDataView(inputSchema),
+            PqGraph.InputNames(options), new[] { options.PqInterestColumn, options.PqScoreColumn });
         return new PqAttentionTransformer(model, options, persisted, onnx);
     }
 

@@ -51,11 +51,8 @@ public sealed class PsuEmbeddingTransformer : ITransformer
         var model = new PsuScoringModel(weights, vocabularies);
         PsuInputColumns.Resolve(inputSchema, columns, model.QueryTokens);
         byte[] onnx = PsuGraph.Build(model, columns);
-        // OnnxTransformer reads its model from a file; the bytes are then kept in the model zip it saves into.
-        string folder = Path.Combine(Path.GetTempPath(), "seminar-mlnet");
-        Directory.CreateDirectory(folder);
-        var persisted = OnnxTransformerFactory.CreateEstimator(ml, onnx, Path.Combine(folder, $"psu-{Guid.NewGuid():N}.onnx"),
-            PsuGraph.InputNames(columns), PsuGraph.OutputNames(columns)).Fit(new SchemaOnlyDataView(inputSchema));
+        var persisted = OnnxTransformerFactory.CreateTransformer(ml, onnx, OnnxTransformerFactory.ScratchPath("psu"), new SchemaOnlyDataView(inputSchema),
+            PsuGraph.InputNames(columns), PsuGraph.OutputNames(columns));
         return new PsuEmbeddingTransformer(model, columns, persisted, onnx);
     }
 

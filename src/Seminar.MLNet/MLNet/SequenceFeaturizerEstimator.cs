@@ -40,12 +40,9 @@ public sealed class SequenceFeaturizerEstimator : IEstimator<SequenceFeaturizerT
 
         var graph = new SequenceFeaturizerGraph.Inputs(columns.HistoryItems.Name, columns.HistoryQueries?.Name, columns.TargetItem.Name, columns.Query?.Name);
         byte[] onnx = SequenceFeaturizerGraph.Build(vocabularies, _options, graph);
-        // OnnxTransformer reads its model from a file; the bytes are then kept in the model zip it saves into.
-        string folder = Path.Combine(Path.GetTempPath(), "seminar-mlnet");
-        Directory.CreateDirectory(folder);
         var inputs = new[] { graph.HistoryItems, graph.HistoryQueries, graph.TargetItem, graph.Query }.OfType<string>().ToArray();
         var outputs = SequenceFeaturizerDataView.OutputColumns(_options, _options.MaxQueryTokens).Select(c => c.Name).ToArray();
-        var persisted = OnnxTransformerFactory.CreateEstimator(_ml, onnx, Path.Combine(folder, $"featurizer-{Guid.NewGuid():N}.onnx"), inputs, outputs).Fit(input);
+        var persisted = OnnxTransformerFactory.CreateTransformer(_ml, onnx, OnnxTransformerFactory.ScratchPath("featurizer"), input, inputs, outputs);
         return new SequenceFeaturizerTransformer(vocabularies, _options, persisted, onnx);
     }
 

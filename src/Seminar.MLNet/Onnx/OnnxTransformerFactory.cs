@@ -117,6 +117,18 @@ public static class OnnxTransformerFactory
         return CreateEstimator(ml, modelBytes, modelPath, inputColumnNames, outputColumnNames, shapeDictionary, intraOpNumThreads).Fit(input);
     }
 
+    /// <summary>
+    /// A new <c>.onnx</c> file path in this process's scratch folder (created if missing). OnnxTransformer reads its model
+    /// from a file; the bytes are then kept in the model zip it saves into, so the file is only needed while fitting.
+    /// </summary>
+    /// <param name="name">File name prefix, e.g. the component.</param>
+    public static string ScratchPath(string name)
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "seminar-mlnet");
+        Directory.CreateDirectory(folder);
+        return Path.Combine(folder, $"{name}-{Guid.NewGuid():N}.onnx");
+    }
+
     private static void CheckNames(string[] names, string paramName)
     {
         ArgumentNullException.ThrowIfNull(names, paramName);

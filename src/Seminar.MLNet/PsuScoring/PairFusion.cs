@@ -53,6 +53,21 @@ sealed class PairFusion
         return count;
     }
 
+    /// <summary>
+    /// The target pair t of a request, with its item and query tokens checked against the vocabularies (errors name the
+    /// target columns of <paramref name="columns"/>), and the per-head request vectors <c>u_h = A_h t</c> the GSU scores with.
+    /// </summary>
+    /// <param name="targetItem">Target item index.</param>
+    /// <param name="queryTokens">Target query token indices (0 pads).</param>
+    /// <param name="columns">Column names for error messages.</param>
+    /// <param name="target">Receives t (D).</param>
+    /// <param name="u">Receives u (H·D).</param>
+    public void FuseTarget(long targetItem, ReadOnlySpan<long> queryTokens, PsuColumnOptions columns, Span<float> target, Span<float> u)
+    {
+        Fuse(CheckItem(targetItem, columns.TargetItemColumn, "target item", -1), queryTokens, columns.QueryTokensColumn, "query token", -1, target);
+        DenseMath.MatVec(_model.FoldedAttentionData, target, u);
+    }
+
     /// <summary>Checks an item index against the item vocabulary.</summary>
     public int CheckItem(long item, string column, string what, int position)
     {

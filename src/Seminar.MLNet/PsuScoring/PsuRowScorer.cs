@@ -55,8 +55,7 @@ public sealed class PsuRowScorer
         Span<float> target, Span<float> interest)
     {
         RowChecks.Lengths(_columns, historyItems.Length, historyQueryTokens.Length, _t, _d, target.Length, interest.Length);
-        _fusion.Fuse(_fusion.CheckItem(targetItem, _columns.TargetItemColumn, "target item", -1), queryTokens, _columns.QueryTokensColumn, "query token", -1, target);
-        DenseMath.MatVec(_model.FoldedAttentionData, target, _u);
+        _fusion.FuseTarget(targetItem, queryTokens, _columns, target, _u);
 
         int real = ScoreHistory(historyItems, historyQueryTokens);
         if (real == 0) _readout.Empty(interest);

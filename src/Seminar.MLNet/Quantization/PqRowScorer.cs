@@ -61,8 +61,7 @@ public sealed class PqRowScorer
     public float Score(ReadOnlySpan<long> historyItems, ReadOnlySpan<long> historyQueryTokens, long targetItem, ReadOnlySpan<long> queryTokens, Span<float> interest)
     {
         RowChecks.Lengths(_columns, historyItems.Length, historyQueryTokens.Length, _t, _d, _target.Length, interest.Length);
-        _fusion.Fuse(_fusion.CheckItem(targetItem, _columns.TargetItemColumn, "target item", -1), queryTokens, _columns.QueryTokensColumn, "query token", -1, _target);
-        DenseMath.MatVec(_psu.FoldedAttentionData, _target, _u);
+        _fusion.FuseTarget(targetItem, queryTokens, _columns, _target, _u);
 
         int real = _encoder.Encode(historyItems, historyQueryTokens);
         int k = _retriever.Retrieve(_u, _encoder.Codes, _kept);
