@@ -22,12 +22,14 @@ public sealed record EvaluationResult(EvaluationReport Report, DataIssues Issues
 /// <summary>The <c>evaluate</c> job: read a canonical dataset, split it, fit and score every compared model.</summary>
 public static class Evaluator
 {
-    /// <summary>Every model <c>evaluate</c> knows, in report order.</summary>
-    public static IReadOnlyList<string> ModelNames { get; } = new[] { FastTreeBaseline.ModelName, SeminarNeural.ModelName, FastTreeSeminar.ModelName, FastTreeSeminar.PqModelName };
+    /// <summary>Every model <c>evaluate</c> knows, in report order: the baseline, SEMINAR's three, then <see cref="SeminarVariant.All"/>.</summary>
+    public static IReadOnlyList<string> ModelNames { get; } = new[] { FastTreeBaseline.ModelName, SeminarNeural.ModelName, FastTreeSeminar.ModelName, FastTreeSeminar.PqModelName }
+        .Concat(SeminarVariant.All.Select(v => v.Name)).ToArray();
 
     /// <summary>
-    /// The models named in <paramref name="options"/> (all by default); the SEMINAR ones share one featurizer + PSU
-    /// stage over <paramref name="catalog"/>. PSU progress goes to <paramref name="progress"/>.
+    /// The models named in <paramref name="options"/> (all by default). <c>seminar_neural</c>, <c>fasttree_seminar</c> and
+    /// <c>fasttree_seminar_pq</c> share one featurizer + PSU stage over <paramref name="catalog"/>; each variant fits its own.
+    /// PSU progress goes to <paramref name="progress"/>. The options are not changed.
     /// </summary>
     public static IReadOnlyList<IComparedModel> Models(IDataView catalog, EvaluationOptions options, IProgress<EvaluationProgress>? progress = null)
     {
@@ -35,17 +37,31 @@ public static class Evaluator
         var unknown = names.Where(n => !ModelNames.Contains(n, StringComparer.Ordinal)).ToArray();
         if (unknown.Length > 0)
             throw new ArgumentException($"Unknown model(s) {string.Join(", ", unknown)}; known: {string.Join(", ", ModelNames)}.", nameof(options));
-        var psu = options.Psu ?? new PsuEmbeddingOptions();
+        var pq = options.Pq?.Clone() ?? new PqAttentionOptions();
+        pq.Seed ??= options.Seed;
+        var stage = new SeminarStage(catalog, Featurizer(options), Psu(options, "SEMINAR", progress), pq);
+        var all = new List<IComparedModel> { new FastTreeBaseline(), new SeminarNeural(stage), new FastTreeSeminar(stage), new FastTreeSeminar(stage, approximate: true) };
+        foreach (var variant in SeminarVariant.All.Where(v => names.Contains(v.Name, StringComparer.Ordinal)))
+        {
+            var featurizer = Featurizer(options);
+            var psu = Psu(options, variant.Name, progress);
+            variant.Configure(featurizer, psu);
+            all.Add(new SeminarNeural(new SeminarStage(catalog, featurizer, psu, pq), variant.Name));
+        }
+        return all.Where(m => names.Contains(m.Name, StringComparer.Ordinal)).ToArray();
+    }
+
+    static SequenceFeaturizerOptions Featurizer(EvaluationOptions options) => new() { MaxHistory = options.MaxHistory };
+
+    static PsuEmbeddingOptions Psu(EvaluationOptions options, string label, IProgress<EvaluationProgress>? progress)
+    {
+        var psu = options.Psu?.Clone() ?? new PsuEmbeddingOptions();
         psu.LabelColumn = SeminarColumns.Label;
         psu.Seed ??= options.Seed;
         if (progress != null)
             psu.Progress = new SynchronousProgress<PsuTrainingProgress>(p => progress.Report(new EvaluationProgress(
-                $"SEMINAR {p.Stage} (epoch {p.Epoch}; {string.Join(", ", p.Losses.Select(kv => $"{kv.Key} {kv.Value:F3}"))})", p.Fraction)));
-        var pq = options.Pq ?? new PqAttentionOptions();
-        pq.Seed ??= options.Seed;
-        var stage = new SeminarStage(catalog, new SequenceFeaturizerOptions { MaxHistory = options.MaxHistory }, psu, pq);
-        var all = new IComparedModel[] { new FastTreeBaseline(), new SeminarNeural(stage), new FastTreeSeminar(stage), new FastTreeSeminar(stage, approximate: true) };
-        return all.Where(m => names.Contains(m.Name, StringComparer.Ordinal)).ToArray();
+                $"{label} {p.Stage} (epoch {p.Epoch}; {string.Join(", ", p.Losses.Select(kv => $"{kv.Key} {kv.Value:F3}"))})", p.Fraction)));
+        return psu;
     }
 
     /// <summary>Runs the evaluation.</summary>
@@ -82,6 +98,19 @@ public static class Evaluator
         {
             progress?.Report(new EvaluationProgress("measuring approximate retrieval", double.NaN));
             report.Pq = PqSection(RetrievalComparison.Measure(pq.Model, RetrievalRequests.Read(featurizer.Transform(test), options.PqRequests), rounds: 3));
+        }
+        if (runs.FirstOrDefault(r => r.Name == FastTreeSeminar.PqModelName) is { } pqRun)
+        {
+            progress?.Report(new EvaluationProgress("saving, loading and re-scoring " + pqRun.Name, double.NaN));
+            string zip = options.RoundTripZip ?? Path.Combine(Path.GetTempPath(), $"seminar-roundtrip-{Guid.NewGuid():N}.zip");
+            try
+            {
+                report.Roundtrip = RoundTrip.Measure(ml, pqRun, compared.First(m => m.Name == pqRun.Name).ProbabilityColumn, train.Schema, test, zip);
+            }
+            finally
+            {
+                if (options.RoundTripZip == null) File.Delete(zip);
+            }
         }
         return new EvaluationResult(report, log.Issues, split, runs, train.Schema);
     }

@@ -3,6 +3,7 @@ using Microsoft.ML;
 using Seminar.Cli.Terminal;
 using Seminar.MLNet.Datasets.Canonical;
 using Seminar.MLNet.Evaluation;
+using Seminar.MLNet.Evaluation.Models;
 using Seminar.MLNet.Evaluation.Protocol;
 using Spectre.Console;
 
@@ -53,6 +54,12 @@ static class EvaluateCommand
     /// <summary>Runs the evaluation and writes its outputs; shared with <c>demo</c>.</summary>
     public static EvaluationResult Execute(string data, EvaluationOptions options, string? reportPath, string? outputFolder, BadRowPolicy policy)
     {
+        // The round trip's zip is the one the output folder keeps for that model: saved once.
+        if (outputFolder != null)
+        {
+            Directory.CreateDirectory(outputFolder);
+            options.RoundTripZip ??= ModelZip(outputFolder, FastTreeSeminar.PqModelName);
+        }
         var result = StageProgressDisplay.Run(progress => Evaluator.Run(data, options, progress: progress, policy: policy));
         ReportPrinter.PrintIssues(result.Issues);
         var sampled = new[] { ("train", result.Split.TrainNegativesSampled), ("test", result.Split.TestNegativesSampled) }.Where(s => s.Item2).Select(s => s.Item1).ToArray();
@@ -69,15 +76,16 @@ static class EvaluateCommand
         }
         if (outputFolder != null)
         {
-            Directory.CreateDirectory(outputFolder);
             var ml = new MLContext(options.Seed);
             foreach (var run in result.Runs)
             {
-                string zip = Path.Combine(outputFolder, run.Name + ".zip");
-                ml.Model.Save(run.Model, result.TrainSchema, zip);
+                string zip = ModelZip(outputFolder, run.Name);
+                if (result.Report.Roundtrip?.Model != run.Name || zip != options.RoundTripZip) ml.Model.Save(run.Model, result.TrainSchema, zip);
                 AnsiConsole.MarkupLine($"Model: {Markup.Escape(Path.GetFullPath(zip))}");
             }
         }
         return result;
     }
+
+    static string ModelZip(string folder, string model) => Path.Combine(folder, model + ".zip");
 }

@@ -90,7 +90,10 @@ public sealed class SeminarStage
     }
 }
 
-/// <summary><c>seminar_neural</c>: the fine-tuned PSU's own prediction, <c>sigmoid(SeminarScore)</c>.</summary>
+/// <summary>
+/// <c>seminar_neural</c>: the fine-tuned PSU's own prediction, <c>sigmoid(SeminarScore)</c>; over a variant's stage, that variant
+/// (<see cref="SeminarVariant"/>).
+/// </summary>
 public sealed class SeminarNeural : IComparedModel
 {
     /// <summary>The report name.</summary>
@@ -98,11 +101,15 @@ public sealed class SeminarNeural : IComparedModel
 
     readonly SeminarStage _stage;
 
-    /// <summary>Creates the model over a shared stage.</summary>
-    public SeminarNeural(SeminarStage stage) => _stage = stage;
+    /// <summary>Creates the model over a stage, reported as <paramref name="name"/> (a variant's name, or <c>seminar_neural</c>).</summary>
+    public SeminarNeural(SeminarStage stage, string name = ModelName)
+    {
+        _stage = stage;
+        Name = name;
+    }
 
     /// <inheritdoc />
-    public string Name => ModelName;
+    public string Name { get; }
 
     /// <inheritdoc />
     public string ProbabilityColumn => "Probability";

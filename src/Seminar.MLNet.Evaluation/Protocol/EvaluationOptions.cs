@@ -29,16 +29,22 @@ public sealed class EvaluationOptions
     public IReadOnlyList<string>? Models { get; set; }
 
     /// <summary>
-    /// PSU options of the SEMINAR models; null = defaults. The evaluation sets the label column, and the seed when
-    /// this leaves it unset (<see cref="Seed"/>).
+    /// PSU options of the SEMINAR models; null = defaults. The evaluation works on a copy, setting the label column, and the seed
+    /// when this leaves it unset (<see cref="Seed"/>).
     /// </summary>
     public PsuEmbeddingOptions? Psu { get; set; }
 
-    /// <summary>Product quantization options of <c>fasttree_seminar_pq</c>; null = defaults (the evaluation sets the seed when this leaves it unset).</summary>
+    /// <summary>Product quantization options of <c>fasttree_seminar_pq</c>; null = defaults (the evaluation works on a copy and sets the seed when this leaves it unset).</summary>
     public PqAttentionOptions? Pq { get; set; }
 
     /// <summary>Test requests the <c>pq</c> report section measures retrieval on (recall and speed against exact). Default 2,000.</summary>
     public int PqRequests { get; set; } = 2_000;
+
+    /// <summary>
+    /// Where the <c>roundtrip</c> report section's zip (<c>fasttree_seminar_pq</c> saved and loaded back) is written; null = a
+    /// temporary file, deleted afterwards.
+    /// </summary>
+    public string? RoundTripZip { get; set; }
 
     /// <summary>Throws when an option is out of range.</summary>
     public void Validate()

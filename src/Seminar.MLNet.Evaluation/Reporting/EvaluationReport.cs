@@ -105,8 +105,15 @@ public sealed class PqReport
 /// <summary>Save/load parity section.</summary>
 public sealed class RoundtripReport
 {
-    /// <summary>Largest absolute score difference after stock <c>Model.Load</c>.</summary>
+    /// <summary>Largest absolute difference of the test probabilities after stock <c>Model.Load</c>.</summary>
     [JsonPropertyName("stock_load_max_abs_diff")] public double StockLoadMaxAbsDiff { get; set; }
-    /// <summary>Largest absolute score difference after the fast loader.</summary>
-    [JsonPropertyName("fast_load_max_abs_diff")] public double FastLoadMaxAbsDiff { get; set; }
+    /// <summary>
+    /// Largest absolute difference of the test probabilities after a fast loader; null: the project has none (a stock-loaded
+    /// zip runs every SEMINAR stage as ONNX; the in-process C# path is the fitted transformers').
+    /// </summary>
+    [JsonPropertyName("fast_load_max_abs_diff")] public double? FastLoadMaxAbsDiff { get; set; }
+    /// <summary>The model that was saved and loaded.</summary>
+    [JsonPropertyName("model")] public string Model { get; set; } = "";
+    /// <summary>Test rows compared.</summary>
+    [JsonPropertyName("rows")] public int Rows { get; set; }
 }

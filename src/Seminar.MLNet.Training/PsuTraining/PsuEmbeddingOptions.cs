@@ -79,6 +79,9 @@ public sealed class PsuEmbeddingOptions : PsuColumnOptions
     /// <summary>Receives training progress (stage, step, losses); ML.NET's channel gets the same as log lines.</summary>
     public IProgress<PsuTrainingProgress>? Progress { get; set; }
 
+    /// <summary>A shallow copy, for variants of one configuration (the head layer sizes, vocabularies and progress sink are shared).</summary>
+    public PsuEmbeddingOptions Clone() => (PsuEmbeddingOptions)MemberwiseClone();
+
     /// <summary>Throws when an option is out of range.</summary>
     public void Validate()
     {

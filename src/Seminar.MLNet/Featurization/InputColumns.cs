@@ -45,9 +45,9 @@ public sealed class InputColumns
         return new InputColumns(items, queries, target, query);
     }
 
-    static DataViewSchema.Column? Find(DataViewSchema schema, string name, bool vector, bool required)
+    static DataViewSchema.Column? Find(DataViewSchema schema, string? name, bool vector, bool required)
     {
-        var col = schema.GetColumnOrNull(name);
+        var col = name == null ? null : schema.GetColumnOrNull(name);
         if (col == null)
         {
             if (required) throw new ArgumentException($"Input column '{name}' is missing (columns: {string.Join(", ", schema.Select(c => c.Name))}).", nameof(schema));

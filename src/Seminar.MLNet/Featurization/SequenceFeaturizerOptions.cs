@@ -5,12 +5,15 @@ public sealed class SequenceFeaturizerOptions
 {
     /// <summary>History item ids, oldest first (vector of text). Default <see cref="SeminarColumns.HistoryItems"/>.</summary>
     public string HistoryItemsColumn { get; set; } = SeminarColumns.HistoryItems;
-    /// <summary>Query per history behaviour (vector of text, same length; empty = browsing). Optional: when the input lacks it every behaviour is browsing.</summary>
-    public string HistoryQueriesColumn { get; set; } = SeminarColumns.HistoryQueries;
+    /// <summary>
+    /// Query per history behaviour (vector of text, same length; empty = browsing). Optional: when the input lacks it, or this is
+    /// null (queries ignored even when present), every behaviour is browsing.
+    /// </summary>
+    public string? HistoryQueriesColumn { get; set; } = SeminarColumns.HistoryQueries;
     /// <summary>Target item id (text).</summary>
     public string TargetItemColumn { get; set; } = SeminarColumns.TargetItem;
-    /// <summary>Target query (text). Optional: when the input lacks it the target query is empty.</summary>
-    public string QueryColumn { get; set; } = SeminarColumns.Query;
+    /// <summary>Target query (text). Optional: when the input lacks it, or this is null (query ignored), the target query is empty.</summary>
+    public string? QueryColumn { get; set; } = SeminarColumns.Query;
 
     /// <summary>Output: item index per kept behaviour (vector of Int64, variable length).</summary>
     public string OutputHistoryItemsColumn { get; set; } = "SeminarHistoryItems";

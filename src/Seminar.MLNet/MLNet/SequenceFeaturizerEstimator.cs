@@ -49,12 +49,13 @@ public sealed class SequenceFeaturizerEstimator : IEstimator<SequenceFeaturizerT
     /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        foreach (var (name, vector, required) in new[]
+        foreach (var (name, vector, required) in new (string? Name, bool Vector, bool Required)[]
                  {
                      (_options.HistoryItemsColumn, true, true), (_options.HistoryQueriesColumn, true, false),
                      (_options.TargetItemColumn, false, true), (_options.QueryColumn, false, false),
                  })
         {
+            if (name == null) continue;
             var found = inputSchema.Where(c => c.Name == name).ToArray();
             if (found.Length == 0)
             {

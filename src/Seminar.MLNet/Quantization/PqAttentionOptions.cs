@@ -26,6 +26,9 @@ public sealed class PqAttentionOptions : PsuColumnOptions
     /// <summary>Seed of the k-means samples and initialisation; null = drawn from the MLContext.</summary>
     public int? Seed { get; set; }
 
+    /// <summary>A shallow copy, for variants of one configuration (the quantizer options object is shared).</summary>
+    public PqAttentionOptions Clone() => (PqAttentionOptions)MemberwiseClone();
+
     /// <summary>Throws when an option is out of range or the output names clash.</summary>
     public void Validate()
     {

@@ -20,7 +20,11 @@ public class CliTests
         Assert.True(code == 0, output);
         var r = EvaluationReport.FromJson(File.ReadAllText(report));
         Assert.Equal(40, r.Users);
-        Assert.Equal(new[] { "fasttree_baseline", "seminar_neural", "fasttree_seminar", "fasttree_seminar_pq" }, r.Models.Keys);
+        Assert.Equal(new[]
+        {
+            "fasttree_baseline", "seminar_neural", "fasttree_seminar", "fasttree_seminar_pq",
+            "seminar_no_pretrain", "seminar_no_alignment", "seminar_no_relevance", "seminar_no_query",
+        }, r.Models.Keys);
         foreach (var (name, m) in r.Models)
         {
             Assert.Contains(name, output);
@@ -38,8 +42,14 @@ public class CliTests
         Assert.Equal(16 * 6, pq.BytesPerBehaviour); // id, title, attributes, two vectors, query part: 16 codes each
         Assert.Equal(4 * 64, pq.ExactBytesPerBehaviour);
         Assert.True(pq.Requests > 0 && pq.ExactMicroseconds > 0 && pq.PqMicroseconds > 0);
+        var roundtrip = r.Roundtrip!;
+        Assert.Equal("fasttree_seminar_pq", roundtrip.Model);
+        Assert.Equal(r.Samples.Test, roundtrip.Rows);
+        Assert.InRange(roundtrip.StockLoadMaxAbsDiff, 0.0, 1e-4);
+        Assert.Contains("loaded with stock Model.Load", output);
         using var doc = JsonDocument.Parse(File.ReadAllText(report));
-        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("roundtrip").ValueKind);
+        // No fast loader: written as null, never as a made-up 0.
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("roundtrip").GetProperty("fast_load_max_abs_diff").ValueKind);
     }
 
     [Fact]

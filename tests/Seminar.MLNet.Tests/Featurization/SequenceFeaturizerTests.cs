@@ -106,6 +106,30 @@ public class SequenceFeaturizerTests
     }
 
     [Fact]
+    public void Null_query_columns_ignore_the_queries_the_input_has_in_both_paths()
+    {
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromEnumerable(Rows());
+        var options = Options();
+        options.HistoryQueriesColumn = null;
+        options.QueryColumn = null;
+        var model = ml.Seminar().FeaturizeSequences(Catalog(ml), options).Fit(data);
+        var with = FeaturizerOutputs.Read(ml.Seminar().FeaturizeSequences(Catalog(ml), Options()).Fit(data).Transform(data));
+
+        var fast = FeaturizerOutputs.Read(model.Transform(data));
+        FeaturizerOutputs.AssertIdentical(fast, FeaturizerOutputs.Read(model.Persisted.Transform(data)), "fast vs ONNX");
+        for (int r = 0; r < fast.Count; r++)
+        {
+            Assert.Equal(with[r][0], fast[r][0]); // the same behaviours are kept
+            Assert.All(fast[r][1], t => Assert.Equal(0, t));
+            Assert.Equal(new long[] { 0, 0, 0 }, fast[r][4]);
+        }
+        // Query-only words never enter the vocabulary; title words still do.
+        Assert.False(model.Vocabularies.Tokens.Contains("extra"));
+        Assert.True(model.Vocabularies.Tokens.Contains("shoe"));
+    }
+
+    [Fact]
     public void A_chain_with_FastTree_fits_propagates_its_schema_saves_and_reloads_with_identical_scores()
     {
         var ml = new MLContext(3);
