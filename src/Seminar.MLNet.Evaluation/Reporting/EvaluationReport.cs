@@ -25,6 +25,10 @@ public sealed class EvaluationReport
     [JsonPropertyName("pq")] public PqReport? Pq { get; set; }
     /// <summary>Save/load parity; null until a saved SEMINAR pipeline is round-tripped.</summary>
     [JsonPropertyName("roundtrip")] public RoundtripReport? Roundtrip { get; set; }
+    /// <summary>Retrieval cost against history length and recall against K; null unless measured.</summary>
+    [JsonPropertyName("curves")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public RetrievalCurvesReport? Curves { get; set; }
 
     static readonly JsonSerializerOptions Options = new()
     {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.ML;
 using Seminar.MLNet.Datasets.Canonical;
+using Seminar.MLNet.Evaluation.Reporting;
 using Seminar.MLNet.Evaluation.Protocol;
 using Seminar.MLNet.Featurization;
 using Seminar.MLNet.MLNet;
@@ -68,31 +69,23 @@ public sealed class RetrievalBenchReport
     public string ToJson() => JsonSerializer.Serialize(this, Options);
 }
 
-/// <summary>Exact against approximate retrieval at one history length.</summary>
-public sealed class RetrievalBenchLength
+/// <summary>
+/// Exact against approximate retrieval at one history length: the cost and recall of a curves point (its fields first,
+/// in the same order: the serializer writes a derived type's own properties first unless ordered after), then what the
+/// scans read and the memory bound that sets.
+/// </summary>
+public sealed class RetrievalBenchLength : RetrievalLengthPoint
 {
-    /// <summary>Behaviours per request.</summary>
-    [JsonPropertyName("length")] public int Length { get; set; }
-    /// <summary>Requests measured (each its own history).</summary>
-    [JsonPropertyName("requests")] public int Requests { get; set; }
-    /// <summary>Exact GSU microseconds per request, one thread.</summary>
-    [JsonPropertyName("exact_us")] public double ExactMicroseconds { get; set; }
-    /// <summary>Approximate GSU microseconds per request, one thread.</summary>
-    [JsonPropertyName("pq_us")] public double PqMicroseconds { get; set; }
-    /// <summary>exact_us / pq_us.</summary>
-    [JsonPropertyName("speedup")] public double Speedup { get; set; }
-    /// <summary>Recall of the approximate top-K against the exact top-K, per head, averaged.</summary>
-    [JsonPropertyName("recall@k")] public double Recall { get; set; }
     /// <summary>Bytes the exact scan reads per behaviour.</summary>
-    [JsonPropertyName("exact_bytes_per_behaviour")] public int ExactBytesPerBehaviour { get; set; }
+    [JsonPropertyName("exact_bytes_per_behaviour"), JsonPropertyOrder(1)] public int ExactBytesPerBehaviour { get; set; }
     /// <summary>Bytes the approximate scan reads per behaviour.</summary>
-    [JsonPropertyName("pq_bytes_per_behaviour")] public int PqBytesPerBehaviour { get; set; }
+    [JsonPropertyName("pq_bytes_per_behaviour"), JsonPropertyOrder(1)] public int PqBytesPerBehaviour { get; set; }
     /// <summary>Time to read the approximate scan's bytes at the measured bandwidth, microseconds: its memory bound.</summary>
-    [JsonPropertyName("pq_bandwidth_bound_us")] public double PqBandwidthBoundMicroseconds { get; set; }
+    [JsonPropertyName("pq_bandwidth_bound_us"), JsonPropertyOrder(1)] public double PqBandwidthBoundMicroseconds { get; set; }
     /// <summary>pq_us / pq_bandwidth_bound_us: 1 means the scan runs at memory speed.</summary>
-    [JsonPropertyName("pq_over_bound")] public double PqOverBound { get; set; }
+    [JsonPropertyName("pq_over_bound"), JsonPropertyOrder(1)] public double PqOverBound { get; set; }
     /// <summary>Time to read the exact scan's bytes at the measured bandwidth, microseconds.</summary>
-    [JsonPropertyName("exact_bandwidth_bound_us")] public double ExactBandwidthBoundMicroseconds { get; set; }
+    [JsonPropertyName("exact_bandwidth_bound_us"), JsonPropertyOrder(1)] public double ExactBandwidthBoundMicroseconds { get; set; }
 }
 
 /// <summary>

@@ -1,0 +1,70 @@
+using Seminar.MLNet.Quantization;
+using Seminar.MLNet.Retrieval;
+
+namespace Seminar.MLNet.Evaluation.Retrieval;
+
+/// <summary>
+/// Exact and approximate GSU at one K over prepared requests: exact scores every behaviour's stored pair vector with
+/// the blocked FMA kernel, approximate scans its codes (<see cref="PqRetriever"/>); both keep each head's top-K with the
+/// same selector. Buffers are reused across requests. Not thread-safe.
+/// </summary>
+internal sealed class RetrievalPass
+{
+    readonly int _heads;
+    readonly TopKSelector _selector;
+    readonly PqRetriever _retriever;
+    readonly int[] _exactKept, _pqKept;
+    float[] _scores = Array.Empty<float>();
+
+    /// <summary>A pass keeping <paramref name="k"/> behaviours per head.</summary>
+    public RetrievalPass(PqAttentionModel model, int k)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        _heads = model.Psu.Heads;
+        K = k;
+        _selector = new TopKSelector(k);
+        _retriever = new PqRetriever(model.Codebooks, _heads, k);
+        _exactKept = new int[_heads * k];
+        _pqKept = new int[_heads * k];
+    }
+
+    /// <summary>Behaviours kept per head.</summary>
+    public int K { get; }
+
+    /// <summary>Exact GSU: every behaviour's relevance, then each head's top-K. Returns min(K, behaviours).</summary>
+    public int Exact(PreparedRequest p)
+    {
+        int n = p.Vectors.Count, padded = p.Vectors.PaddedCount;
+        if (_scores.Length < _heads * padded) _scores = new float[_heads * padded];
+        p.Vectors.Score(p.U, _heads, _scores);
+        for (int h = 0; h < _heads; h++) _selector.Select(_scores.AsSpan(h * padded, n), _exactKept.AsSpan(h * K, K));
+        return Math.Min(K, n);
+    }
+
+    /// <summary>Approximate GSU: lookup tables, code scan, each head's top-K. Returns min(K, behaviours).</summary>
+    public int Approximate(PreparedRequest p) => _retriever.Retrieve(p.U, p.Codes, _pqKept);
+
+    /// <summary>
+    /// Mean over requests with a history and over heads of |approximate top-K ∩ exact top-K| / min(K, behaviours);
+    /// 1 when no request has a history. A history no longer than K is kept whole by both: its recall is 1.
+    /// </summary>
+    public double Recall(IEnumerable<PreparedRequest> prepared)
+    {
+        double recall = 0;
+        int counted = 0;
+        foreach (var p in prepared)
+        {
+            int n = Exact(p);
+            Approximate(p);
+            if (n == 0) continue;
+            for (int h = 0; h < _heads; h++)
+            {
+                var exact = new HashSet<int>(_exactKept.AsSpan(h * K, n).ToArray());
+                recall += (double)_pqKept.AsSpan(h * K, n).ToArray().Count(exact.Contains) / n;
+                counted++;
+            }
+        }
+        return counted == 0 ? 1 : recall / counted;
+    }
+}
