@@ -97,7 +97,10 @@ public static class Evaluator
         if (compared.OfType<FastTreeSeminar>().FirstOrDefault(m => m.Approximate)?.Stage is { Pq: { } pq, Featurizer: { } featurizer })
         {
             progress?.Report(new EvaluationProgress("measuring approximate retrieval", double.NaN));
-            report.Pq = PqSection(RetrievalComparison.Measure(pq.Model, RetrievalRequests.Read(featurizer.Transform(test), options.PqRequests), rounds: 3));
+            var requests = RetrievalRequests.Read(featurizer.Transform(test), options.PqRequests);
+            report.Pq = PqSection(RetrievalComparison.Measure(pq.Model, requests, rounds: 3));
+            progress?.Report(new EvaluationProgress("measuring retrieval cost by history length and recall by K", double.NaN));
+            report.Curves = RetrievalCurves.Measure(pq.Model, requests, options.Curves, progress);
         }
         if (runs.FirstOrDefault(r => r.Name == FastTreeSeminar.PqModelName) is { } pqRun)
         {

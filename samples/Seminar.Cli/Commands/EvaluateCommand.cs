@@ -4,6 +4,7 @@ using Seminar.Cli.Terminal;
 using Seminar.MLNet.Datasets.Canonical;
 using Seminar.MLNet.Evaluation;
 using Seminar.MLNet.Evaluation.Models;
+using Seminar.MLNet.Evaluation.Reporting;
 using Seminar.MLNet.Evaluation.Protocol;
 using Spectre.Console;
 
@@ -14,7 +15,7 @@ static class EvaluateCommand
 {
     public static readonly Option<string> Report = new("--report") { Description = "Write the JSON report to this file." };
     static readonly Option<string> Data = new("--data") { Description = "Canonical dataset folder.", Required = true };
-    static readonly Option<string> Output = new("--output") { Description = "Folder for the fitted model zips (none when omitted)." };
+    static readonly Option<string> Output = new("--output") { Description = "Folder for the fitted model zips, and the plots when there is no --report (none when omitted)." };
     static readonly Option<int> MaxHistory = new("--max-history") { Description = "Most recent positives kept per history.", DefaultValueFactory = _ => 10_000 };
     static readonly Option<int> Seed = new("--seed") { Description = "Seed for sampling and training.", DefaultValueFactory = _ => 1 };
     static readonly Option<double> Split = new("--split") { Description = "Time-split quantile: later events are test.", DefaultValueFactory = _ => 0.8 };
@@ -74,6 +75,9 @@ static class EvaluateCommand
             File.WriteAllText(reportPath, result.Report.ToJson());
             AnsiConsole.MarkupLine($"Report: [link]{Markup.Escape(Path.GetFullPath(reportPath))}[/]");
         }
+        if ((reportPath != null ? Path.GetDirectoryName(Path.GetFullPath(reportPath)) : outputFolder) is { } plotFolder)
+            foreach (string png in EvaluationPlots.Write(result.Report, plotFolder))
+                AnsiConsole.MarkupLine($"Plot: [link]{Markup.Escape(png)}[/]");
         if (outputFolder != null)
         {
             var ml = new MLContext(options.Seed);

@@ -22,6 +22,14 @@ static class ReportPrinter
         if (report.Pq is { } pq)
             AnsiConsole.MarkupLine(FormattableString.Invariant(
                 $"approximate retrieval on {pq.Requests:N0} test histories (mean length {pq.MeanLength:F0}): recall@{pq.K} {pq.RecallAtK:F4}, exact {pq.ExactMicroseconds:F1} us vs PQ {pq.PqMicroseconds:F1} us per request (speed-up {pq.SpeedupVsExact:F2}x), {pq.BytesPerBehaviour:F0} bytes per behaviour vs {pq.ExactBytesPerBehaviour:F0}"));
+        if (report.Curves is { } curves)
+        {
+            foreach (var p in curves.Lengths)
+                AnsiConsole.MarkupLine(FormattableString.Invariant(
+                    $"  history length {p.Length:N0}: exact {p.ExactMicroseconds:F1} us, PQ {p.PqMicroseconds:F1} us ({p.Speedup:F2}x), recall@{curves.K} {p.Recall:F3}"));
+            if (curves.Recall.Count > 0)
+                AnsiConsole.MarkupLine("  recall@K by K: " + string.Join(", ", curves.Recall.Select(r => FormattableString.Invariant($"{r.K}: {r.Recall:F3}"))));
+        }
         if (report.Roundtrip is { } rt)
             AnsiConsole.MarkupLine(FormattableString.Invariant(
                 $"save/load: {Markup.Escape(rt.Model)} saved as a zip and loaded with stock Model.Load scores {rt.Rows:N0} test rows within {rt.StockLoadMaxAbsDiff:G3} of the fitted pipeline"));

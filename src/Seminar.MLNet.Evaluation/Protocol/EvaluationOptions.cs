@@ -1,3 +1,4 @@
+using Seminar.MLNet.Evaluation.Retrieval;
 using Seminar.MLNet.Quantization;
 using Seminar.MLNet.Training.PsuTraining;
 
@@ -40,6 +41,9 @@ public sealed class EvaluationOptions
     /// <summary>Test requests the <c>pq</c> report section measures retrieval on (recall and speed against exact). Default 2,000.</summary>
     public int PqRequests { get; set; } = 2_000;
 
+    /// <summary>History lengths and K values of the report's <c>curves</c> section (measured with <c>fasttree_seminar_pq</c>); null = defaults.</summary>
+    public RetrievalCurvesOptions? Curves { get; set; }
+
     /// <summary>
     /// Where the <c>roundtrip</c> report section's zip (<c>fasttree_seminar_pq</c> saved and loaded back) is written; null = a
     /// temporary file, deleted afterwards.
@@ -55,5 +59,6 @@ public sealed class EvaluationOptions
         if (MaxHistory < 1) throw new ArgumentOutOfRangeException(nameof(MaxHistory), MaxHistory, "Max history must be at least 1.");
         if (Negatives < 1) throw new ArgumentOutOfRangeException(nameof(Negatives), Negatives, "Negatives must be at least 1.");
         if (PqRequests < 1) throw new ArgumentOutOfRangeException(nameof(PqRequests), PqRequests, "PQ requests must be at least 1.");
+        Curves?.Validate();
     }
 }

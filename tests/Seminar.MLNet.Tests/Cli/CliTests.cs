@@ -42,6 +42,16 @@ public class CliTests
         Assert.Equal(16 * 6, pq.BytesPerBehaviour); // id, title, attributes, two vectors, query part: 16 codes each
         Assert.Equal(4 * 64, pq.ExactBytesPerBehaviour);
         Assert.True(pq.Requests > 0 && pq.ExactMicroseconds > 0 && pq.PqMicroseconds > 0);
+        var curves = r.Curves!;
+        Assert.Equal(new[] { 100, 1_000, 10_000 }, curves.Lengths.Select(p => p.Length));
+        Assert.All(curves.Lengths, p => Assert.True(p.ExactMicroseconds > 0 && p.PqMicroseconds > 0 && p.Recall is >= 0 and <= 1, $"length {p.Length}"));
+        Assert.Equal(new[] { 10, 20, 50, 100, 200 }, curves.Recall.Select(p => p.K));
+        Assert.All(curves.Recall, p => Assert.InRange(p.Recall, 0.0, 1.0));
+        foreach (string png in new[] { "auc_by_model.png", "cost_vs_length.png", "recall_vs_k.png" })
+        {
+            Assert.Contains(png, output);
+            Assert.True(new FileInfo(tmp.File("out/" + png)).Length > 10_000, png);
+        }
         var roundtrip = r.Roundtrip!;
         Assert.Equal("fasttree_seminar_pq", roundtrip.Model);
         Assert.Equal(r.Samples.Test, roundtrip.Rows);
