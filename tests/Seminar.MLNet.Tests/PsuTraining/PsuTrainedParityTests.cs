@@ -47,7 +47,7 @@ public class PsuTrainedParityTests
         PsuOutputs.AssertClose(torchRows, PsuOutputs.Read(stock), 1e-4, "TorchSharp vs stock-loaded ONNX");
     }
 
-    static List<float[][]> Torch(PsuNetwork network, List<PsuRow> rows, int queryTokens)
+    internal static List<float[][]> Torch(PsuNetwork network, List<PsuRow> rows, int queryTokens)
     {
         var result = new List<float[][]>();
         network.eval();
