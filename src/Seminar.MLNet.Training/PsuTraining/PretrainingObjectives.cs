@@ -27,9 +27,14 @@ sealed class PretrainingObjectives
         Tensor total = zeros(1).squeeze();
         if (_o.UseNextPair && _o.NextPairWeight > 0)
         {
-            var loss = NextPair(batch);
+            var (loss, aux) = NextPair(batch);
             parts["next_pair"] = loss.item<float>();
             total = total + loss * _o.NextPairWeight;
+            if (aux is not null && _o.RetrievalAuxWeight > 0)
+            {
+                parts["retrieval_aux"] = aux.item<float>();
+                total = total + aux * (_o.NextPairWeight * _o.RetrievalAuxWeight);
+            }
         }
         if (_o.UseAlignment && _o.AlignmentWeight > 0 && Alignment(batch) is { } alignment)
         {
@@ -47,9 +52,10 @@ sealed class PretrainingObjectives
     /// <summary>
     /// Objective 1: at several cut points p per sequence, the behaviours before p predict pair p against
     /// sampled items with the same query (binary cross-entropy on the head's logit). A cut at 0 trains the
-    /// empty-history interest.
+    /// empty-history interest. With SIM's soft search, <c>Aux</c> is its auxiliary retrieval loss on the same
+    /// targets and labels (null for the other strategies), weighted by the next-pair weight times the retrieval weight.
     /// </summary>
-    Tensor NextPair(PsuBatch batch)
+    (Tensor Loss, Tensor? Aux) NextPair(PsuBatch batch)
     {
         int b = batch.Rows.Count, c = _o.CutPointsPerSequence, g = 1 + _o.Negatives, t = _tokens, l = batch.MaxLength;
         var targetItems = new long[b * c * g];
@@ -74,10 +80,14 @@ sealed class PretrainingObjectives
         var targets = _network.Pairs(items, tokens).reshape(b, c * g, _network.Dimension);
         var cut = tensor(cuts, new long[] { b, c, 1, 1 }).expand(b, c, g, 1).reshape(b, c * g, 1);
         var visible = arange(l, dtype: ScalarType.Int64).view(1, 1, l).lt(cut).logical_and(batch.Items.ne(0).unsqueeze(1));
-        var logits = _network.Head(_network.Attend(targets, history, visible), targets);
+        var flatTargets = items.reshape(b, c * g);
+        var logits = _network.Head(_network.Attend(targets, history, visible, flatTargets, batch.Items), targets);
         var labels = zeros(b, c, g);
         labels.select(2, 0).fill_(1);
-        return nn.functional.binary_cross_entropy_with_logits(logits, labels.reshape(b, c * g));
+        labels = labels.reshape(b, c * g);
+        var aux = _network.RetrievalAuxLogit(flatTargets, batch.Items, visible);
+        return (nn.functional.binary_cross_entropy_with_logits(logits, labels),
+                aux is null ? null : nn.functional.binary_cross_entropy_with_logits(aux, labels));
     }
 
     int NegativeFor(int positive)

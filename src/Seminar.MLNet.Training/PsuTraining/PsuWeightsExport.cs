@@ -10,6 +10,8 @@ static class PsuWeightsExport
     public static PsuWeights From(PsuNetwork network)
     {
         var p = network.Layers;
+        var (retrievalItems, hashRotations) = network.RetrievalLayers;
+        var r = network.Retrieval;
         var weights = new PsuWeights
         {
             Dimension = network.Dimension,
@@ -28,6 +30,13 @@ static class PsuWeightsExport
             AttentionOutput = Dense(p.AttentionOutput),
             EmptyInterest = Values(p.EmptyInterest),
             Head = p.Head.Select(Dense).ToArray(),
+            Strategy = r.Strategy,
+            RecentWindow = r.RecentWindow,
+            RetrievalItems = retrievalItems is null ? null : Values(retrievalItems.weight!),
+            HashRotations = hashRotations is null ? null : Values(hashRotations),
+            SimHashBits = r.SimHashBits,
+            HashFunctions = r.HashFunctions,
+            BitsPerFunction = r.BitsPerFunction,
         };
         weights.Validate();
         return weights;

@@ -1,5 +1,6 @@
 using Onnx;
 using Seminar.MLNet.PsuScoring;
+using Seminar.MLNet.Retrieval.Strategies;
 
 namespace Seminar.MLNet.Onnx;
 
@@ -34,7 +35,7 @@ public static class PsuGraph
         var (tables, historyItems, historyTokens, targetItem, queryTokens) = AddInputs(b, model, columns);
         var x = Pair(b, tables, historyItems, historyTokens);                                           // [L, D]
         var target = Pair(b, tables, targetItem, queryTokens);                                          // [1, D]
-        var interest = Attention(b, model, x, historyItems, target);
+        var interest = Attention(b, model, x, historyItems, targetItem, target);
         var score = Head(b, model.Weights.Head, interest, target);
         int d = model.Dimension;
 
@@ -112,15 +113,58 @@ public static class PsuGraph
 
     internal static string PastEndIfNegative(OnnxGraphBuilder b, string indices, string size) => b.Where(b.Less(indices, b.Int64Scalar(0, "zero")), size, indices);
 
-    /// <summary>GSU (per-head top-K over [H, L] scores, padding masked) and ESU; returns the interest [1, D].</summary>
-    static string Attention(OnnxGraphBuilder b, PsuScoringModel model, string x, string items, string target)
+    /// <summary>The strategy's search (see <see cref="PsuWeights"/>) and the ESU; returns the interest [1, D].</summary>
+    static string Attention(OnnxGraphBuilder b, PsuScoringModel model, string x, string items, string targetItem, string target)
     {
         var u = RequestVectors(b, model, target);                                                       // [D, H]
-        var (offsets, count) = Padding(b, items);
+        var w = model.Weights;
+        switch (w.Strategy)
+        {
+            case RetrievalStrategy.Exact:
+            {
+                var (offsets, count) = Padding(b, items);
+                return PerHead(b, model, x, u, offsets, count);
+            }
+            case RetrievalStrategy.Recent:
+            {
+                var (offsets, count) = Mask(b, StrategyGraph.RecentOnly(b, Real(b, items), w.RecentWindow));
+                return PerHead(b, model, x, u, offsets, count);
+            }
+            case RetrievalStrategy.SoftSearch:
+            {
+                var (offsets, count) = Padding(b, items);
+                return Shared(b, model, x, u, StrategyGraph.SoftSearch(b, model, items, targetItem, offsets, TopK(b, model.TopK, count)), count);
+            }
+            case RetrievalStrategy.SimHash:
+            {
+                var (offsets, count) = Padding(b, items);
+                return Shared(b, model, x, u, StrategyGraph.NearestSignatures(b, model, x, target, offsets, TopK(b, model.TopK, count)), count);
+            }
+            case RetrievalStrategy.HashCollision:
+            {
+                var weights = StrategyGraph.CollisionWeights(b, model, x, target, Real(b, items));  // [1, L]
+                var any = b.Greater(b.ReduceSum(weights, axes: null, keepDims: false), b.FloatScalar(0, "zero_f"));
+                return ValueOutput(b, model, b.MatMul(weights, x), any);
+            }
+            default:
+                throw new NotSupportedException($"The {w.Strategy} retrieval strategy has no ONNX form.");
+        }
+    }
+
+    /// <summary>The exact GSU over the unmasked positions: per-head top-K of the [H, L] scores, then the ESU.</summary>
+    static string PerHead(OnnxGraphBuilder b, PsuScoringModel model, string x, string u, string offsets, string count)
+    {
         var scores = b.Add(b.MatMul(x, u), b.Unsqueeze(offsets, new[] { 1L }));                        // [L, H]
         var byHead = b.Transpose(scores, new[] { 1L, 0L });                                             // [H, L]
         var (kept, positions) = b.TopK(byHead, TopK(b, model.TopK, count));                             // [H, k]
         return Esu(b, model, x, positions, kept, count);
+    }
+
+    /// <summary>The ESU over one set of retrieved positions [k] shared by the heads, each head with its own attention scores.</summary>
+    static string Shared(OnnxGraphBuilder b, PsuScoringModel model, string x, string u, string positions, string count)
+    {
+        var relevance = b.Transpose(b.MatMul(b.Gather(x, positions), u), new[] { 1L, 0L });             // [H, k]
+        return Esu(b, model, x, b.Unsqueeze(positions, new[] { 0L }), relevance, count);
     }
 
     /// <summary>The per-head request vectors <c>u_h = A_h t</c> as the columns of a [D, H] matrix.</summary>
@@ -140,21 +184,37 @@ public static class PsuGraph
     /// Per behaviour, the score offset that masks padding (−inf for item 0, else 0; [L]), and the count of real behaviours ([1]).
     /// Items are non-negative here, so min(item, 1) is 1 for a behaviour and 0 for padding.
     /// </summary>
-    internal static (string Offsets, string Count) Padding(OnnxGraphBuilder b, string items)
+    internal static (string Offsets, string Count) Padding(OnnxGraphBuilder b, string items) => Mask(b, Real(b, items));
+
+    /// <summary>1 for a behaviour, 0 for padding ([L] int64); items are non-negative here.</summary>
+    static string Real(OnnxGraphBuilder b, string items) => b.Min(items, b.Int64Scalar(1, "one_i"));
+
+    /// <summary>The score offsets (−inf where <paramref name="keep"/> is 0, else 0; [L]) and how many are kept ([1]) of a 0/1 mask [L].</summary>
+    static (string Offsets, string Count) Mask(OnnxGraphBuilder b, string keep)
     {
-        var real = b.Min(items, b.Int64Scalar(1, "one_i"));                                                   // [L]
         var offsets = b.AddInitializer(b.UniqueName("psu_padding_offset"), new[] { float.NegativeInfinity, 0f }, 2);
-        return (b.Gather(offsets, real), b.ReduceSum(real, axes: null, keepDims: true));
+        return (b.Gather(offsets, keep), b.ReduceSum(keep, axes: null, keepDims: true));
     }
 
     /// <summary>k = min(K, real behaviours), so padding (−inf) is never among the kept.</summary>
     internal static string TopK(OnnxGraphBuilder b, int topK, string count) => b.Min(count, b.Int64Vector(new[] { (long)topK }, "top_k"));
 
     /// <summary>
-    /// ESU over each head's kept behaviours (<paramref name="positions"/> [H, k] into x, <paramref name="relevance"/> [H, k]):
+    /// ESU over each head's kept behaviours (<paramref name="positions"/> [H, k] or [1, k] into x, <paramref name="relevance"/> [H, k]):
     /// softmax, weighted sum, W_V per head, W_O; the learned empty interest when there is no behaviour. Returns [1, D].
     /// </summary>
     internal static string Esu(OnnxGraphBuilder b, PsuScoringModel model, string x, string positions, string relevance, string count)
+    {
+        var alpha = b.Unsqueeze(b.Softmax(relevance), new[] { 1L });                                // [H, 1, k]
+        var mixed = b.MatMul(alpha, b.Gather(x, positions));                                        // [H, 1, D]; zeros when k = 0
+        return ValueOutput(b, model, mixed, b.Greater(count, b.Int64Scalar(0, "zero")));
+    }
+
+    /// <summary>
+    /// W_V per head over the mixed behaviours (<paramref name="mixed"/> [H, 1, D], or [1, D] shared by the heads), W_O over the
+    /// concatenated heads; the learned empty interest where <paramref name="attended"/> is false. Returns [1, D].
+    /// </summary>
+    static string ValueOutput(OnnxGraphBuilder b, PsuScoringModel model, string mixed, string attended)
     {
         var w = model.Weights;
         int d = model.Dimension, h = model.Heads;
@@ -165,11 +225,9 @@ public static class PsuGraph
         var outputBias = b.AddInitializer("psu_attention_output_bias", w.AttentionOutput.Bias, d);
         var empty = b.AddInitializer("psu_empty_interest", w.EmptyInterest, 1, d);
 
-        var alpha = b.Unsqueeze(b.Softmax(relevance), new[] { 1L });                                // [H, 1, k]
-        var mixed = b.MatMul(alpha, b.Gather(x, positions));                                        // [H, 1, D]; zeros when k = 0
         var heads = b.Reshape(b.MatMul(mixed, value), new[] { 1L, (long)h * d });                  // [1, H·D]
         var interest = b.Gemm(heads, output, outputBias);
-        return b.Where(b.Greater(count, b.Int64Scalar(0, "zero")), interest, empty);
+        return b.Where(attended, interest, empty);
     }
 
     /// <summary><c>logit = MLP([o; t; o ⊙ t])</c> with ReLU between layers; returns [1, 1].</summary>

@@ -43,6 +43,19 @@ sealed class EsuReadout
         DenseMath.MatVec(_w.AttentionValue.AsSpan(head * _d * _d, _d * _d), _mix, _concat.AsSpan(head * _d, _d));
     }
 
+    /// <summary>
+    /// Every head's output from one set of given weights instead of a softmax (SDIM): <c>o_h = W_V^h Σ w_l x_l</c> over the
+    /// first <paramref name="weights"/>.Length rows of <paramref name="rows"/>, skipping zero weights.
+    /// </summary>
+    public void AttendAllHeads(ReadOnlySpan<float> weights, ReadOnlySpan<float> rows)
+    {
+        _mix.AsSpan().Clear();
+        for (int i = 0; i < weights.Length; i++)
+            if (weights[i] != 0) TensorPrimitives.MultiplyAdd(rows.Slice(i * _d, _d), weights[i], _mix, _mix);
+        for (int head = 0; head < _concat.Length / _d; head++)
+            DenseMath.MatVec(_w.AttentionValue.AsSpan(head * _d * _d, _d * _d), _mix, _concat.AsSpan(head * _d, _d));
+    }
+
     /// <summary><c>o = W_O [o_1; …; o_H] + b_O</c> over the heads written by <see cref="AttendHead"/>.</summary>
     public void Combine(Span<float> interest) => DenseMath.Dense(_w.AttentionOutput, _concat, interest, relu: false);
 

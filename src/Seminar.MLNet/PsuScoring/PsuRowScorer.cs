@@ -1,23 +1,29 @@
 using System.Numerics.Tensors;
 using Seminar.MLNet.Featurization;
+using Seminar.MLNet.Retrieval.Strategies;
 
 namespace Seminar.MLNet.PsuScoring;
 
 /// <summary>
-/// The PSU forward pass for one row at a time in C#: target pair, GSU top-K per head, ESU attention, head MLP.
+/// The PSU forward pass for one row at a time in C#: target pair, GSU top-K per head, ESU attention, head MLP, with the
+/// search stage of the weights' <see cref="RetrievalStrategy"/> (SEMINAR's exact GSU or a predecessor's).
 /// Holds scratch buffers that grow to the longest history seen, so after warm-up a row allocates nothing.
 /// Not thread-safe: give each cursor or thread its own scorer over one shared <see cref="PsuScoringModel"/>.
 /// </summary>
 public sealed class PsuRowScorer
 {
     readonly PsuScoringModel _model;
+    readonly PsuWeights _w;
     readonly PsuColumnOptions _columns;
     readonly PairFusion _fusion;
     readonly EsuReadout _readout;
-    readonly int _d, _heads, _k, _t;
-    readonly float[] _u, _relevance;
-    readonly int[] _rows;
-    float[] _x = Array.Empty<float>(), _scores = Array.Empty<float>();
+    readonly int _d, _heads, _k, _t, _hashWords, _bitsPerWord;
+    readonly float[] _u, _relevance, _projections;
+    readonly int[] _rows, _hammingCounts;
+    readonly ulong[] _targetSignature;
+    float[] _x = Array.Empty<float>(), _scores = Array.Empty<float>(), _weights = Array.Empty<float>();
+    int[] _positions = Array.Empty<int>(), _distances = Array.Empty<int>();
+    ulong[] _signatures = Array.Empty<ulong>();
     Candidate[] _candidates = Array.Empty<Candidate>();
     int _capacity;
 
@@ -27,6 +33,7 @@ public sealed class PsuRowScorer
     public PsuRowScorer(PsuScoringModel model, PsuColumnOptions? columns = null)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
+        _w = model.Weights;
         _columns = columns ?? new PsuColumnOptions();
         _fusion = new PairFusion(model);
         _readout = new EsuReadout(model);
@@ -37,6 +44,12 @@ public sealed class PsuRowScorer
         _u = new float[_heads * _d];
         _relevance = new float[_k];
         _rows = new int[_k];
+        int hashRows = _w.HashRows;
+        _bitsPerWord = _w.Strategy == RetrievalStrategy.HashCollision ? _w.BitsPerFunction : 64;
+        _hashWords = hashRows == 0 ? 0 : SimHash.Words(hashRows, _bitsPerWord);
+        _projections = new float[hashRows];
+        _targetSignature = new ulong[_hashWords];
+        _hammingCounts = new int[_w.Strategy == RetrievalStrategy.SimHash ? 64 * _hashWords + 1 : 0];
     }
 
     /// <summary>The model this scorer runs.</summary>
@@ -56,33 +69,85 @@ public sealed class PsuRowScorer
     {
         RowChecks.Lengths(_columns, historyItems.Length, historyQueryTokens.Length, _t, _d, target.Length, interest.Length);
         _fusion.FuseTarget(targetItem, queryTokens, _columns, target, _u);
+        Reserve(historyItems.Length);
 
-        int real = ScoreHistory(historyItems, historyQueryTokens);
-        if (real == 0) _readout.Empty(interest);
-        else Attend(real, interest);
+        bool attended = _w.Strategy switch
+        {
+            RetrievalStrategy.Exact => AttendPerHead(FuseAll(historyItems, historyQueryTokens, scoreHeads: true)),
+            RetrievalStrategy.Recent => AttendPerHead(FuseAt(historyItems, historyQueryTokens, RecentPositions(historyItems))),
+            RetrievalStrategy.SoftSearch => AttendPerHead(FuseAt(historyItems, historyQueryTokens, SoftSearchPositions(historyItems, (int)targetItem))),
+            RetrievalStrategy.SimHash => AttendNearestSignatures(FuseAll(historyItems, historyQueryTokens, scoreHeads: false), target),
+            RetrievalStrategy.HashCollision => AttendCollisions(FuseAll(historyItems, historyQueryTokens, scoreHeads: false), target),
+            _ => throw new InvalidOperationException($"Unknown retrieval strategy {_w.Strategy}."),
+        };
+        if (attended) _readout.Combine(interest);
+        else _readout.Empty(interest);
         return _readout.Logit(interest, target);
     }
 
-    /// <summary>GSU: fuses each real behaviour into X (compacted, padding skipped) and scores it against every head; returns how many.</summary>
-    int ScoreHistory(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens)
+    /// <summary>Fuses each real behaviour into X (compacted, padding skipped), optionally scoring it against every head; returns how many.</summary>
+    int FuseAll(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens, bool scoreHeads)
     {
-        Reserve(items.Length);
         int n = 0;
         for (int l = 0; l < items.Length; l++)
         {
             int item = _fusion.CheckItem(items[l], _columns.HistoryItemsColumn, "history item", l);
             if (item == Vocabulary.Padding) continue;
-            var x = _x.AsSpan(n * _d, _d);
-            _fusion.Fuse(item, tokens.Slice(l * _t, _t), _columns.HistoryQueryTokensColumn, "history query token", l, x);
-            for (int h = 0; h < _heads; h++) _scores[h * _capacity + n] = TensorPrimitives.Dot(_u.AsSpan(h * _d, _d), x);
-            n++;
+            FuseRow(n++, item, tokens, l, scoreHeads);
         }
         return n;
     }
 
-    /// <summary>Per head: its own top-K (all when n ≤ K), then the ESU over them.</summary>
-    void Attend(int n, Span<float> interest)
+    /// <summary>Fuses and scores the behaviours at <paramref name="positions"/> (real ones, already checked) into rows 0, 1, …; returns how many.</summary>
+    int FuseAt(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens, ReadOnlySpan<int> positions)
     {
+        for (int i = 0; i < positions.Length; i++) FuseRow(i, (int)items[positions[i]], tokens, positions[i], scoreHeads: true);
+        return positions.Length;
+    }
+
+    void FuseRow(int row, int item, ReadOnlySpan<long> tokens, int position, bool scoreHeads)
+    {
+        var x = _x.AsSpan(row * _d, _d);
+        _fusion.Fuse(item, tokens.Slice(position * _t, _t), _columns.HistoryQueryTokensColumn, "history query token", position, x);
+        if (scoreHeads)
+            for (int h = 0; h < _heads; h++) _scores[h * _capacity + row] = TensorPrimitives.Dot(_u.AsSpan(h * _d, _d), x);
+    }
+
+    /// <summary>Every item index checked against the vocabulary, so the strategies that fuse only some behaviours fail on the same input as the exact GSU.</summary>
+    void CheckItems(ReadOnlySpan<long> items)
+    {
+        for (int l = 0; l < items.Length; l++) _fusion.CheckItem(items[l], _columns.HistoryItemsColumn, "history item", l);
+    }
+
+    /// <summary>DIN: the last N real behaviours.</summary>
+    ReadOnlySpan<int> RecentPositions(ReadOnlySpan<long> items)
+    {
+        CheckItems(items);
+        return _positions.AsSpan(0, RecentWindow.LastReal(items, _w.RecentWindow, _positions));
+    }
+
+    /// <summary>SIM soft search: the top-K real behaviours by retrieval-embedding inner product with the target item (ties to the earlier), in history order.</summary>
+    ReadOnlySpan<int> SoftSearchPositions(ReadOnlySpan<long> items, int targetItem)
+    {
+        CheckItems(items);
+        var table = _w.RetrievalItems!;
+        var query = table.AsSpan(targetItem * _d, _d);
+        int n = 0;
+        for (int l = 0; l < items.Length; l++)
+            if (items[l] != Vocabulary.Padding) _candidates[n++] = new Candidate(TensorPrimitives.Dot(query, table.AsSpan((int)items[l] * _d, _d)), l);
+        int k = Math.Min(_k, n);
+        var kept = _candidates.AsSpan(0, n);
+        TopKSelection.SelectBest(kept, k);
+        var positions = _positions.AsSpan(0, k);
+        for (int i = 0; i < k; i++) positions[i] = kept[i].Index;
+        positions.Sort();
+        return positions;
+    }
+
+    /// <summary>Per head: its own top-K of the n fused rows (all when n ≤ K), then the ESU over them; false when n = 0.</summary>
+    bool AttendPerHead(int n)
+    {
+        if (n == 0) return false;
         int k = Math.Min(_k, n);
         for (int h = 0; h < _heads; h++)
         {
@@ -97,17 +162,59 @@ public sealed class PsuRowScorer
             }
             _readout.AttendHead(h, _relevance.AsSpan(0, k), _x, _rows.AsSpan(0, k));
         }
-        _readout.Combine(interest);
+        return true;
+    }
+
+    /// <summary>ETA: the K fused rows nearest the target in SimHash Hamming distance (ties to the earlier), one set for every head, then the ESU.</summary>
+    bool AttendNearestSignatures(int n, ReadOnlySpan<float> target)
+    {
+        if (n == 0) return false;
+        var signatures = Signatures(n, target);
+        var rows = _rows.AsSpan(0, HammingTopK.Select(_targetSignature, signatures, _k, _distances, _hammingCounts, _rows));
+        var relevance = _relevance.AsSpan(0, rows.Length);
+        for (int h = 0; h < _heads; h++)
+        {
+            var u = _u.AsSpan(h * _d, _d);
+            for (int i = 0; i < rows.Length; i++) relevance[i] = TensorPrimitives.Dot(u, _x.AsSpan(rows[i] * _d, _d));
+            _readout.AttendHead(h, relevance, _x, rows);
+        }
+        return true;
+    }
+
+    /// <summary>SDIM: collision weights of the n fused rows replace the softmax for every head; false when nothing collides.</summary>
+    bool AttendCollisions(int n, ReadOnlySpan<float> target)
+    {
+        if (n == 0) return false;
+        var codes = Signatures(n, target);
+        var weights = _weights.AsSpan(0, n);
+        if (CollisionWeights.Compute(_targetSignature, codes, weights, _distances) == 0) return false;
+        _readout.AttendAllHeads(weights, _x);
+        return true;
+    }
+
+    /// <summary>The target's signature (into its buffer) and the n fused rows' signatures.</summary>
+    ReadOnlySpan<ulong> Signatures(int n, ReadOnlySpan<float> target)
+    {
+        var rotation = _w.HashRotations!;
+        SimHash.Signature(rotation, target, _bitsPerWord, _projections, _targetSignature);
+        for (int i = 0; i < n; i++)
+            SimHash.Signature(rotation, _x.AsSpan(i * _d, _d), _bitsPerWord, _projections, _signatures.AsSpan(i * _hashWords, _hashWords));
+        return _signatures.AsSpan(0, n * _hashWords);
     }
 
     void Reserve(int length)
     {
         if (length <= _capacity) return;
         // Grow geometrically so a slowly lengthening stream of histories reallocates rarely.
-        _capacity = Math.Max(length, Math.Min(2 * Math.Max(_capacity, 64), Array.MaxLength / Math.Max(_d, _heads)));
+        _capacity = Math.Max(length, Math.Min(2 * Math.Max(_capacity, 64), Array.MaxLength / Math.Max(Math.Max(_d, _heads), Math.Max(_hashWords, 1))));
         _x = new float[(long)_capacity * _d];
         _scores = new float[(long)_capacity * _heads];
         _candidates = new Candidate[_capacity];
+        _positions = new int[_capacity];
+        if (_hashWords == 0) return;
+        _signatures = new ulong[(long)_capacity * _hashWords];
+        _distances = new int[Math.Max(_capacity, _w.HashFunctions)];
+        _weights = new float[_capacity];
     }
 }
 

@@ -1,3 +1,5 @@
+using Seminar.MLNet.Retrieval.Strategies;
+
 namespace Seminar.MLNet.PsuScoring;
 
 /// <summary>
@@ -27,6 +29,19 @@ namespace Seminar.MLNet.PsuScoring;
 /// over the kept positions, <c>o_h = W_V^h Σ α_hk x_k</c>, <c>o = W_O [o_1; …; o_H] + b_O</c>. With no behaviour
 /// (L = 0) the interest is the learned <see cref="EmptyInterest"/>. <b>Head</b>: <c>logit = MLP([o; t; o ⊙ t])</c>,
 /// ReLU between layers, no activation after the last (a single output).
+/// </para>
+/// <para>
+/// <b>Retrieval strategies</b> (<see cref="Strategy"/>) replace only the GSU; positions below count real behaviours only.
+/// <see cref="RetrievalStrategy.Recent"/>: the GSU above over the last <see cref="RecentWindow"/> real behaviours.
+/// <see cref="RetrievalStrategy.SoftSearch"/>: the top <c>min(K, L)</c> behaviours by <c>RetrievalItems[target item] · RetrievalItems[item_l]</c>
+/// (equal scores to the earlier behaviour), one set for every head, then per head the softmax of <c>r_h</c> over that set.
+/// <see cref="RetrievalStrategy.SimHash"/>: signature bit i of a pair vector x is <c>R_i · x &gt; 0</c> with R = <see cref="HashRotations"/>
+/// <c>[SimHashBits, D]</c>; the top <c>min(K, L)</c> behaviours by smallest Hamming distance between <c>x_l</c>'s and t's signatures
+/// (equal distances to the earlier behaviour), one set for every head, then the softmax of <c>r_h</c> over it.
+/// <see cref="RetrievalStrategy.HashCollision"/>: R = <see cref="HashRotations"/> <c>[m·b, D]</c> with m = <see cref="HashFunctions"/>,
+/// b = <see cref="BitsPerFunction"/>; function j's code is bits <c>j·b … j·b + b − 1</c>; behaviour l collides under j when its code equals t's;
+/// the weight of l is <c>w_l = (1/m) Σ_j [collide_j(l)] / max(1, count_j)</c> and every head's output is <c>o_h = W_V^h Σ w_l x_l</c>
+/// (no softmax, no <c>r_h</c>); with no collision under any function the interest is <see cref="EmptyInterest"/>.
 /// </para>
 /// </summary>
 public sealed class PsuWeights
@@ -66,6 +81,32 @@ public sealed class PsuWeights
     /// <summary>The MLP head, first layer takes 3·D inputs, last has one output.</summary>
     public required IReadOnlyList<DenseLayer> Head { get; init; }
 
+    /// <summary>How the behaviours the ESU attends to are chosen. Default <see cref="RetrievalStrategy.Exact"/>.</summary>
+    public RetrievalStrategy Strategy { get; init; } = RetrievalStrategy.Exact;
+    /// <summary>Most recent real behaviours attended to by <see cref="RetrievalStrategy.Recent"/> (N). Default 50.</summary>
+    public int RecentWindow { get; init; } = 50;
+    /// <summary>Retrieval item embeddings of <see cref="RetrievalStrategy.SoftSearch"/>, [items, D]; null for the other strategies.</summary>
+    public float[]? RetrievalItems { get; init; }
+    /// <summary>
+    /// Fixed random rotations of <see cref="RetrievalStrategy.SimHash"/> ([<see cref="SimHashBits"/>, D]) and
+    /// <see cref="RetrievalStrategy.HashCollision"/> ([<see cref="HashFunctions"/> · <see cref="BitsPerFunction"/>, D]); null for the others.
+    /// </summary>
+    public float[]? HashRotations { get; init; }
+    /// <summary>Signature bits of <see cref="RetrievalStrategy.SimHash"/>. Default 64.</summary>
+    public int SimHashBits { get; init; } = 64;
+    /// <summary>Hash functions (m) of <see cref="RetrievalStrategy.HashCollision"/>. Default 48.</summary>
+    public int HashFunctions { get; init; } = 48;
+    /// <summary>Bits per hash function (b) of <see cref="RetrievalStrategy.HashCollision"/>. Default 3.</summary>
+    public int BitsPerFunction { get; init; } = 3;
+
+    /// <summary>Rows of <see cref="HashRotations"/> the strategy needs: SimHash bits, or functions times bits per function; 0 without hashing.</summary>
+    public int HashRows => Strategy switch
+    {
+        RetrievalStrategy.SimHash => SimHashBits,
+        RetrievalStrategy.HashCollision => HashFunctions * BitsPerFunction,
+        _ => 0,
+    };
+
     /// <summary>Item modalities: id, title, attributes and one per precomputed vector.</summary>
     public int ItemModalities => 3 + Projections.Count;
 
@@ -94,6 +135,32 @@ public sealed class PsuWeights
         for (int i = 1; i < Head.Count; i++)
             if (Head[i].Inputs != Head[i - 1].Outputs) throw new ArgumentException($"Head layer {i} takes {Head[i].Inputs} inputs but layer {i - 1} gives {Head[i - 1].Outputs}.", nameof(Head));
         if (!float.IsFinite(QueryWeightLogit)) throw new ArgumentException("The query weight logit is not finite.", nameof(QueryWeightLogit));
+        ValidateStrategy();
+    }
+
+    void ValidateStrategy()
+    {
+        int d = Dimension;
+        if (!Enum.IsDefined(Strategy)) throw new ArgumentOutOfRangeException(nameof(Strategy), Strategy, "Unknown retrieval strategy.");
+        if (Strategy == RetrievalStrategy.Recent && RecentWindow < 1)
+            throw new ArgumentOutOfRangeException(nameof(RecentWindow), RecentWindow, "RecentWindow must be at least 1.");
+        if (Strategy == RetrievalStrategy.SoftSearch)
+        {
+            if (RetrievalItems == null) throw new ArgumentException("The SoftSearch strategy needs RetrievalItems.", nameof(RetrievalItems));
+            Exact(RetrievalItems, ItemIds.Length, nameof(RetrievalItems));
+        }
+        if (Strategy == RetrievalStrategy.SimHash && SimHashBits < 1)
+            throw new ArgumentOutOfRangeException(nameof(SimHashBits), SimHashBits, "SimHashBits must be at least 1.");
+        if (Strategy == RetrievalStrategy.HashCollision)
+        {
+            if (HashFunctions < 1) throw new ArgumentOutOfRangeException(nameof(HashFunctions), HashFunctions, "HashFunctions must be at least 1.");
+            if (BitsPerFunction is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(BitsPerFunction), BitsPerFunction, "BitsPerFunction must be between 1 and 64.");
+        }
+        if (HashRows > 0)
+        {
+            if (HashRotations == null) throw new ArgumentException($"The {Strategy} strategy needs HashRotations.", nameof(HashRotations));
+            Exact(HashRotations, HashRows * d, nameof(HashRotations));
+        }
     }
 
     static void Rows(float[] a, int d, string name)

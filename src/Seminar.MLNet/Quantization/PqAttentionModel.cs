@@ -33,6 +33,9 @@ public sealed class PqAttentionModel
         ArgumentNullException.ThrowIfNull(psu);
         ArgumentNullException.ThrowIfNull(itemQuantizers);
         ArgumentNullException.ThrowIfNull(queryQuantizer);
+        if (psu.Weights.Strategy != Retrieval.Strategies.RetrievalStrategy.Exact)
+            throw new ArgumentException(
+                $"Approximate retrieval approximates the exact GSU, but this PSU was trained with the {psu.Weights.Strategy} retrieval strategy; use a PSU trained with the Exact strategy.", nameof(psu));
         int modalities = psu.Weights.ItemModalities;
         if (itemQuantizers.Count != modalities)
             throw new ArgumentException($"The PSU has {modalities} item modalities ({string.Join(", ", psu.ModalityNames)}); got {itemQuantizers.Count} quantizers.", nameof(itemQuantizers));

@@ -17,34 +17,48 @@ public class PsuTrainedParityTests
     [Fact]
     public void TorchSharp_forward_the_CSharp_path_and_the_stock_loaded_zip_agree_on_every_output()
     {
+        var o = new PsuEmbeddingOptions { Dimension = 12, Heads = 2, TopK = 4, HeadLayers = new[] { 10 }, PretrainingEpochs = 2, FineTuningEpochs = 2, BatchSize = 32 };
+        AssertParity(o, 400, 300, (weights, _, torchRows) =>
+        {
+            Assert.NotEqual(1f, weights.ModalityTransforms[0]);   // G moved off the identity while fine-tuning
+            Assert.Contains(torchRows, r => r[1].SequenceEqual(weights.EmptyInterest));   // empty histories are in the test rows
+        });
+    }
+
+    /// <summary>
+    /// Trains on <paramref name="trainingRows"/> fixture rows, then checks the TorchSharp forward pass against the C# path and the
+    /// stock-loaded zip (1e-4) on <paramref name="testRows"/> test rows; <paramref name="check"/> sees the weights, the test rows and the TorchSharp outputs.
+    /// </summary>
+    internal static void AssertParity(PsuEmbeddingOptions o, int trainingRows, int testRows, Action<Seminar.MLNet.PsuScoring.PsuWeights, List<PsuRow>, List<float[][]>> check)
+    {
         var ml = new MLContext(4);
-        var training = ml.Data.LoadFromEnumerable(PsuFixtures.TrainingRows(400, 21));
+        var training = ml.Data.LoadFromEnumerable(PsuFixtures.TrainingRows(trainingRows, 21));
         var featurizer = PsuFixtures.Featurizer(ml, training);
         var v = featurizer.Vocabularies;
         var featurized = featurizer.Transform(training);
-        var o = new PsuEmbeddingOptions { Dimension = 12, Heads = 2, TopK = 4, HeadLayers = new[] { 10 }, PretrainingEpochs = 2, FineTuningEpochs = 2, BatchSize = 32 };
 
         var reader = new PsuRowReader(featurized, o, o.LabelColumn, o.TrainingMaxHistory, v.MaxQueryTokens);
-        var summary = new PsuTrainer.DataSummary(400, 1, 1, 0);
+        var summary = new PsuTrainer.DataSummary(trainingRows, 1, 1, 0);
         using var channel = ((IHostEnvironment)ml).Start("test");
         using var content = new ItemContentTensors(v.Content);
         using var network = new PsuTrainer(reader, summary, v, o, seed: 5, channel).Train(content);
         var weights = PsuWeightsExport.From(network);
-        Assert.NotEqual(1f, weights.ModalityTransforms[0]);   // G moved off the identity while fine-tuning
         var psu = PsuEmbeddingTransformer.Create(ml, weights, v, o, featurized);
 
-        var test = ml.Data.LoadFromEnumerable(PsuFixtures.TestRows(300, 22));
+        var test = ml.Data.LoadFromEnumerable(PsuFixtures.TestRows(testRows, 22));
         var featurizedTest = featurizer.Transform(test);
         var fast = PsuOutputs.Read(psu.Transform(featurizedTest));
 
-        var torchRows = Torch(network, new PsuRowReader(featurizedTest, o, null, int.MaxValue, v.MaxQueryTokens).Rows(false).ToList(), v.MaxQueryTokens);
-        Assert.Contains(torchRows, r => r[1].SequenceEqual(weights.EmptyInterest));   // empty histories are in the test rows
-        PsuOutputs.AssertClose(torchRows, fast, 1e-4, "TorchSharp vs C#");
+        var rows = new PsuRowReader(featurizedTest, o, null, int.MaxValue, v.MaxQueryTokens).Rows(false).ToList();
+        var torchRows = Torch(network, rows, v.MaxQueryTokens);
+        check(weights, rows, torchRows);
+        string what = o.RetrievalStrategy.ToString();
+        PsuOutputs.AssertClose(torchRows, fast, 1e-4, $"{what}: TorchSharp vs C#");
 
         using var tmp = new TempFolder();
         ml.Model.Save(new Microsoft.ML.Data.TransformerChain<ITransformer>(featurizer, psu), training.Schema, tmp.File("psu.zip"));
         var stock = new MLContext(9).Model.Load(tmp.File("psu.zip"), out _).Transform(test);
-        PsuOutputs.AssertClose(torchRows, PsuOutputs.Read(stock), 1e-4, "TorchSharp vs stock-loaded ONNX");
+        PsuOutputs.AssertClose(torchRows, PsuOutputs.Read(stock), 1e-4, $"{what}: TorchSharp vs stock-loaded ONNX");
     }
 
     static List<float[][]> Torch(PsuNetwork network, List<PsuRow> rows, int queryTokens)

@@ -1,0 +1,31 @@
+using Seminar.MLNet.Retrieval.Strategies;
+using Seminar.MLNet.Training.PsuTraining;
+
+namespace Seminar.MLNet.Tests.PsuTraining;
+
+/// <summary>
+/// Each predecessor's search, trained as a strategy of the PSU network (pretrained and fine-tuned for one epoch each), scores the
+/// same in TorchSharp, in the C# path and in the stock-loaded ONNX graph. Small K, window and hash widths so every search narrows the
+/// 0–11 behaviour histories, and ties (repeated items, equal Hamming distances) occur.
+/// </summary>
+public class PredecessorParityTests
+{
+    static PsuEmbeddingOptions Options(RetrievalStrategy strategy) => new()
+    {
+        Dimension = 12, Heads = 2, TopK = 3, HeadLayers = new[] { 10 }, PretrainingEpochs = 1, FineTuningEpochs = 1, BatchSize = 32,
+        RetrievalStrategy = strategy, RecentWindow = 4, SimHashBits = 16, HashFunctions = 4, BitsPerFunction = 2,
+    };
+
+    [Theory]
+    [InlineData(RetrievalStrategy.Recent)]
+    [InlineData(RetrievalStrategy.SoftSearch)]
+    [InlineData(RetrievalStrategy.SimHash)]
+    [InlineData(RetrievalStrategy.HashCollision)]
+    public void TorchSharp_the_CSharp_path_and_the_stock_loaded_zip_agree(RetrievalStrategy strategy) =>
+        PsuTrainedParityTests.AssertParity(Options(strategy), 300, 200, (weights, rows, torchRows) =>
+        {
+            Assert.Equal(strategy, weights.Strategy);
+            if (strategy == RetrievalStrategy.HashCollision)   // some history collides with its target under no function: the empty interest
+                Assert.Contains(Enumerable.Range(0, rows.Count), r => rows[r].Length > 0 && torchRows[r][1].SequenceEqual(weights.EmptyInterest));
+        });
+}
