@@ -1,11 +1,13 @@
 using Seminar.MLNet.Featurization;
+using Seminar.MLNet.Retrieval.Strategies;
 using Seminar.MLNet.Training.PsuTraining;
 
 namespace Seminar.MLNet.Evaluation.Models;
 
 /// <summary>
 /// A variant of the SEMINAR network that <c>evaluate</c> trains on its own and scores by its own fine-tuned output, like
-/// <c>seminar_neural</c>: the same featurizer and network with one part removed (an ablation).
+/// <c>seminar_neural</c>: the same featurizer and network with one part removed (an ablation), or with a predecessor's retrieval
+/// stage in place of SEMINAR's.
 /// </summary>
 /// <param name="Name">The report name.</param>
 /// <param name="Description">What differs from <c>seminar_neural</c>, for documentation and progress lines.</param>
@@ -27,6 +29,26 @@ public sealed record SeminarVariant(string Name, string Description, Action<Sequ
         }),
     };
 
-    /// <summary>Every variant <c>evaluate</c> knows, in report order.</summary>
-    public static IReadOnlyList<SeminarVariant> All => Ablations;
+    /// <summary>
+    /// The predecessors, each the same network with another retrieval stage and trained from scratch (no pretraining) on the same
+    /// samples: <c>din</c>, <c>sim</c>, <c>eta</c>, <c>sdim</c>, <c>twin</c> (see <see cref="RetrievalStrategy"/>).
+    /// </summary>
+    public static IReadOnlyList<SeminarVariant> Predecessors { get; } = new SeminarVariant[]
+    {
+        Predecessor("din", "DIN: target attention over the most recent behaviours only", RetrievalStrategy.Recent),
+        Predecessor("sim", "SIM: top-K by separately learned retrieval embeddings (auxiliary retrieval loss), then attention", RetrievalStrategy.SoftSearch),
+        Predecessor("eta", "ETA: top-K by Hamming distance of SimHash signatures, then attention", RetrievalStrategy.SimHash),
+        Predecessor("sdim", "SDIM: mean of the behaviours whose hash signatures collide with the target's", RetrievalStrategy.HashCollision),
+        Predecessor("twin", "TWIN: exact top-K by the attention's own score, then attention", RetrievalStrategy.Exact),
+    };
+
+    /// <summary>Every variant <c>evaluate</c> knows, in report order: <see cref="Ablations"/>, then <see cref="Predecessors"/>.</summary>
+    public static IReadOnlyList<SeminarVariant> All { get; } = Ablations.Concat(Predecessors).ToArray();
+
+    static SeminarVariant Predecessor(string name, string description, RetrievalStrategy strategy) =>
+        new(name, description + "; trained from scratch", (_, psu) =>
+        {
+            psu.Pretrain = false;
+            psu.RetrievalStrategy = strategy;
+        });
 }

@@ -2,7 +2,11 @@ using Seminar.MLNet.Datasets.Synthetic;
 using Seminar.MLNet.Evaluation;
 using Seminar.MLNet.Evaluation.Models;
 using Seminar.MLNet.Evaluation.Protocol;
+using System.Text.Json;
+using Seminar.MLNet.Evaluation.Reporting;
+using Seminar.MLNet.Evaluation.Retrieval;
 using Seminar.MLNet.Tests.Support;
+using Seminar.MLNet.Training.PsuTraining;
 
 namespace Seminar.MLNet.Tests.Evaluation;
 
@@ -33,5 +37,69 @@ public class EvaluatorTests
         Assert.True(m.HitAt10 >= m.NdcgAt10 && m.NdcgAt10 >= 0);
         Assert.True(m.TrainSeconds > 0 && m.ScoreMicrosPerRow > 0);
         Assert.Equal(0, result.Issues.Total);
+    }
+
+    [Fact]
+    public void Every_model_on_small_synthetic_data_reports_every_metric_finite_and_in_range_with_curves_and_a_round_trip()
+    {
+        using var tmp = new TempFolder();
+        SyntheticDatasetGenerator.Generate(tmp.Path, new SyntheticDatasetOptions { Users = 40, Items = 300, MeanEventsPerUser = 120, Seed = 7 });
+        var psu = new PsuEmbeddingOptions
+        {
+            Dimension = 16, Heads = 2, TopK = 8, HeadLayers = new[] { 16 }, TrainingMaxHistory = 64, FineTuningEpochs = 2,
+            RecentWindow = 16, SimHashBits = 32, HashFunctions = 8, BitsPerFunction = 2,
+        };
+        var options = new EvaluationOptions
+        {
+            Seed = 3, TrainFromQuantile = 0.5, Psu = psu, PqRequests = 200,
+            Curves = new RetrievalCurvesOptions { Lengths = new[] { 20, 300 }, Ks = new[] { 4, 8, 64 }, MaxRequests = 8 },
+        };
+        var result = Evaluator.Run(tmp.Path, options);
+        var r = result.Report;
+
+        // The options the caller passed are not changed by the run.
+        Assert.Null(psu.Seed);
+        Assert.Null(psu.Progress);
+        Assert.Equal(Evaluator.ModelNames, r.Models.Keys);
+        Assert.Equal(new[]
+        {
+            "fasttree_baseline", "seminar_neural", "fasttree_seminar", "fasttree_seminar_pq",
+            "seminar_no_pretrain", "seminar_no_alignment", "seminar_no_relevance", "seminar_no_query",
+            "din", "sim", "eta", "sdim", "twin",
+        }, Evaluator.ModelNames);
+        foreach (var (name, m) in r.Models)
+        {
+            foreach (var (metric, v) in new[] { ("auc", m.Auc), ("gauc", m.Gauc), ("hit@10", m.HitAt10), ("ndcg@10", m.NdcgAt10), ("mrr", m.Mrr) })
+                Assert.True(v is >= 0 and <= 1, $"{name} {metric} {v}");
+            Assert.True(double.IsFinite(m.LogLoss) && m.LogLoss > 0, $"{name} logloss {m.LogLoss}");
+            Assert.True(m.Auc > 0.5, $"{name} AUC {m.Auc}");
+            Assert.True(double.IsFinite(m.TrainSeconds) && m.TrainSeconds > 0, $"{name} train seconds {m.TrainSeconds}");
+            Assert.True(double.IsFinite(m.ScoreMicrosPerRow) && m.ScoreMicrosPerRow > 0, $"{name} score us {m.ScoreMicrosPerRow}");
+        }
+
+        var pq = r.Pq!;
+        Assert.Equal(8, pq.K);
+        Assert.InRange(pq.RecallAtK, 0.0, 1.0);
+        Assert.True(pq.Requests is > 0 and <= 200 && double.IsFinite(pq.SpeedupVsExact) && pq.SpeedupVsExact > 0);
+        Assert.Equal(4 * 16, pq.ExactBytesPerBehaviour);
+
+        var curves = r.Curves!;
+        Assert.Equal(new[] { 20, 300 }, curves.Lengths.Select(p => p.Length));
+        Assert.All(curves.Lengths, p => Assert.True(double.IsFinite(p.ExactMicroseconds) && p.ExactMicroseconds > 0 && double.IsFinite(p.PqMicroseconds)
+            && p.PqMicroseconds > 0 && p.Recall is >= 0 and <= 1, $"length {p.Length}"));
+        Assert.Equal(new[] { 4, 8, 64 }, curves.Recall.Select(p => p.K));
+        Assert.All(curves.Recall, p => Assert.InRange(p.Recall, 0.0, 1.0));
+
+        var roundtrip = r.Roundtrip!;
+        Assert.Equal("fasttree_seminar_pq", roundtrip.Model);
+        Assert.Equal(r.Samples.Test, roundtrip.Rows);
+        Assert.InRange(roundtrip.StockLoadMaxAbsDiff, 0.0, 1e-4);
+        Assert.Null(roundtrip.FastLoadMaxAbsDiff);
+
+        // The JSON holds every section under the contract's names and reads back to the same report.
+        using var doc = JsonDocument.Parse(r.ToJson());
+        Assert.Equal(new[] { "dataset", "users", "items", "samples", "history", "models", "pq", "roundtrip", "curves" },
+            doc.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(r.ToJson(), EvaluationReport.FromJson(r.ToJson()).ToJson());
     }
 }
