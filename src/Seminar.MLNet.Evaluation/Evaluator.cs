@@ -41,12 +41,19 @@ public static class Evaluator
         pq.Seed ??= options.Seed;
         var stage = new SeminarStage(catalog, Featurizer(options), Psu(options, "SEMINAR", progress), pq);
         var all = new List<IComparedModel> { new FastTreeBaseline(), new SeminarNeural(stage), new FastTreeSeminar(stage), new FastTreeSeminar(stage, approximate: true) };
+        var stages = new Dictionary<string, SeminarStage>(StringComparer.Ordinal);
         foreach (var variant in SeminarVariant.All.Where(v => names.Contains(v.Name, StringComparer.Ordinal)))
         {
+            if (variant.SameNetworkAs is { } same && stages.TryGetValue(same, out var shared))
+            {
+                all.Add(new SeminarNeural(shared, variant.Name));
+                continue;
+            }
             var featurizer = Featurizer(options);
             var psu = Psu(options, variant.Name, progress);
             variant.Configure(featurizer, psu);
-            all.Add(new SeminarNeural(new SeminarStage(catalog, featurizer, psu, pq), variant.Name));
+            stages[variant.Name] = new SeminarStage(catalog, featurizer, psu, pq);
+            all.Add(new SeminarNeural(stages[variant.Name], variant.Name));
         }
         return all.Where(m => names.Contains(m.Name, StringComparer.Ordinal)).ToArray();
     }

@@ -17,18 +17,22 @@ static class DemoCommand
     /// </summary>
     public const double DemoTrainFrom = 0.5;
 
+    // Fewer users than `generate` makes by default: the demo trains thirteen models and must finish within 10 minutes on 2 cores.
+    const int DemoUsers = 250;
+    static readonly Option<int> Users = new("--users") { Description = "Number of users.", DefaultValueFactory = _ => DemoUsers };
+
     public static Command Create()
     {
         var command = new Command("demo", "Generate the built-in synthetic dataset and run evaluate on it (the default).")
         {
-            Output, Report, GenerateCommand.Users, GenerateCommand.Items, GenerateCommand.History, GenerateCommand.Seed, EvaluateCommand.Models,
+            Output, Report, Users, GenerateCommand.Items, GenerateCommand.History, GenerateCommand.Seed, EvaluateCommand.Models,
         };
         command.SetAction(parse => CliErrors.Guard(() =>
         {
             string output = parse.GetValue(Output)!;
             string data = Path.Combine(output, "data");
             AnsiConsole.MarkupLine("[bold]SEMINAR.MLNet demo[/]: synthetic lifelong histories; FastTree baseline against SEMINAR.");
-            GenerateCommand.Generate(data, GenerateCommand.Options(parse));
+            GenerateCommand.Generate(data, GenerateCommand.Options(parse, Users));
             var options = new EvaluationOptions
             {
                 Seed = parse.GetValue(GenerateCommand.Seed), TrainFromQuantile = DemoTrainFrom,

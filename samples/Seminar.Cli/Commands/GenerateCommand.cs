@@ -26,10 +26,10 @@ static class GenerateCommand
         return command;
     }
 
-    /// <summary>Reads the sizes options into generator options.</summary>
-    public static SyntheticDatasetOptions Options(ParseResult parse) => new()
+    /// <summary>Reads the sizes options into generator options (<paramref name="users"/>: a command's own --users option).</summary>
+    public static SyntheticDatasetOptions Options(ParseResult parse, Option<int>? users = null) => new()
     {
-        Users = parse.GetValue(Users), Items = parse.GetValue(Items), MeanEventsPerUser = parse.GetValue(History),
+        Users = parse.GetValue(users ?? Users), Items = parse.GetValue(Items), MeanEventsPerUser = parse.GetValue(History),
         ExactEventsPerUser = parse.GetValue(ExactHistory), Seed = parse.GetValue(Seed),
     };
 

@@ -12,7 +12,12 @@ namespace Seminar.MLNet.Evaluation.Models;
 /// <param name="Name">The report name.</param>
 /// <param name="Description">What differs from <c>seminar_neural</c>, for documentation and progress lines.</param>
 /// <param name="Configure">Changes copies of the featurizer and PSU options of <c>seminar_neural</c> into the variant's.</param>
-public sealed record SeminarVariant(string Name, string Description, Action<SequenceFeaturizerOptions, PsuEmbeddingOptions> Configure)
+/// <param name="SameNetworkAs">
+/// A variant whose configuration is identical by construction; when both run, they share one trained network and report
+/// the same metrics (and the same training seconds) under both names.
+/// </param>
+public sealed record SeminarVariant(string Name, string Description, Action<SequenceFeaturizerOptions, PsuEmbeddingOptions> Configure,
+    string? SameNetworkAs = null)
 {
     /// <summary>The ablations: <c>seminar_no_pretrain</c>, <c>seminar_no_alignment</c>, <c>seminar_no_relevance</c>, <c>seminar_no_query</c>.</summary>
     public static IReadOnlyList<SeminarVariant> Ablations { get; } = new SeminarVariant[]
@@ -39,7 +44,8 @@ public sealed record SeminarVariant(string Name, string Description, Action<Sequ
         Predecessor("sim", "SIM: top-K by separately learned retrieval embeddings (auxiliary retrieval loss), then attention", RetrievalStrategy.SoftSearch),
         Predecessor("eta", "ETA: top-K by Hamming distance of SimHash signatures, then attention", RetrievalStrategy.SimHash),
         Predecessor("sdim", "SDIM: mean of the behaviours whose hash signatures collide with the target's", RetrievalStrategy.HashCollision),
-        Predecessor("twin", "TWIN: exact top-K by the attention's own score, then attention", RetrievalStrategy.Exact),
+        // TWIN's search is the PSU's own GSU, so trained from scratch it is seminar_no_pretrain.
+        Predecessor("twin", "TWIN: exact top-K by the attention's own score, then attention", RetrievalStrategy.Exact) with { SameNetworkAs = "seminar_no_pretrain" },
     };
 
     /// <summary>Every variant <c>evaluate</c> knows, in report order: <see cref="Ablations"/>, then <see cref="Predecessors"/>.</summary>

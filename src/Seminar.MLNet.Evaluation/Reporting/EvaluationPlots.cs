@@ -68,6 +68,10 @@ public static class EvaluationPlots
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             Enumerable.Range(0, models.Length).Select(i => (double)i).ToArray(), models.Select(m => m.Key).ToArray());
         plot.Axes.Bottom.MajorTickStyle.Length = 0;
+        // Slanted names stay readable with a dozen models; the axis grows to hold the longest (about 8 px per character).
+        plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        plot.Axes.Bottom.MinimumSize = 20 + 6 * models.Max(m => m.Key.Length);
         plot.Axes.SetLimitsY(floor, top);
         plot.Axes.SetLimitsX(-0.6, models.Length - 0.4);
         plot.Title(string.IsNullOrEmpty(report.Dataset) ? "Test AUC per model" : $"Test AUC per model ({report.Dataset})");

@@ -77,6 +77,11 @@ public class EvaluatorTests
             Assert.True(double.IsFinite(m.ScoreMicrosPerRow) && m.ScoreMicrosPerRow > 0, $"{name} score us {m.ScoreMicrosPerRow}");
         }
 
+        // TWIN trained from scratch is seminar_no_pretrain's network: one training, reported under both names.
+        Assert.Equal(r.Models["seminar_no_pretrain"].Auc, r.Models["twin"].Auc);
+        Assert.Equal(r.Models["seminar_no_pretrain"].TrainSeconds, r.Models["twin"].TrainSeconds, 1);
+        Assert.NotEqual(r.Models["seminar_no_pretrain"].Auc, r.Models["din"].Auc);
+
         var pq = r.Pq!;
         Assert.Equal(8, pq.K);
         Assert.InRange(pq.RecallAtK, 0.0, 1.0);
