@@ -105,9 +105,11 @@ public static class Evaluator
         {
             progress?.Report(new EvaluationProgress("measuring approximate retrieval", double.NaN));
             var requests = RetrievalRequests.Read(featurizer.Transform(test), options.PqRequests);
-            report.Pq = PqSection(RetrievalComparison.Measure(pq.Model, requests, rounds: 3));
+            // Both sections measure the same test requests: their vectors and codes are prepared once.
+            var prepared = requests.Select(r => PreparedRequest.Prepare(pq.Model, r)).ToArray();
+            report.Pq = PqSection(RetrievalComparison.Measure(pq.Model, prepared, rounds: 3));
             progress?.Report(new EvaluationProgress("measuring retrieval cost by history length and recall by K", double.NaN));
-            report.Curves = RetrievalCurves.Measure(pq.Model, requests, options.Curves, progress);
+            report.Curves = RetrievalCurves.Measure(pq.Model, requests, prepared, options.Curves, progress);
         }
         if (runs.FirstOrDefault(r => r.Name == FastTreeSeminar.PqModelName) is { } pqRun)
         {

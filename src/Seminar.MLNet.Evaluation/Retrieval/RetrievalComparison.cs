@@ -22,7 +22,12 @@ public static class RetrievalComparison
         ArgumentNullException.ThrowIfNull(requests);
         ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
         if (requests.Count == 0) throw new ArgumentException("No requests to measure.", nameof(requests));
-        var prepared = requests.Select(r => PreparedRequest.Prepare(model, r)).ToArray();
+        return Measure(model, requests.Select(r => PreparedRequest.Prepare(model, r)).ToArray(), rounds);
+    }
+
+    /// <summary>Checks and times requests already prepared for <paramref name="model"/> (at least one).</summary>
+    internal static RetrievalMeasurement Measure(PqAttentionModel model, IReadOnlyList<PreparedRequest> prepared, int rounds)
+    {
         var pass = new RetrievalPass(model, model.TopK);
         double recall = pass.Recall(prepared);
 
@@ -33,15 +38,15 @@ public static class RetrievalComparison
         {
             var clock = Stopwatch.StartNew();
             foreach (var p in prepared) pass.Exact(p);
-            double exactUs = clock.Elapsed.TotalMicroseconds / prepared.Length;
+            double exactUs = clock.Elapsed.TotalMicroseconds / prepared.Count;
             clock.Restart();
             foreach (var p in prepared) pass.Approximate(p);
-            double pqUs = clock.Elapsed.TotalMicroseconds / prepared.Length;
+            double pqUs = clock.Elapsed.TotalMicroseconds / prepared.Count;
             if (round < warmUp) continue; // warm-up: JIT, first touch of every buffer
             exactTimes.Add(exactUs);
             pqTimes.Add(pqUs);
         }
-        return new RetrievalMeasurement(prepared.Length, prepared.Average(p => (double)p.Length), model.TopK, Median(exactTimes), Median(pqTimes),
+        return new RetrievalMeasurement(prepared.Count, prepared.Average(p => (double)p.Length), model.TopK, Median(exactTimes), Median(pqTimes),
             recall, 4 * model.Psu.Dimension, model.BytesPerBehaviour);
     }
 

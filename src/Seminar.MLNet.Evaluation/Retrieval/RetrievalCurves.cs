@@ -7,7 +7,7 @@ namespace Seminar.MLNet.Evaluation.Retrieval;
 /// Measures the report's retrieval curves on real test requests, one thread, exact against approximate GSU as
 /// <see cref="RetrievalComparison"/> runs them:
 /// cost against history length — for each length, requests of exactly that many behaviours made by concatenating the
-/// real test histories (each keeps a real request's target), timed as <see cref="RetrievalComparison.Measure"/> times
+/// real test histories (each keeps a real request's target), timed as <see cref="RetrievalComparison.Measure(PqAttentionModel, IReadOnlyList{RetrievalRequest}, int)"/> times
 /// them, with recall at the model's K; and recall against K — on the real requests as they are, the share of the exact
 /// top-K the approximate top-K keeps, for each K.
 /// </summary>
@@ -26,11 +26,19 @@ public static class RetrievalCurves
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(requests);
         if (requests.Count == 0) throw new ArgumentException("No requests to measure.", nameof(requests));
+        return Measure(model, requests, requests.Select(r => PreparedRequest.Prepare(model, r)).ToArray(), options, progress);
+    }
+
+    /// <summary>Both curves, with <paramref name="requests"/> already prepared for <paramref name="model"/> (same order).</summary>
+    internal static RetrievalCurvesReport Measure(PqAttentionModel model, IReadOnlyList<RetrievalRequest> requests, IReadOnlyList<PreparedRequest> prepared,
+        RetrievalCurvesOptions? options, IProgress<EvaluationProgress>? progress)
+    {
         options ??= new RetrievalCurvesOptions();
         options.Validate();
 
         progress?.Report(new EvaluationProgress("measuring recall against K", double.NaN));
-        var (recall, meanLength) = RecallByK(model, requests, options.Ks);
+        var recall = options.Ks.Distinct().Order().Select(k => new RetrievalRecallPoint { K = k, Recall = new RetrievalPass(model, k).Recall(prepared) }).ToArray();
+        double meanLength = prepared.Average(p => (double)p.Length);
 
         var lengths = new List<RetrievalLengthPoint>();
         if (ConcatenatedHistories.RealBehaviours(requests) > 0)
@@ -46,13 +54,5 @@ public static class RetrievalCurves
                 });
             }
         return new RetrievalCurvesReport { K = model.TopK, Requests = requests.Count, MeanLength = meanLength, Lengths = lengths, Recall = recall };
-    }
-
-    /// <summary>Recall at each K on the requests as they are, and their mean real length.</summary>
-    static (IReadOnlyList<RetrievalRecallPoint> Points, double MeanLength) RecallByK(PqAttentionModel model, IReadOnlyList<RetrievalRequest> requests, IReadOnlyList<int> ks)
-    {
-        var prepared = requests.Select(r => PreparedRequest.Prepare(model, r)).ToArray();
-        var points = ks.Distinct().Order().Select(k => new RetrievalRecallPoint { K = k, Recall = new RetrievalPass(model, k).Recall(prepared) }).ToArray();
-        return (points, prepared.Average(p => (double)p.Length));
     }
 }
