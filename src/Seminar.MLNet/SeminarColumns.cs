@@ -17,4 +17,6 @@ public static class SeminarColumns
     public const string Label = "Label";
     /// <summary>The user id (text); used for grouped metrics.</summary>
     public const string UserId = "UserId";
+    /// <summary>Whether a training row is held out for validation (Boolean): early stopping and choices made on validation read it.</summary>
+    public const string IsValidation = "IsValidation";
 }

@@ -28,6 +28,17 @@ public sealed class CanonicalDatasetWriter : IDisposable
         _events.Write(string.Join('\t', CanonicalDataset.EventColumns) + "\n");
     }
 
+    /// <summary>
+    /// What the events' timestamps mean (<see cref="DatasetManifest.TimeClock"/>, the default, or <see cref="DatasetManifest.OrdinalClock"/>
+    /// for formats that only order each user's events), written to <c>dataset.json</c>.
+    /// </summary>
+    public string Clock
+    {
+        get => _manifest.Clock;
+        set => _manifest.Clock = value is DatasetManifest.TimeClock or DatasetManifest.OrdinalClock ? value
+            : throw new ArgumentException($"Unknown clock '{value}'; expected '{DatasetManifest.TimeClock}' or '{DatasetManifest.OrdinalClock}'.", nameof(value));
+    }
+
     /// <summary>Number of items written.</summary>
     public int ItemCount { get; private set; }
 

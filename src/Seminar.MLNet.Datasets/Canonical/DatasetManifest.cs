@@ -14,6 +14,18 @@ public sealed class DatasetManifest
     [JsonPropertyName("features")]
     public Dictionary<string, int> Features { get; set; } = new();
 
+    /// <summary>The timestamp column's timestamps are real times.</summary>
+    public const string TimeClock = "time";
+    /// <summary>The timestamps only order each user's events (formats without time): splits are made per user.</summary>
+    public const string OrdinalClock = "ordinal";
+
+    /// <summary>
+    /// What <c>events.tsv</c>'s timestamps mean: <see cref="TimeClock"/> (the default when absent) or <see cref="OrdinalClock"/>,
+    /// written by converters of formats that only give each user's order.
+    /// </summary>
+    [JsonPropertyName("clock")]
+    public string Clock { get; set; } = TimeClock;
+
     static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     /// <summary>Reads and checks a manifest file.</summary>
@@ -25,6 +37,9 @@ public sealed class DatasetManifest
         catch (JsonException e) { throw new DatasetFormatException(path, (int)(e.LineNumber ?? -1) + 1, "invalid JSON: " + e.Message); }
         if (m == null) throw new DatasetFormatException(path, 1, "empty manifest");
         m.Features ??= new();
+        m.Clock ??= TimeClock;
+        if (m.Clock != TimeClock && m.Clock != OrdinalClock)
+            throw new DatasetFormatException(path, 0, $"clock '{m.Clock}' is unknown; expected '{TimeClock}' or '{OrdinalClock}'");
         foreach (var (modality, dim) in m.Features)
         {
             if (dim <= 0) throw new DatasetFormatException(path, 0, $"feature '{modality}' has dimension {dim}; it must be positive");

@@ -14,11 +14,11 @@ internal sealed class ConversionOutput : IDisposable
     long _positives;
     int _skipped;
 
-    public ConversionOutput(string outputFolder, string name, DataIssues issues)
+    public ConversionOutput(string outputFolder, string name, DataIssues issues, string clock = DatasetManifest.TimeClock)
     {
         Name = name;
         _issues = issues;
-        _writer = new CanonicalDatasetWriter(outputFolder, name);
+        _writer = new CanonicalDatasetWriter(outputFolder, name) { Clock = clock };
     }
 
     public string Name { get; }

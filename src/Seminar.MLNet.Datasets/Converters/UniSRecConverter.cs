@@ -59,7 +59,7 @@ public sealed class UniSRecConverter : IDatasetConverter
         var textHeader = RecBoleHeader.Read(textPath);
         int textIdCol = textHeader.Require("item_id"), textCol = textHeader.Require("text");
 
-        using var output = new ConversionOutput(outputFolder, name, issues);
+        using var output = new ConversionOutput(outputFolder, name, issues, DatasetManifest.OrdinalClock);
         string[] itemIds = ReadItemIndex(itemIndexPath, output);
         var userIds = ReadIndex(userIndexPath, output);
         var texts = ReadTexts(textHeader, textIdCol, textCol, itemIds, output);
