@@ -6,20 +6,24 @@ using Spectre.Console;
 
 namespace Seminar.Cli.Commands;
 
-/// <summary><c>convert --from FORMAT --input DIR --output DIR</c>: published formats to the canonical folder.</summary>
+/// <summary><c>convert --from FORMAT --input DIR [--name NAME] --output DIR</c>: published formats to the canonical folder.</summary>
 static class ConvertCommand
 {
-    static readonly Option<string> From = new("--from") { Description = "Input format: recbole, jdsearch or unisrec.", Required = true };
+    static readonly Option<string> From = new("--from") { Description = "Input format: recbole, jdsearch, unisrec or s3rec.", Required = true };
     static readonly Option<string> Input = new("--input") { Description = "Folder with the published files.", Required = true };
+    static readonly Option<string> Name = new("--name")
+    {
+        Description = "Dataset name, the NAME of NAME.txt and NAME_item2attributes.json; required for s3rec, whose folder holds several datasets (the other formats find their files themselves and ignore it).",
+    };
     static readonly Option<string> Output = new("--output") { Description = "Canonical dataset folder to write.", Required = true };
 
     public static Command Create()
     {
-        var command = new Command("convert", "Convert a published dataset (RecBole atomic files, JDsearch, UniSRec) to the canonical format.") { From, Input, Output };
-        From.AcceptOnlyFromAmong("recbole", "jdsearch", "unisrec");
+        var command = new Command("convert", "Convert a published dataset (RecBole atomic files, JDsearch, UniSRec, S3-Rec) to the canonical format.") { From, Input, Name, Output };
+        From.AcceptOnlyFromAmong("recbole", "jdsearch", "unisrec", "s3rec");
         command.SetAction(parse => CliErrors.Guard(() =>
         {
-            var converter = DatasetConverters.Get(parse.GetValue(From)!);
+            var converter = DatasetConverters.Get(parse.GetValue(From)!, parse.GetValue(Name));
             var issues = new DataIssues();
             string output = parse.GetValue(Output)!;
             var summary = converter.Convert(parse.GetValue(Input)!, output, issues);

@@ -20,6 +20,9 @@ public static class ConversionIssues
     /// <summary>A sequence row that is not a prefix of (or extension of) the user's other rows; the longer sequence is kept.</summary>
     public const string InconsistentSequence = "sequence row disagrees with the user's other rows (longer sequence kept)";
 
+    /// <summary>An item in the sequences that the attribute file does not list; it is written without attributes.</summary>
+    public const string MissingAttributes = "item in the sequences but not in the attribute file (written without attributes)";
+
     /// <summary>An item in the index without a text line; it is written with an empty title.</summary>
     public const string MissingText = "item has no text (empty title written)";
 

@@ -32,8 +32,11 @@ internal static class InputFiles
         return found[0];
     }
 
-    /// <summary>Streams the non-empty lines of a file with their 1-based line numbers (a trailing CR is removed).</summary>
-    public static IEnumerable<(int Line, string Text)> Lines(string path, int skip = 0)
+    /// <summary>
+    /// Streams the lines of a file with their 1-based line numbers (a trailing CR is removed); empty lines are left out
+    /// unless <paramref name="includeEmpty"/>, for formats where an empty line is a record that lost its content.
+    /// </summary>
+    public static IEnumerable<(int Line, string Text)> Lines(string path, int skip = 0, bool includeEmpty = false)
     {
         using var reader = new StreamReader(path);
         int lineNo = 0;
@@ -43,7 +46,7 @@ internal static class InputFiles
             lineNo++;
             if (lineNo <= skip) continue;
             if (text.Length > 0 && text[^1] == '\r') text = text[..^1];
-            if (text.Length == 0) continue;
+            if (text.Length == 0 && !includeEmpty) continue;
             yield return (lineNo, text);
         }
     }

@@ -23,6 +23,9 @@ public class UniSRecConverterTests
 
         var (ds, items, events) = TestData.Load(tmp.Path);
         Assert.Equal(new Dictionary<string, int> { ["text"] = 512, ["image"] = 512 }, ds.Manifest.Features);
+        // Positions, not times: dataset.json says so, and the split is made per user.
+        Assert.Equal(DatasetManifest.OrdinalClock, ds.Manifest.Clock);
+        Assert.Contains("\"clock\": \"ordinal\"", File.ReadAllText(Path.Combine(tmp.Path, CanonicalDataset.ManifestFile)));
         foreach (var m in new[] { "text", "image" })
             Assert.Equal(1585L * 512 * 4, new FileInfo(Path.Combine(tmp.Path, "features", m + ".f32")).Length);
         Assert.Equal(1585, items.Count);
