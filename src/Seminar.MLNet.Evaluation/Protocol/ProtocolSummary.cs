@@ -20,6 +20,7 @@ public static class ProtocolSummary
             PositivesTargetInHistory = new SplitShares { Train = TargetInHistoryShare(split.Train, true), Test = TargetInHistoryShare(split.Test, true) },
             NegativesTargetInHistory = new SplitShares { Train = TargetInHistoryShare(split.Train, false), Test = TargetInHistoryShare(split.Test, false) },
             ValidationSamples = Enumerable.Range(0, split.Train.Count).Count(split.Train.IsValidation),
+            RankingGroup = split.Test.GroupKind.ToString().ToLowerInvariant(),
             RankingGroups = coverage.Groups,
             SkippedGroups = coverage.GroupsSkipped,
             SkippedPositives = coverage.PositivesSkipped,

@@ -6,7 +6,9 @@ namespace Seminar.MLNet.Evaluation.Protocol;
 /// earlier; its history is all of the user's strictly earlier positives. A period (train or test) without label-0 events
 /// (the whole dataset, or only one period, as when a search log's exposures all come last) gives each positive seeded
 /// sampled negatives at the same time and query; they exclude only the items of the positive's own event group, so a
-/// negative may be an item the user engaged with before or will engage with later.
+/// negative may be an item the user engaged with before or will engage with later. With real exposures a ranking group
+/// is one search (user, time, query), unless most positives would then have no negative (ratings, one event per
+/// timestamp): then it is the user.
 /// </summary>
 public static class SampleBuilder
 {
@@ -79,6 +81,8 @@ public static class SampleBuilder
             if ((u & 63) == 0) progress?.Report((double)u / users);
         }
         progress?.Report(1);
+        if (!sampleTrain) train.SetRealExposureGroups();
+        if (!sampleTest) test.SetRealExposureGroups();
         if (train.Count == 0) throw new InvalidOperationException("No training samples: no training-period event has an earlier positive event of its user.");
         if (test.Count == 0)
             throw new InvalidOperationException(log.IsOrdinal

@@ -52,12 +52,29 @@ public sealed class SampleSet
         return Log.Positives.AsSpan(from, end - from);
     }
 
+    /// <summary>What <see cref="RankGroup"/> stands for in this set.</summary>
+    public RankingGroupKind GroupKind { get; private set; } = RankingGroupKind.Positive;
+
     /// <summary>Labels of all samples.</summary>
     public bool[] Labels() => _label.ToArray();
     /// <summary>User indices of all samples.</summary>
     public int[] Users() => _user.ToArray();
     /// <summary>Ranking groups of all samples.</summary>
     public int[] RankGroups() => _group.ToArray();
+
+    /// <summary>Marks the groups as searches, or regroups by user when most positives would have no negative in their search.</summary>
+    internal void SetRealExposureGroups()
+    {
+        var coverage = Metrics.RankingMetrics.Coverage(_label.ToArray(), _group.ToArray());
+        int positives = _label.Count(l => l);
+        if (coverage.PositivesSkipped * 2 <= positives)
+        {
+            GroupKind = RankingGroupKind.Search;
+            return;
+        }
+        GroupKind = RankingGroupKind.User;
+        for (int s = 0; s < _group.Count; s++) _group[s] = _user[s];
+    }
 
     internal void Add(int user, int item, int query, long time, bool label, int historyEnd, int group, bool validation, ReadOnlySpan<float> features)
     {

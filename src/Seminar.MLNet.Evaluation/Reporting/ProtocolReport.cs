@@ -22,6 +22,11 @@ public sealed class ProtocolReport
     [JsonPropertyName("negatives_target_in_history")] public SplitShares NegativesTargetInHistory { get; set; } = new();
     /// <summary>Training samples marked <c>IsValidation</c> (the latest share of the training period).</summary>
     [JsonPropertyName("validation_samples")] public int ValidationSamples { get; set; }
+    /// <summary>
+    /// What a test ranking group is: <c>positive</c> (with its sampled negatives), <c>search</c> (user, time and query) or
+    /// <c>user</c> (real labels not shown together, where most positives would have no negative in their search).
+    /// </summary>
+    [JsonPropertyName("ranking_group")] public string RankingGroup { get; set; } = "";
     /// <summary>Ranking groups of the test set (a positive and its sampled negatives, or one search).</summary>
     [JsonPropertyName("ranking_groups")] public int RankingGroups { get; set; }
     /// <summary>Test ranking groups without both classes, which the ranking metrics leave out.</summary>

@@ -41,9 +41,10 @@ public class SampleBuilderTests
         Assert.Equal(new[] { 1f, 0f, 1f, 1f, 2f / 3f }, F(split.Train, 1));
         // a@100 z-: 4 positives in 5 events, z once; z = cat_hat (1) + brand_a (3) over 4 = 1; z positives before 100: b@15, a@20.
         Assert.Equal(new[] { 4f, 1f, 1f, 2f, 5f / 7f }, F(split.Test, 0));
-        // Real labels: a ranking group is one search (user, time, query): a@20's y (query "shoe") and z ("hat") are two.
-        var groups = split.Train.RankGroups();
-        Assert.Equal(5, groups.Distinct().Count());
+        // Real labels: as searches (user, time, query) a@20's y ("shoe") and z ("hat") would be two, and no positive would
+        // have a negative in its search, so the groups are users.
+        Assert.Equal(RankingGroupKind.User, split.Train.GroupKind);
+        Assert.Equal(new[] { 0, 0, 0, 0, 1 }, split.Train.RankGroups());
     }
 
     [Fact]

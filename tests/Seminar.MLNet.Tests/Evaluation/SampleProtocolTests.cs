@@ -91,8 +91,24 @@ public class SampleProtocolTests
                 Assert.Equal(Search(i) == Search(j), test.RankGroup(i) == test.RankGroup(j));
         // a@9/q1, a@9/q2, a@12/q1, a@12/q3 (a positive alone: skipped), b@9/q1.
         Assert.Equal(new RankingCoverage(Groups: 5, GroupsSkipped: 1, PositivesSkipped: 1), RankingMetrics.Coverage(test.Labels(), test.RankGroups()));
+        Assert.Equal(RankingGroupKind.Search, test.GroupKind);
         // GAUC still groups by user.
         Assert.Equal(new[] { 0, 1 }, test.Users().Distinct().Order());
+    }
+
+    [Fact]
+    public void Real_labels_not_shown_together_are_ranked_per_user()
+    {
+        // One event per timestamp (ratings): every search would hold a single event, so the user is the group.
+        using var tmp = new TempFolder();
+        DatasetFixtures.WriteRaw(tmp.Path, DatasetFixtures.ItemsHeader + "x\t\t\ny\t\t\nz\t\t\n",
+            DatasetFixtures.EventsHeader + "a\t1\tx\t\t1\na\t2\ty\t\t0\na\t3\tz\t\t1\nb\t1\tx\t\t1\nb\t2\tz\t\t0\n" +
+            "a\t4\tx\t\t1\na\t5\ty\t\t0\nb\t4\tz\t\t1\nb\t5\ty\t\t0\nb\t6\tx\t\t0\n");
+        // 10 times, nearest rank ceil(5) = 5th = 3.
+        var split = SampleBuilder.Build(Load(tmp.Path), new EvaluationOptions { SplitQuantile = 0.5 });
+        Assert.Equal(RankingGroupKind.User, split.Test.GroupKind);
+        Assert.Equal(split.Test.Users(), split.Test.RankGroups());
+        Assert.Equal(new RankingCoverage(2, 0, 0), RankingMetrics.Coverage(split.Test.Labels(), split.Test.RankGroups()));
     }
 
     [Fact]
@@ -135,6 +151,7 @@ public class SampleProtocolTests
         Assert.True(double.IsNaN(p.PositivesTargetInHistory.Test));
         Assert.Equal(1, p.NegativesTargetInHistory.Test);  // a@100 z-: z at a@20
         Assert.Equal(0, p.ValidationSamples);              // 10% of 7 training times: nothing after the 7th (95)
+        Assert.Equal("search", p.RankingGroup);            // no test positive, so none lacks a negative in its search
         Assert.Equal(1, p.RankingGroups);                  // a@100 alone, without a positive
         Assert.Equal(1, p.SkippedGroups);
         Assert.Equal(0, p.SkippedPositives);
@@ -143,7 +160,7 @@ public class SampleProtocolTests
         using var doc = JsonDocument.Parse(report.ToJson());
         var section = doc.RootElement.GetProperty("protocol");
         Assert.Equal(new[] { "clock", "negative_sampling", "dropped_events_train", "dropped_events_test", "positives_target_in_history",
-            "negatives_target_in_history", "validation_samples", "ranking_groups", "skipped_groups", "skipped_positives", "negatives_not_found" },
+            "negatives_target_in_history", "validation_samples", "ranking_group", "ranking_groups", "skipped_groups", "skipped_positives", "negatives_not_found" },
             section.EnumerateObject().Select(e => e.Name));
         Assert.Equal(new[] { "train", "test" }, section.GetProperty("positives_target_in_history").EnumerateObject().Select(e => e.Name));
         Assert.Equal(report.ToJson(), EvaluationReport.FromJson(report.ToJson()).ToJson());
