@@ -100,6 +100,7 @@ public static class Evaluator
             Samples = new SampleCounts { Train = split.Train.Count, Test = split.Test.Count },
             History = HistoryStatistics(split),
             Models = runs.ToDictionary(r => r.Name, r => r.Report),
+            Protocol = ProtocolSummary.Describe(split, options),
         };
         if (compared.OfType<FastTreeSeminar>().FirstOrDefault(m => m.Approximate)?.Stage is { Pq: { } pq, Featurizer: { } featurizer })
         {

@@ -21,6 +21,14 @@ static class EvaluateCommand
     static readonly Option<double> Split = new("--split") { Description = "Time-split quantile: later events are test.", DefaultValueFactory = _ => 0.8 };
     static readonly Option<double> TrainFrom = new("--train-from") { Description = "Training samples start at this time quantile (histories still reach back).", DefaultValueFactory = _ => 0.0 };
     static readonly Option<int> Negatives = new("--negatives") { Description = "Sampled negatives per positive when the data has no label-0 events.", DefaultValueFactory = _ => 4 };
+    static readonly Option<string> Sampling = new Option<string>("--negative-sampling")
+    {
+        Description = "How sampled negatives are drawn: popularity (by earlier positives, +1) or uniform.", DefaultValueFactory = _ => "popularity",
+    }.AcceptOnlyFromAmong("popularity", "uniform");
+    static readonly Option<double> Validation = new("--validation-fraction")
+    {
+        Description = "Latest share of the training period marked IsValidation (early stopping, choices on validation).", DefaultValueFactory = _ => 0.1,
+    };
     static readonly Option<bool> Strict = new("--strict") { Description = "Stop at the first malformed row instead of skipping and counting it." };
     public static readonly Option<string[]> Models = new("--models")
     {
@@ -32,7 +40,7 @@ static class EvaluateCommand
     {
         var command = new Command("evaluate", "Train and compare the models on a canonical dataset; print a table and write the JSON report.")
         {
-            Data, Report, Output, MaxHistory, Seed, Split, TrainFrom, Negatives, Strict, Models,
+            Data, Report, Output, MaxHistory, Seed, Split, TrainFrom, Negatives, Sampling, Validation, Strict, Models,
         };
         command.SetAction(parse => CliErrors.Guard(() =>
         {
@@ -40,6 +48,7 @@ static class EvaluateCommand
             {
                 MaxHistory = parse.GetValue(MaxHistory), Seed = parse.GetValue(Seed), SplitQuantile = parse.GetValue(Split),
                 TrainFromQuantile = parse.GetValue(TrainFrom), Negatives = parse.GetValue(Negatives),
+                NegativeSampling = Enum.Parse<NegativeSampling>(parse.GetValue(Sampling)!, ignoreCase: true), ValidationFraction = parse.GetValue(Validation),
                 Models = SelectedModels(parse.GetValue(Models)),
             };
             Execute(parse.GetValue(Data)!, options, parse.GetValue(Report), parse.GetValue(Output),

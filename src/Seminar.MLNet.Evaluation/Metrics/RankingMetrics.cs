@@ -75,4 +75,29 @@ public static class RankingMetrics
             SortKeys.Return(keyBuffer, labelBuffer);
         }
     }
+
+    /// <summary>
+    /// Counts the groups, the groups without both classes and the positives without a negative in their group: what
+    /// <see cref="Evaluate"/> leaves out whatever the scores, so a report can say how much of the test set was ranked.
+    /// </summary>
+    /// <param name="labels">One label per item; <see langword="true"/> is positive.</param>
+    /// <param name="groups">The ranking group of each item: any ints, in any order.</param>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public static RankingCoverage Coverage(ReadOnlySpan<bool> labels, ReadOnlySpan<int> groups)
+    {
+        MetricGuards.SameLength(labels.Length, nameof(labels), groups.Length, nameof(groups));
+        var counts = new Dictionary<int, (int Positives, int Negatives)>();
+        for (int i = 0; i < labels.Length; i++)
+        {
+            var (p, n) = counts.GetValueOrDefault(groups[i]);
+            counts[groups[i]] = labels[i] ? (p + 1, n) : (p, n + 1);
+        }
+        int skipped = 0, positivesSkipped = 0;
+        foreach (var (p, n) in counts.Values)
+        {
+            if (p == 0 || n == 0) skipped++;
+            if (n == 0) positivesSkipped += p;
+        }
+        return new RankingCoverage(counts.Count, skipped, positivesSkipped);
+    }
 }

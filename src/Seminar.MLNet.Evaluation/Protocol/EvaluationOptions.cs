@@ -7,13 +7,17 @@ namespace Seminar.MLNet.Evaluation.Protocol;
 /// <summary>Options of the evaluation protocol (DESIGN.md, "Evaluation protocol").</summary>
 public sealed class EvaluationOptions
 {
-    /// <summary>Events at or before this quantile of all event timestamps train; later events test. Default 0.8.</summary>
+    /// <summary>
+    /// Events at or before this quantile of all event timestamps train; later events test. With an ordinal clock
+    /// (<see cref="EventLog.Clock"/>) each user's last <c>ceil((1 - q) n)</c> events (at least one) test instead. Default 0.8.
+    /// </summary>
     public double SplitQuantile { get; set; } = 0.8;
 
     /// <summary>
     /// Training samples are taken only from events at or after this quantile of timestamps (histories
     /// still reach back to the start). Default 0: every training-period event is a sample. A later start
-    /// models the usual lifelong set-up, where old behaviour is only ever seen as history.
+    /// models the usual lifelong set-up, where old behaviour is only ever seen as history. With an ordinal clock the quantile
+    /// is taken of each user's own events.
     /// </summary>
     public double TrainFromQuantile { get; set; }
 
@@ -22,6 +26,15 @@ public sealed class EvaluationOptions
 
     /// <summary>Sampled negatives per positive when the dataset has no label-0 events. Default 4.</summary>
     public int Negatives { get; set; } = 4;
+
+    /// <summary>How sampled negatives are drawn. Default <see cref="Protocol.NegativeSampling.Popularity"/>.</summary>
+    public NegativeSampling NegativeSampling { get; set; } = NegativeSampling.Popularity;
+
+    /// <summary>
+    /// Share of the training period, the latest by time (global clock) or each user's latest training events (ordinal clock),
+    /// whose samples are marked <c>IsValidation</c> for early stopping and choices made on validation. Default 0.1; 0 marks none.
+    /// </summary>
+    public double ValidationFraction { get; set; } = 0.1;
 
     /// <summary>Seed for negative sampling and model training. Default 1.</summary>
     public int Seed { get; set; } = 1;
@@ -56,6 +69,10 @@ public sealed class EvaluationOptions
         if (!(SplitQuantile > 0 && SplitQuantile < 1)) throw new ArgumentOutOfRangeException(nameof(SplitQuantile), SplitQuantile, "Split quantile must be in (0, 1).");
         if (!(TrainFromQuantile >= 0 && TrainFromQuantile < SplitQuantile))
             throw new ArgumentOutOfRangeException(nameof(TrainFromQuantile), TrainFromQuantile, $"Train-from quantile must be in [0, {SplitQuantile}).");
+        if (!(ValidationFraction >= 0 && ValidationFraction < 1))
+            throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "Validation fraction must be in [0, 1).");
+        if (!Enum.IsDefined(NegativeSampling))
+            throw new ArgumentOutOfRangeException(nameof(NegativeSampling), NegativeSampling, "Unknown negative sampling.");
         if (MaxHistory < 1) throw new ArgumentOutOfRangeException(nameof(MaxHistory), MaxHistory, "Max history must be at least 1.");
         if (Negatives < 1) throw new ArgumentOutOfRangeException(nameof(Negatives), Negatives, "Negatives must be at least 1.");
         if (PqRequests < 1) throw new ArgumentOutOfRangeException(nameof(PqRequests), PqRequests, "PQ requests must be at least 1.");

@@ -43,6 +43,15 @@ public sealed class EventLog
     /// <summary>True when the dataset has at least one label-0 event.</summary>
     public bool HasNegatives { get; init; }
 
+    /// <summary>
+    /// What the timestamps mean (<c>dataset.json</c>'s clock): <see cref="DatasetManifest.TimeClock"/> (default) or
+    /// <see cref="DatasetManifest.OrdinalClock"/>, where they only order each user's events and splits are made per user.
+    /// </summary>
+    public string Clock { get; init; } = DatasetManifest.TimeClock;
+
+    /// <summary>True when the timestamps only order each user's events.</summary>
+    public bool IsOrdinal => Clock == DatasetManifest.OrdinalClock;
+
     /// <summary>Issues met while reading the dataset.</summary>
     public required DataIssues Issues { get; init; }
 
@@ -119,7 +128,7 @@ public sealed class EventLog
             UserIds = Names(userIndex), ItemIds = itemIds.ToArray(), CatalogItemCount = catalog, ItemAttributes = attrs.ToArray(),
             Queries = Names(queryIndex), User = user, Time = time, Item = item, Query = query, Label = label,
             UserStart = userStart, Positives = positives.ToArray(), PositiveStart = positiveStart,
-            HasNegatives = Array.IndexOf(label, false) >= 0, Issues = issues,
+            HasNegatives = Array.IndexOf(label, false) >= 0, Issues = issues, Clock = dataset.Manifest.Clock,
         };
     }
 

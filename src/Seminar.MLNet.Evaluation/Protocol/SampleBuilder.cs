@@ -1,11 +1,14 @@
 namespace Seminar.MLNet.Evaluation.Protocol;
 
 /// <summary>
-/// Turns an event log into training and test samples (DESIGN.md, "Evaluation protocol"): a global time
-/// split; a sample is an event whose user has at least one positive strictly earlier; its history is all
-/// of the user's strictly earlier positives. A split without label-0 events (the whole dataset, or only
-/// one period, as when a search log's exposures all come last) gives each positive sampled items the
-/// user never engaged with, at the same time and query.
+/// Turns an event log into training and test samples (README, "Evaluation protocol"): a global time split, or with an
+/// ordinal clock a split of each user's own events; a sample is an event whose user has at least one positive strictly
+/// earlier; its history is all of the user's strictly earlier positives. A period (train or test) without label-0 events
+/// (the whole dataset, or only one period, as when a search log's exposures all come last) gives each positive seeded
+/// sampled negatives at the same time and query; they exclude only the items of the positive's own event group, so a
+/// negative may be an item the user engaged with before or will engage with later. With real exposures a ranking group
+/// is one search (user, time, query), unless most positives would then have no negative (ratings, one event per
+/// timestamp): then it is the user.
 /// </summary>
 public static class SampleBuilder
 {
@@ -13,46 +16,54 @@ public static class SampleBuilder
     public static SampleSplit Build(EventLog log, EvaluationOptions options, IProgress<double>? progress = null)
     {
         options.Validate();
-        long splitTime = Quantile(log.Time, options.SplitQuantile);
-        long trainFrom = options.TrainFromQuantile > 0 ? Quantile(log.Time, options.TrainFromQuantile) : long.MinValue;
+        var cuts = PeriodCuts.Of(log, options);
         var train = new SampleSet(log, options.MaxHistory);
         var test = new SampleSet(log, options.MaxHistory);
-        bool sampleTrain = !HasNegativeIn(log, t => t <= splitTime && t >= trainFrom);
-        bool sampleTest = !HasNegativeIn(log, t => t > splitTime);
-        var rng = new Random(options.Seed);
+        bool sampleTrain = !HasNegativeIn(log, cuts, test: false);
+        bool sampleTest = !HasNegativeIn(log, cuts, test: true);
+        var sampler = new NegativeSampler(log, options.NegativeSampling, options.Seed);
         var popularity = new ItemPopularityIndex(log);
         var itemCounts = new Dictionary<int, int>();
         var attrCounts = new Dictionary<int, int>();
+        var searches = new List<int>();
         Span<float> features = stackalloc float[BaselineFeatures.Names.Length];
-        int group = 0, notFound = 0, users = log.UserIds.Length;
+        int group = 0, notFound = 0, droppedTrain = 0, droppedTest = 0, users = log.UserIds.Length;
 
         for (int u = 0; u < users; u++)
         {
             itemCounts.Clear();
             attrCounts.Clear();
-            int[] engaged = sampleTrain || sampleTest ? EngagedItems(log, u) : Array.Empty<int>();
             int positives = 0, seen = 0, end = log.UserStart[u + 1];
             for (int i = log.UserStart[u]; i < end;)
             {
                 int j = i;
                 while (j < end && log.Time[j] == log.Time[i]) j++;
                 long t = log.Time[i];
-                var target = t > splitTime ? test : t >= trainFrom ? train : null;
+                var period = cuts.Period(u, t);
+                var target = period == SamplePeriod.Test ? test : period == SamplePeriod.History ? null : train;
                 bool sampleNegatives = target == test ? sampleTest : sampleTrain;
-                if (positives > 0 && target != null)
+                bool validation = period == SamplePeriod.Validation;
+                if (target != null && positives == 0)
                 {
+                    if (target == test) droppedTest += j - i; else droppedTrain += j - i;
+                }
+                else if (target != null)
+                {
+                    var eventGroup = log.Item.AsSpan(i, j - i);
+                    searches.Clear();
                     for (int k = i; k < j; k++)
                     {
-                        int g = sampleNegatives ? group++ : u;
+                        // Sampled: a positive and its negatives. Real exposures: one search, the same user, time and query.
+                        int g = sampleNegatives ? group++ : SearchGroup(searches, log.Query[k], ref group);
                         Features(log, log.Item[k], t, positives, seen, itemCounts, attrCounts, popularity, features);
-                        target.Add(u, log.Item[k], log.Query[k], t, log.Label[k], positives, g, features);
+                        target.Add(u, log.Item[k], log.Query[k], t, log.Label[k], positives, g, validation, features);
                         if (!sampleNegatives || !log.Label[k]) continue;
                         for (int n = 0; n < options.Negatives; n++)
                         {
-                            int neg = DrawNegative(rng, log.ItemIds.Length, engaged);
+                            int neg = sampler.Draw(t, eventGroup);
                             if (neg < 0) { notFound++; continue; }
                             Features(log, neg, t, positives, seen, itemCounts, attrCounts, popularity, features);
-                            target.Add(u, neg, log.Query[k], t, false, positives, g, features);
+                            target.Add(u, neg, log.Query[k], t, false, positives, g, validation, features);
                         }
                     }
                 }
@@ -70,9 +81,17 @@ public static class SampleBuilder
             if ((u & 63) == 0) progress?.Report((double)u / users);
         }
         progress?.Report(1);
-        if (train.Count == 0) throw new InvalidOperationException("No training samples: no event at or before the split time has an earlier positive event of its user.");
-        if (test.Count == 0) throw new InvalidOperationException($"No test samples: no event after the split time {splitTime} has an earlier positive event of its user.");
-        return new SampleSplit(train, test, splitTime, trainFrom, sampleTrain, sampleTest, notFound);
+        if (!sampleTrain) train.SetRealExposureGroups();
+        if (!sampleTest) test.SetRealExposureGroups();
+        if (train.Count == 0) throw new InvalidOperationException("No training samples: no training-period event has an earlier positive event of its user.");
+        if (test.Count == 0)
+            throw new InvalidOperationException(log.IsOrdinal
+                ? "No test samples: no user's test-period event has an earlier positive event of its user."
+                : $"No test samples: no event after the split time {cuts.SplitTime} has an earlier positive event of its user.");
+        return new SampleSplit(train, test, cuts.SplitTime, cuts.TrainFromTime, sampleTrain, sampleTest, notFound)
+        {
+            DroppedEventsTrain = droppedTrain, DroppedEventsTest = droppedTest,
+        };
     }
 
     /// <summary>The timestamp at quantile q of all event timestamps (nearest rank).</summary>
@@ -80,14 +99,29 @@ public static class SampleBuilder
     {
         var sorted = (long[])times.Clone();
         Array.Sort(sorted);
-        int index = Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1);
-        return sorted[index];
+        return SortedTimes.NearestRank(sorted, q);
     }
 
-    static bool HasNegativeIn(EventLog log, Func<long, bool> inSplit)
+    /// <summary>
+    /// The ranking group of an event with query <paramref name="query"/>: within one event group (user and time) the
+    /// searches are its distinct queries, numbered in order of appearance from the next free group.
+    /// </summary>
+    static int SearchGroup(List<int> searches, int query, ref int next)
+    {
+        int search = searches.IndexOf(query);
+        if (search >= 0) return next - searches.Count + search;
+        searches.Add(query);
+        return next++;
+    }
+
+    static bool HasNegativeIn(EventLog log, PeriodCuts cuts, bool test)
     {
         for (int i = 0; i < log.Count; i++)
-            if (!log.Label[i] && inSplit(log.Time[i])) return true;
+        {
+            if (log.Label[i]) continue;
+            var period = cuts.Period(log.User[i], log.Time[i]);
+            if (period != SamplePeriod.History && (period == SamplePeriod.Test) == test) return true;
+        }
         return false;
     }
 
@@ -103,24 +137,6 @@ public static class SampleBuilder
         f[4] = (positives + 1f) / (seen + 2f);
     }
 
-    static int[] EngagedItems(EventLog log, int u)
-    {
-        var items = new int[log.PositiveStart[u + 1] - log.PositiveStart[u]];
-        for (int p = 0; p < items.Length; p++) items[p] = log.Item[log.Positives[log.PositiveStart[u] + p]];
-        Array.Sort(items);
-        return items;
-    }
-
-    static int DrawNegative(Random rng, int itemCount, int[] engaged)
-    {
-        for (int attempt = 0; attempt < 100; attempt++)
-        {
-            int c = rng.Next(itemCount);
-            if (Array.BinarySearch(engaged, c) < 0) return c;
-        }
-        return -1;
-    }
-
     /// <summary>Per item, the sorted times of its positive events, to count those strictly before a time.</summary>
     sealed class ItemPopularityIndex
     {
@@ -133,16 +149,6 @@ public static class SampleBuilder
             _times = lists.Select(l => { var a = l?.ToArray() ?? Array.Empty<long>(); Array.Sort(a); return a; }).ToArray();
         }
 
-        public int Before(int item, long time)
-        {
-            var a = _times[item];
-            int lo = 0, hi = a.Length;
-            while (lo < hi)
-            {
-                int mid = (lo + hi) >>> 1;
-                if (a[mid] < time) lo = mid + 1; else hi = mid;
-            }
-            return lo;
-        }
+        public int Before(int item, long time) => SortedTimes.CountBefore(_times[item], time);
     }
 }

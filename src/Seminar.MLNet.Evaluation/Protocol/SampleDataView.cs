@@ -36,6 +36,7 @@ public sealed class SampleDataView : IDataView
         foreach (var f in BaselineFeatures.Names) b.AddColumn(f, NumberDataViewType.Single);
         b.AddColumn(UserIndex, NumberDataViewType.Int32);
         b.AddColumn(RankGroup, NumberDataViewType.Int32);
+        b.AddColumn(SeminarColumns.IsValidation, BooleanDataViewType.Instance);
         Schema = b.ToSchema();
     }
 
@@ -117,6 +118,7 @@ public sealed class SampleDataView : IDataView
                 }),
                 UserIndex => (ValueGetter<int>)((ref int v) => v = s.User(Row)),
                 RankGroup => (ValueGetter<int>)((ref int v) => v = s.RankGroup(Row)),
+                SeminarColumns.IsValidation => (ValueGetter<bool>)((ref bool v) => v = s.IsValidation(Row)),
                 _ => FeatureGetter(column.Name),
             };
             return getter as ValueGetter<TValue>

@@ -9,7 +9,7 @@ public sealed class SampleSet
 {
     readonly List<int> _user = new(), _item = new(), _query = new(), _historyEnd = new(), _group = new();
     readonly List<long> _time = new();
-    readonly List<bool> _label = new();
+    readonly List<bool> _label = new(), _validation = new();
     readonly List<float>[] _features = Enumerable.Range(0, BaselineFeatures.Names.Length).Select(_ => new List<float>()).ToArray();
 
     internal SampleSet(EventLog log, int maxHistory)
@@ -39,6 +39,8 @@ public sealed class SampleSet
     public bool Label(int s) => _label[s];
     /// <summary>Ranking group of a sample: a positive and the negatives it is ranked against share one.</summary>
     public int RankGroup(int s) => _group[s];
+    /// <summary>True when the sample is in the latest share of the training period, held out for validation.</summary>
+    public bool IsValidation(int s) => _validation[s];
     /// <summary>A baseline feature of a sample (index into <see cref="BaselineFeatures.Names"/>).</summary>
     public float Feature(int s, int feature) => _features[feature][s];
 
@@ -50,6 +52,9 @@ public sealed class SampleSet
         return Log.Positives.AsSpan(from, end - from);
     }
 
+    /// <summary>What <see cref="RankGroup"/> stands for in this set.</summary>
+    public RankingGroupKind GroupKind { get; private set; } = RankingGroupKind.Positive;
+
     /// <summary>Labels of all samples.</summary>
     public bool[] Labels() => _label.ToArray();
     /// <summary>User indices of all samples.</summary>
@@ -57,9 +62,24 @@ public sealed class SampleSet
     /// <summary>Ranking groups of all samples.</summary>
     public int[] RankGroups() => _group.ToArray();
 
-    internal void Add(int user, int item, int query, long time, bool label, int historyEnd, int group, ReadOnlySpan<float> features)
+    /// <summary>Marks the groups as searches, or regroups by user when most positives would have no negative in their search.</summary>
+    internal void SetRealExposureGroups()
+    {
+        var coverage = Metrics.RankingMetrics.Coverage(_label.ToArray(), _group.ToArray());
+        int positives = _label.Count(l => l);
+        if (coverage.PositivesSkipped * 2 <= positives)
+        {
+            GroupKind = RankingGroupKind.Search;
+            return;
+        }
+        GroupKind = RankingGroupKind.User;
+        for (int s = 0; s < _group.Count; s++) _group[s] = _user[s];
+    }
+
+    internal void Add(int user, int item, int query, long time, bool label, int historyEnd, int group, bool validation, ReadOnlySpan<float> features)
     {
         _user.Add(user); _item.Add(item); _query.Add(query); _time.Add(time); _label.Add(label); _historyEnd.Add(historyEnd); _group.Add(group);
+        _validation.Add(validation);
         for (int f = 0; f < _features.Length; f++) _features[f].Add(features[f]);
     }
 }

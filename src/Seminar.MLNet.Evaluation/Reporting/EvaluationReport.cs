@@ -29,6 +29,10 @@ public sealed class EvaluationReport
     [JsonPropertyName("curves")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public RetrievalCurvesReport? Curves { get; set; }
+    /// <summary>How the samples were made (clock, negative sampling, dropped events, target-in-history shares, skipped groups); null unless filled.</summary>
+    [JsonPropertyName("protocol")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ProtocolReport? Protocol { get; set; }
 
     static readonly JsonSerializerOptions Options = new()
     {

@@ -172,6 +172,17 @@ public class MetricsTests
     }
 
     [Fact]
+    public void Ranking_coverage_counts_groups_and_what_the_ranking_metrics_skip()
+    {
+        // Groups 5, 2, 1 have both classes; 9 has two positives and no negative. Add group 7 with only a negative.
+        var c = RankingMetrics.Coverage([.. RankLabels, F], [.. RankGroups, 7]);
+        Assert.Equal(new RankingCoverage(Groups: 5, GroupsSkipped: 2, PositivesSkipped: 2), c);
+        // Whatever the scores, Evaluate skips the same positives.
+        Assert.Equal(RankingMetrics.Evaluate(RankScores, RankLabels, RankGroups).PositivesSkipped, c.PositivesSkipped);
+        Assert.Contains("groups has 1", Assert.Throws<ArgumentException>(() => RankingMetrics.Coverage([T, F], [1])).Message);
+    }
+
+    [Fact]
     public void Ranking_cuts_hit_and_ndcg_at_k_but_not_mrr()
     {
         // k = 3: ranks 1 and 3 are in, the two rank-4 positives are out.

@@ -41,12 +41,14 @@ public class SampleBuilderTests
         Assert.Equal(new[] { 1f, 0f, 1f, 1f, 2f / 3f }, F(split.Train, 1));
         // a@100 z-: 4 positives in 5 events, z once; z = cat_hat (1) + brand_a (3) over 4 = 1; z positives before 100: b@15, a@20.
         Assert.Equal(new[] { 4f, 1f, 1f, 2f, 5f / 7f }, F(split.Test, 0));
-        // Real labels: ranking groups are users.
+        // Real labels: as searches (user, time, query) a@20's y ("shoe") and z ("hat") would be two, and no positive would
+        // have a negative in its search, so the groups are users.
+        Assert.Equal(RankingGroupKind.User, split.Train.GroupKind);
         Assert.Equal(new[] { 0, 0, 0, 0, 1 }, split.Train.RankGroups());
     }
 
     [Fact]
-    public void Without_label_0_events_each_positive_gets_seeded_negatives_the_user_never_engaged_with()
+    public void Without_label_0_events_each_positive_gets_seeded_negatives_at_its_time_and_query()
     {
         using var tmp = new TempFolder();
         DatasetFixtures.WriteRaw(tmp.Path,
@@ -60,7 +62,6 @@ public class SampleBuilderTests
         Assert.Equal(6, split.Train.Count);   // a@20 y, b@25 w, each with 2 negatives
         Assert.Equal(3, split.Test.Count);    // a@30 z with 2 negatives
 
-        var engaged = new Dictionary<string, string[]> { ["a"] = new[] { "x", "y", "z" }, ["b"] = new[] { "x", "w" } };
         foreach (var set in new[] { split.Train, split.Test })
             for (int i = 0; i < set.Count; i++)
             {
@@ -68,11 +69,76 @@ public class SampleBuilderTests
                 var positive = Enumerable.Range(0, set.Count).Single(p => set.Label(p) && set.RankGroup(p) == set.RankGroup(i));
                 Assert.Equal(set.Time(positive), set.Time(i));
                 Assert.Equal(set.Query(positive), set.Query(i));
-                Assert.DoesNotContain(log.ItemIds[set.Item(i)], engaged[log.UserIds[set.User(i)]]);
+                Assert.NotEqual(set.Item(positive), set.Item(i));
             }
         var again = SampleBuilder.Build(log, options);
         Assert.Equal(Describe(split.Train), Describe(again.Train));
         Assert.Equal(Describe(split.Test), Describe(again.Test));
+    }
+
+    [Theory]
+    [InlineData(NegativeSampling.Popularity)]
+    [InlineData(NegativeSampling.Uniform)]
+    public void A_sampled_negative_can_be_a_later_engagement_or_a_history_item_but_never_one_of_its_event_group(NegativeSampling sampling)
+    {
+        // The old rule excluded every item the user ever engaged with: a test-period engagement leaked into training,
+        // and a target already in the history meant label 1. Now only what the user engages with at that time is excluded.
+        using var tmp = new TempFolder();
+        DatasetFixtures.WriteRaw(tmp.Path,
+            DatasetFixtures.ItemsHeader + "x\t\t\ny\t\t\nz\t\t\nw\t\t\nv\t\t\n",
+            DatasetFixtures.EventsHeader +
+            "a\t10\tx\t\t1\na\t20\ty\tq1\t1\na\t30\tz\t\t1\n" +
+            "b\t1\tv\t\t1\nb\t2\tx\t\t1\nb\t2\ty\t\t1\nb\t2\tz\t\t1\nb\t2\tw\t\t1\nb\t40\tv\t\t1\n");
+        var log = Load(tmp.Path);
+        var split = SampleBuilder.Build(log, new EvaluationOptions { Negatives = 60, Seed = 5, NegativeSampling = sampling, SplitQuantile = 0.75 });
+        string[] Negatives(SampleSet set, string user, long time) => Enumerable.Range(0, set.Count)
+            .Where(i => !set.Label(i) && log.UserIds[set.User(i)] == user && set.Time(i) == time).Select(i => log.ItemIds[set.Item(i)]).ToArray();
+
+        var a20 = Negatives(split.Train, "a", 20);
+        Assert.Equal(60, a20.Length);
+        Assert.DoesNotContain("y", a20);  // the positive itself
+        Assert.Contains("x", a20);        // already in a's history
+        Assert.Contains("z", a20);        // a engages with z later (a@30, the test period)
+        // b's positives at 2 are one event group holding x, y, z and w: each of their negatives can only be v,
+        // the item b engaged with before (b@1) and again later (b@40).
+        var b2 = Negatives(split.Train, "b", 2);
+        Assert.Equal(4 * 60, b2.Length);
+        Assert.All(b2, item => Assert.Equal("v", item));
+        Assert.Equal(0, split.NegativesNotFound);
+    }
+
+    [Fact]
+    public void Popularity_sampling_draws_items_by_their_positives_strictly_before_the_time_plus_one()
+    {
+        using var tmp = new TempFolder();
+        DatasetFixtures.WriteRaw(tmp.Path,
+            DatasetFixtures.ItemsHeader + "x\t\t\ny\t\t\nz\t\t\nw\t\t\n",
+            DatasetFixtures.EventsHeader + "b\t1\tx\t\t1\nc\t2\tx\t\t1\nd\t3\tx\t\t1\ne\t4\ty\t\t1\nf\t5\tx\t\t1\nf\t5\tz\t\t0\n");
+        var log = Load(tmp.Path);
+        Assert.Equal(NegativeSampling.Popularity, new EvaluationOptions().NegativeSampling);
+        const int draws = 40_000;
+        double[] Shares(NegativeSampling mode, params int[] excluded)
+        {
+            var sampler = new NegativeSampler(log, mode, seed: 7);
+            var counts = new int[log.ItemIds.Length];
+            for (int d = 0; d < draws; d++) counts[sampler.Draw(5, excluded)]++;
+            return counts.Select(c => (double)c / draws).ToArray();
+        }
+        int x = Array.IndexOf(log.ItemIds, "x"), y = Array.IndexOf(log.ItemIds, "y");
+        // Before time 5: x three positives, y one (f@5 is not before 5; a label-0 event never counts).
+        // Weights x 3+1, y 1+1, z 1, w 1 of 8.
+        AssertShares(new[] { 0.5, 0.25, 0.125, 0.125 }, Shares(NegativeSampling.Popularity));
+        // Excluding x leaves y 2, z 1, w 1 of 4.
+        AssertShares(new[] { 0, 0.5, 0.25, 0.25 }, Shares(NegativeSampling.Popularity, x));
+        AssertShares(new[] { 0.25, 0.25, 0.25, 0.25 }, Shares(NegativeSampling.Uniform));
+        AssertShares(new[] { 0, 0, 0.5, 0.5 }, Shares(NegativeSampling.Uniform, x, y));
+        Assert.Equal(-1, new NegativeSampler(log, NegativeSampling.Popularity, 1).Draw(5, new[] { 0, 1, 2, 3 }));
+    }
+
+    static void AssertShares(double[] expected, double[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++) Assert.InRange(actual[i], expected[i] - 0.015, expected[i] + 0.015);
     }
 
     [Fact]
@@ -102,10 +168,10 @@ public class SampleBuilderTests
         Assert.Equal(30, split.TrainFromTime);
         Assert.Equal(new[] { "a@30:x+", "a@90:y+", "b@95:x+" }, Describe(split.Train).Where(d => d.EndsWith('+')));
         // The only label-0 event of the training period (a@20) is before the window, so the window samples its negatives:
-        // user a engaged with all three items (none to draw, counted), user b gets y.
+        // one per positive, any item but the positive itself.
         Assert.True(split.TrainNegativesSampled);
-        Assert.Equal(new[] { "a@30:x+", "a@90:y+", "b@95:x+", "b@95:y-" }, Describe(split.Train));
-        Assert.Equal(2, split.NegativesNotFound);
+        Assert.Equal(6, split.Train.Count);
+        Assert.Equal(0, split.NegativesNotFound);
         Assert.Equal(2, split.Train.History(0).Length);
     }
 
@@ -114,6 +180,8 @@ public class SampleBuilderTests
     {
         Assert.Contains("Split quantile", Assert.Throws<ArgumentOutOfRangeException>(() => new EvaluationOptions { SplitQuantile = 1 }.Validate()).Message);
         Assert.Contains("Train-from", Assert.Throws<ArgumentOutOfRangeException>(() => new EvaluationOptions { TrainFromQuantile = 0.9 }.Validate()).Message);
+        Assert.Contains("Validation fraction", Assert.Throws<ArgumentOutOfRangeException>(() => new EvaluationOptions { ValidationFraction = 1 }.Validate()).Message);
+        Assert.Contains("Unknown negative sampling", Assert.Throws<ArgumentOutOfRangeException>(() => new EvaluationOptions { NegativeSampling = (NegativeSampling)9 }.Validate()).Message);
         using var tmp = new TempFolder();
         DatasetFixtures.WriteRaw(tmp.Path, DatasetFixtures.ItemsHeader + "x\t\t\n", DatasetFixtures.EventsHeader + "a\t1\tx\t\t1\na\t1\tx\t\t1\n");
         var e = Assert.Throws<InvalidOperationException>(() => SampleBuilder.Build(Load(tmp.Path), new EvaluationOptions()));
