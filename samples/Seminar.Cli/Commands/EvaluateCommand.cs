@@ -22,6 +22,11 @@ static class EvaluateCommand
     static readonly Option<double> TrainFrom = new("--train-from") { Description = "Training samples start at this time quantile (histories still reach back).", DefaultValueFactory = _ => 0.0 };
     static readonly Option<int> Negatives = new("--negatives") { Description = "Sampled negatives per positive when the data has no label-0 events.", DefaultValueFactory = _ => 4 };
     static readonly Option<bool> Strict = new("--strict") { Description = "Stop at the first malformed row instead of skipping and counting it." };
+    static readonly Option<string> Stacking = new("--stacking")
+    {
+        Description = "SEMINAR features of fasttree_seminar: auto (chosen on validation), cross-fitted (out of fold, folds + 1 PSU trainings) or in-sample (pretrained PSU).",
+        DefaultValueFactory = _ => "auto",
+    };
     public static readonly Option<string[]> Models = new("--models")
     {
         Description = $"Models to run (default: all): {string.Join(", ", Evaluator.ModelNames)}.",
@@ -32,7 +37,7 @@ static class EvaluateCommand
     {
         var command = new Command("evaluate", "Train and compare the models on a canonical dataset; print a table and write the JSON report.")
         {
-            Data, Report, Output, MaxHistory, Seed, Split, TrainFrom, Negatives, Strict, Models,
+            Data, Report, Output, MaxHistory, Seed, Split, TrainFrom, Negatives, Strict, Models, Stacking,
         };
         command.SetAction(parse => CliErrors.Guard(() =>
         {
@@ -40,13 +45,22 @@ static class EvaluateCommand
             {
                 MaxHistory = parse.GetValue(MaxHistory), Seed = parse.GetValue(Seed), SplitQuantile = parse.GetValue(Split),
                 TrainFromQuantile = parse.GetValue(TrainFrom), Negatives = parse.GetValue(Negatives),
-                Models = SelectedModels(parse.GetValue(Models)),
+                Models = SelectedModels(parse.GetValue(Models)), Stacking = ParseStacking(parse.GetValue(Stacking)),
             };
             Execute(parse.GetValue(Data)!, options, parse.GetValue(Report), parse.GetValue(Output),
                 parse.GetValue(Strict) ? BadRowPolicy.Throw : BadRowPolicy.SkipAndCount);
         }));
         return command;
     }
+
+    /// <summary>The stacking named by <c>--stacking</c>.</summary>
+    public static SeminarStacking ParseStacking(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "auto" => SeminarStacking.Auto,
+        "cross-fitted" => SeminarStacking.CrossFitted,
+        "in-sample" => SeminarStacking.InSamplePretrained,
+        _ => throw new ArgumentException($"Unknown --stacking '{value}'; use auto, cross-fitted or in-sample."),
+    };
 
     /// <summary>The models chosen with <c>--models</c> (comma- or space-separated), or null for all.</summary>
     public static IReadOnlyList<string>? SelectedModels(string[]? values) =>
