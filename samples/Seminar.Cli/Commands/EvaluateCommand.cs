@@ -30,6 +30,11 @@ static class EvaluateCommand
         Description = "Latest share of the training period marked IsValidation (early stopping, choices on validation).", DefaultValueFactory = _ => 0.1,
     };
     static readonly Option<bool> Strict = new("--strict") { Description = "Stop at the first malformed row instead of skipping and counting it." };
+    static readonly Option<string> Stacking = new("--stacking")
+    {
+        Description = "SEMINAR features of fasttree_seminar: auto (chosen on validation), cross-fitted (out of fold, folds + 1 PSU trainings) or in-sample (pretrained PSU).",
+        DefaultValueFactory = _ => "auto",
+    };
     public static readonly Option<string[]> Models = new("--models")
     {
         Description = $"Models to run (default: all): {string.Join(", ", Evaluator.ModelNames)}.",
@@ -40,7 +45,7 @@ static class EvaluateCommand
     {
         var command = new Command("evaluate", "Train and compare the models on a canonical dataset; print a table and write the JSON report.")
         {
-            Data, Report, Output, MaxHistory, Seed, Split, TrainFrom, Negatives, Sampling, Validation, Strict, Models,
+            Data, Report, Output, MaxHistory, Seed, Split, TrainFrom, Negatives, Sampling, Validation, Strict, Models, Stacking,
         };
         command.SetAction(parse => CliErrors.Guard(() =>
         {
@@ -49,13 +54,22 @@ static class EvaluateCommand
                 MaxHistory = parse.GetValue(MaxHistory), Seed = parse.GetValue(Seed), SplitQuantile = parse.GetValue(Split),
                 TrainFromQuantile = parse.GetValue(TrainFrom), Negatives = parse.GetValue(Negatives),
                 NegativeSampling = Enum.Parse<NegativeSampling>(parse.GetValue(Sampling)!, ignoreCase: true), ValidationFraction = parse.GetValue(Validation),
-                Models = SelectedModels(parse.GetValue(Models)),
+                Models = SelectedModels(parse.GetValue(Models)), Stacking = ParseStacking(parse.GetValue(Stacking)),
             };
             Execute(parse.GetValue(Data)!, options, parse.GetValue(Report), parse.GetValue(Output),
                 parse.GetValue(Strict) ? BadRowPolicy.Throw : BadRowPolicy.SkipAndCount);
         }));
         return command;
     }
+
+    /// <summary>The stacking named by <c>--stacking</c>.</summary>
+    public static SeminarStacking ParseStacking(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "auto" => SeminarStacking.Auto,
+        "cross-fitted" => SeminarStacking.CrossFitted,
+        "in-sample" => SeminarStacking.InSamplePretrained,
+        _ => throw new ArgumentException($"Unknown --stacking '{value}'; use auto, cross-fitted or in-sample."),
+    };
 
     /// <summary>The models chosen with <c>--models</c> (comma- or space-separated), or null for all.</summary>
     public static IReadOnlyList<string>? SelectedModels(string[]? values) =>

@@ -33,6 +33,7 @@ public static class ModelRunner
             Auc = m.Auc, Gauc = m.Gauc, LogLoss = m.LogLoss, HitAt10 = m.HitAt10, NdcgAt10 = m.NdcgAt10, Mrr = m.Mrr,
             TrainSeconds = trainSeconds, ScoreMicrosPerRow = scoreMicros,
         };
+        (model as IAnnotatesReport)?.Annotate(report);
         return new ModelRun(model.Name, fitted, probabilities, report);
     }
 

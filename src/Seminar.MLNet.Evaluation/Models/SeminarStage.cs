@@ -5,6 +5,7 @@ using Seminar.MLNet.Featurization;
 using Seminar.MLNet.MLNet;
 using Seminar.MLNet.Quantization;
 using Seminar.MLNet.Training.MLNet;
+using Seminar.MLNet.Evaluation.Reporting;
 using Seminar.MLNet.Training.PsuTraining;
 
 namespace Seminar.MLNet.Evaluation.Models;
@@ -26,6 +27,8 @@ public sealed class SeminarStage
     ITransformer? _model, _pretrained, _pretrainedPq;
     SequenceFeaturizerTransformer? _fittedFeaturizer;
     PqAttentionTransformer? _pqTransformer;
+    CrossFittedFeatures? _crossFitted;
+    IReadOnlyList<ITransformer>? _foldPretrained;
 
     /// <summary>Creates the stage over an item catalog with featurizer, PSU and product quantization options.</summary>
     public SeminarStage(IDataView catalog, SequenceFeaturizerOptions featurizer, PsuEmbeddingOptions psu, PqAttentionOptions? pq = null)
@@ -38,6 +41,8 @@ public sealed class SeminarStage
 
     /// <summary>Seconds the featurizer and PSU fit took.</summary>
     public double Seconds { get; private set; }
+    /// <summary>Seconds the fold fits of <see cref="FitCrossFitted"/> took (0 until then).</summary>
+    public double CrossFitSeconds { get; private set; }
     /// <summary>Seconds the product quantization fit took (0 until <see cref="FitPretrainedPq"/>).</summary>
     public double PqSeconds { get; private set; }
     /// <summary>The fitted featurizer (null before the first fit).</summary>
@@ -74,19 +79,67 @@ public sealed class SeminarStage
         return _pretrained!;
     }
 
+    /// <summary>
+    /// The stage cross-fitted over users on <paramref name="train"/> (fitted on first use): one featurizer + PSU per fold on
+    /// the other folds' users, the full model being <see cref="Fit"/>'s. <see cref="FoldPretrained"/> then holds each fold's
+    /// PSU as pretraining left it.
+    /// </summary>
+    public CrossFittedFeatures FitCrossFitted(MLContext ml, IDataView train, int folds)
+    {
+        Ensure(ml, train);
+        if (_crossFitted?.Folds == folds) return _crossFitted;
+        var clock = Stopwatch.StartNew();
+        var fits = new List<FoldFit>();
+        _crossFitted = ml.Seminar().CrossFit(seed =>
+        {
+            var psu = _psu.Clone();
+            psu.Seed = seed;
+            var fit = new FoldFit(this, ml, psu);
+            fits.Add(fit);
+            return fit;
+        }, train, SeminarColumns.UserId, folds, _model);
+        _foldPretrained = fits.Select(f => f.Pretrained ?? throw new InvalidOperationException("A fold's estimator was never fitted.")).ToArray();
+        CrossFitSeconds = clock.Elapsed.TotalSeconds;
+        return _crossFitted;
+    }
+
+    /// <summary>Per fold, the fold's stage with the PSU as pretraining left it (empty until <see cref="FitCrossFitted"/>).</summary>
+    public IReadOnlyList<ITransformer> FoldPretrained => _foldPretrained ?? Array.Empty<ITransformer>();
+
     void Ensure(MLContext ml, IDataView train)
     {
         if (_model != null && ReferenceEquals(_fittedOn, train)) return;
         var clock = Stopwatch.StartNew();
-        var featurizer = ml.Seminar().FeaturizeSequences(_catalog, _featurizer).Fit(train);
-        _fittedFeaturizer = featurizer;
         _pretrainedPq = null;
         _pqTransformer = null;
-        var psu = ml.Seminar().PsuEmbedding(_psu).FitWithPretrained(featurizer.Transform(train));
-        _model = new TransformerChain<ITransformer>(featurizer, psu.Final);
-        _pretrained = new TransformerChain<ITransformer>(featurizer, psu.Pretrained);
+        _crossFitted = null;
+        _foldPretrained = null;
+        (_fittedFeaturizer, _model, _pretrained) = FitChains(ml, train, _psu);
         Seconds = clock.Elapsed.TotalSeconds;
         _fittedOn = train;
+    }
+
+    /// <summary>Featurizer then PSU on <paramref name="train"/>: the fine-tuned and the pretrained chain.</summary>
+    (SequenceFeaturizerTransformer Featurizer, ITransformer Final, ITransformer Pretrained) FitChains(MLContext ml, IDataView train, PsuEmbeddingOptions options)
+    {
+        var featurizer = ml.Seminar().FeaturizeSequences(_catalog, _featurizer).Fit(train);
+        var psu = ml.Seminar().PsuEmbedding(options).FitWithPretrained(featurizer.Transform(train));
+        return (featurizer, new TransformerChain<ITransformer>(featurizer, psu.Final), new TransformerChain<ITransformer>(featurizer, psu.Pretrained));
+    }
+
+    /// <summary>One fold's stage for cross-fitting: returns the fine-tuned chain and keeps the pretrained one.</summary>
+    sealed class FoldFit(SeminarStage stage, MLContext ml, PsuEmbeddingOptions psu) : IEstimator<ITransformer>
+    {
+        public ITransformer? Pretrained { get; private set; }
+
+        public ITransformer Fit(IDataView input)
+        {
+            (_, var final, Pretrained) = stage.FitChains(ml, input, psu);
+            return final;
+        }
+
+        public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+            ml.Seminar().FeaturizeSequences(stage._catalog, stage._featurizer).Append(ml.Seminar().PsuEmbedding(psu)).GetOutputSchema(inputSchema);
     }
 }
 
@@ -130,12 +183,13 @@ public sealed class SeminarNeural : IComparedModel
 }
 
 /// <summary>
-/// <c>fasttree_seminar</c>: FastTree on the baseline features plus <c>SeminarInterest</c> and <c>SeminarScore</c> (exact
-/// attention) of the pretrained PSU: fine-tuned outputs on the PSU's own training rows would teach the trees to over-trust them.
-/// With <c>approximate</c> it is <c>fasttree_seminar_pq</c>: the same on <c>SeminarPqInterest</c> and <c>SeminarPqScore</c>,
-/// each head's top-K found by the product-quantized scan.
+/// <c>fasttree_seminar</c>: FastTree on the baseline features plus SEMINAR's, stacked as <see cref="SeminarStacking"/> says:
+/// the pretrained PSU's <c>SeminarInterest</c> and <c>SeminarScore</c> (exact attention), in-sample on the training rows, or the
+/// fine-tuned <c>SeminarScore</c> cross-fitted out of fold, or whichever wins on validation. With <c>approximate</c> it is
+/// <c>fasttree_seminar_pq</c>: the pretrained PSU's <c>SeminarPqInterest</c> and <c>SeminarPqScore</c>, each head's top-K found
+/// by the product-quantized scan; it always stacks in-sample, since out of fold every fold's PSU would need its own codebooks.
 /// </summary>
-public sealed class FastTreeSeminar : IComparedModel
+public sealed class FastTreeSeminar : IComparedModel, IAnnotatesReport
 {
     /// <summary>The report name with exact attention.</summary>
     public const string ModelName = "fasttree_seminar";
@@ -144,20 +198,33 @@ public sealed class FastTreeSeminar : IComparedModel
 
     readonly SeminarStage _stage;
     readonly FastTreeBaseline _trees;
+    readonly int _folds;
 
     /// <summary>Creates the model over a shared stage, with FastTree options (defaults when null).</summary>
     /// <param name="stage">The shared featurizer + PSU stage.</param>
     /// <param name="trees">FastTree options.</param>
     /// <param name="approximate">Whether the SEMINAR features come from approximate retrieval (<c>fasttree_seminar_pq</c>).</param>
-    public FastTreeSeminar(SeminarStage stage, FastTreeBaselineOptions? trees = null, bool approximate = false)
+    /// <param name="stacking">Which PSU outputs the trees train on (ignored with <paramref name="approximate"/>, which stacks in-sample).</param>
+    /// <param name="crossFitFolds">Folds of cross-fitting (at least 2).</param>
+    public FastTreeSeminar(SeminarStage stage, FastTreeBaselineOptions? trees = null, bool approximate = false,
+        SeminarStacking stacking = SeminarStacking.InSamplePretrained, int crossFitFolds = 3)
     {
+        if (crossFitFolds < 2) throw new ArgumentOutOfRangeException(nameof(crossFitFolds), crossFitFolds, "Cross-fitting needs at least 2 folds.");
         _stage = stage;
         _trees = new FastTreeBaseline(trees);
         Approximate = approximate;
+        Stacking = approximate ? SeminarStacking.InSamplePretrained : stacking;
+        _folds = crossFitFolds;
     }
 
     /// <summary>Whether this is <c>fasttree_seminar_pq</c>.</summary>
     public bool Approximate { get; }
+
+    /// <summary>The stacking asked for.</summary>
+    public SeminarStacking Stacking { get; }
+
+    /// <summary>The stacking the latest <see cref="Fit"/> used and, with <see cref="SeminarStacking.Auto"/>, the validation AUCs it rested on.</summary>
+    public StackingOutcome? Outcome { get; private set; }
 
     /// <summary>The stage (with <see cref="Approximate"/>, its <see cref="SeminarStage.Pq"/> is the fitted quantization after <see cref="Fit"/>).</summary>
     public SeminarStage Stage => _stage;
@@ -169,18 +236,48 @@ public sealed class FastTreeSeminar : IComparedModel
     public string ProbabilityColumn => "Probability";
 
     /// <inheritdoc />
-    public IEstimator<ITransformer> BuildPipeline(MLContext ml) => Trees(ml);
+    public IEstimator<ITransformer> BuildPipeline(MLContext ml) => Trees(ml, Stacking == SeminarStacking.CrossFitted ? SeminarStacking.CrossFitted : SeminarStacking.InSamplePretrained);
 
-    IEstimator<ITransformer> Trees(MLContext ml) =>
-        (Approximate ? FastTreeBaseline.Featurize(ml, "SeminarPqInterest", "SeminarPqScore") : FastTreeBaseline.Featurize(ml, "SeminarInterest", "SeminarScore"))
+    IEstimator<ITransformer> Trees(MLContext ml, SeminarStacking stacking) =>
+        (Approximate ? FastTreeBaseline.Featurize(ml, "SeminarPqInterest", "SeminarPqScore")
+            // Out of fold only the score lines up across folds: each fold's network has interest coordinates of its own.
+            : stacking == SeminarStacking.CrossFitted ? FastTreeBaseline.Featurize(ml, "SeminarScore")
+            : FastTreeBaseline.Featurize(ml, "SeminarInterest", "SeminarScore"))
         .Append(_trees.Trainer(ml));
 
     /// <inheritdoc />
     public FittedModel Fit(MLContext ml, IDataView train)
     {
+        if (Stacking == SeminarStacking.InSamplePretrained)
+        {
+            Outcome = new StackingOutcome(SeminarStacking.InSamplePretrained, null);
+            return FitInSample(ml, train, 0);
+        }
+        var crossFitted = _stage.FitCrossFitted(ml, train, _folds);
+        var clock = Stopwatch.StartNew();
+        Outcome = Stacking == SeminarStacking.Auto
+            ? StackingSelection.Choose(train, crossFitted, _stage.FoldPretrained, s => Trees(ml, s))
+            : new StackingOutcome(SeminarStacking.CrossFitted, null);
+        double choosing = clock.Elapsed.TotalSeconds;
+        if (Outcome.Used == SeminarStacking.InSamplePretrained) return FitInSample(ml, train, _stage.CrossFitSeconds + choosing);
+        var trees = Trees(ml, SeminarStacking.CrossFitted).Fit(crossFitted.OutOfFoldTrain);
+        return new FittedModel(new TransformerChain<ITransformer>(crossFitted.Model, trees), _stage.Seconds + _stage.CrossFitSeconds + clock.Elapsed.TotalSeconds);
+    }
+
+    FittedModel FitInSample(MLContext ml, IDataView train, double extraSeconds)
+    {
         var stage = Approximate ? _stage.FitPretrainedPq(ml, train) : _stage.FitPretrained(ml, train);
         var clock = Stopwatch.StartNew();
-        var trees = Trees(ml).Fit(stage.Transform(train));
-        return new FittedModel(new TransformerChain<ITransformer>(stage, trees), _stage.Seconds + (Approximate ? _stage.PqSeconds : 0) + clock.Elapsed.TotalSeconds);
+        var trees = Trees(ml, SeminarStacking.InSamplePretrained).Fit(stage.Transform(train));
+        return new FittedModel(new TransformerChain<ITransformer>(stage, trees),
+            _stage.Seconds + (Approximate ? _stage.PqSeconds : 0) + extraSeconds + clock.Elapsed.TotalSeconds);
+    }
+
+    /// <inheritdoc />
+    public void Annotate(ModelReport report)
+    {
+        if (Outcome == null) return;
+        report.Stacking = StackingOutcome.ReportName(Outcome.Used);
+        report.StackingValidationAuc = Outcome.ValidationAuc?.ToDictionary(kv => kv.Key, kv => kv.Value);
     }
 }

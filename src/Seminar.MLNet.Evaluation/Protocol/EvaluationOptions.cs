@@ -1,3 +1,4 @@
+using Seminar.MLNet.Evaluation.Models;
 using Seminar.MLNet.Evaluation.Retrieval;
 using Seminar.MLNet.Quantization;
 using Seminar.MLNet.Training.PsuTraining;
@@ -48,6 +49,15 @@ public sealed class EvaluationOptions
     /// </summary>
     public PsuEmbeddingOptions? Psu { get; set; }
 
+    /// <summary>
+    /// Which PSU outputs <c>fasttree_seminar</c>'s trees train on. Default <see cref="SeminarStacking.Auto"/>: chosen on
+    /// validation. <c>fasttree_seminar_pq</c> always stacks in-sample.
+    /// </summary>
+    public SeminarStacking Stacking { get; set; } = SeminarStacking.Auto;
+
+    /// <summary>Folds of cross-fitting when <see cref="Stacking"/> is not in-sample: folds + 1 PSU trainings. Default 3.</summary>
+    public int CrossFitFolds { get; set; } = 3;
+
     /// <summary>Product quantization options of <c>fasttree_seminar_pq</c>; null = defaults (the evaluation works on a copy and sets the seed when this leaves it unset).</summary>
     public PqAttentionOptions? Pq { get; set; }
 
@@ -75,6 +85,7 @@ public sealed class EvaluationOptions
             throw new ArgumentOutOfRangeException(nameof(NegativeSampling), NegativeSampling, "Unknown negative sampling.");
         if (MaxHistory < 1) throw new ArgumentOutOfRangeException(nameof(MaxHistory), MaxHistory, "Max history must be at least 1.");
         if (Negatives < 1) throw new ArgumentOutOfRangeException(nameof(Negatives), Negatives, "Negatives must be at least 1.");
+        if (CrossFitFolds is < 2 or > 255) throw new ArgumentOutOfRangeException(nameof(CrossFitFolds), CrossFitFolds, "Cross-fit folds must be between 2 and 255.");
         if (PqRequests < 1) throw new ArgumentOutOfRangeException(nameof(PqRequests), PqRequests, "PQ requests must be at least 1.");
         Curves?.Validate();
     }

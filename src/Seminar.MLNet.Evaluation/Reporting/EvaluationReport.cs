@@ -85,6 +85,14 @@ public sealed class ModelReport
     [JsonPropertyName("train_seconds")] public double TrainSeconds { get; set; }
     /// <summary>Microseconds per test row to score with the fitted pipeline.</summary>
     [JsonPropertyName("score_us_per_row")] public double ScoreMicrosPerRow { get; set; }
+    /// <summary>With <c>fasttree_seminar</c>: the SEMINAR features the trees used, <c>in_sample_pretrained</c> or <c>cross_fitted</c>.</summary>
+    [JsonPropertyName("stacking")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Stacking { get; set; }
+    /// <summary>When the stacking was chosen on validation: each candidate's validation AUC, by its <c>stacking</c> name.</summary>
+    [JsonPropertyName("stacking_validation_auc")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, double>? StackingValidationAuc { get; set; }
 }
 
 /// <summary>Approximate retrieval section.</summary>
