@@ -116,11 +116,15 @@ public sealed class PsuEmbeddingOptions : PsuColumnOptions
     public string? PretrainingUserColumn { get; set; }
     /// <summary>
     /// With <see cref="PretrainingUserColumn"/>: one cut point per this many behaviours of a sequence, at least
-    /// <see cref="CutPointsPerSequence"/> and at most <see cref="MaxCutPointsPerSequence"/>. Default 8.
+    /// <see cref="CutPointsPerSequence"/> and at most <see cref="MaxCutPointsPerSequence"/>, spread evenly. Default 1: each
+    /// prefix of a sequence up to 256 behaviours predicts its next pair once per epoch, as row-wise pretraining does once per row.
     /// </summary>
-    public int CutPointStride { get; set; } = 8;
-    /// <summary>With <see cref="PretrainingUserColumn"/>: most cut points per sequence and epoch. Default 64.</summary>
-    public int MaxCutPointsPerSequence { get; set; } = 64;
+    public int CutPointStride { get; set; } = 1;
+    /// <summary>
+    /// With <see cref="PretrainingUserColumn"/>: most cut points per sequence and epoch, which bounds the work a very long
+    /// sequence costs (every cut attends over the whole truncated history). Default 256.
+    /// </summary>
+    public int MaxCutPointsPerSequence { get; set; } = 256;
 
     /// <summary>
     /// The featurizer's vocabularies. Null (the default) = found on the history items column, which the featurizer's fast path

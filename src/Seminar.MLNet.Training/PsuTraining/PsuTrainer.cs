@@ -66,8 +66,11 @@ sealed class PsuTrainer
     /// <summary>Which rows fine-tuning holds out.</summary>
     public ValidationSplit Split => _split;
 
-    /// <summary>Called with the epoch and each stretch of a user sequence as pretraining steps on it (tests count them).</summary>
-    internal Action<int, PretrainingSequence>? Pretrained { get; init; }
+    /// <summary>
+    /// Called with the stage ("pretraining", "fine-tuning", "validation"), the epoch, each batch's rows and, when pretraining on
+    /// user sequences, their stretches: tests see what each step used.
+    /// </summary>
+    internal Action<string, int, IReadOnlyList<PsuRow>, IReadOnlyList<PretrainingSequence>?>? Stepped { get; init; }
 
     /// <summary>Trains and returns the network (the caller disposes it and the content tensors).</summary>
     public PsuNetwork Train(ItemContentTensors content) => Train(content, out _);
@@ -123,7 +126,7 @@ sealed class PsuTrainer
                     optimizer.step();
                     meter.Add(parts, rows.Count);
                 }
-                if (stretches != null && Pretrained != null) foreach (var s in stretches) Pretrained(epoch, s);
+                Stepped?.Invoke("pretraining", epoch, rows, stretches);
                 done += rows.Count;
                 Report("pretraining", epoch, _o.PretrainingEpochs, epoch, done, usable, meter, end: false);
             }
@@ -174,6 +177,7 @@ sealed class PsuTrainer
                     optimizer.step();
                     meter.Add(parts, rows.Count);
                 }
+                Stepped?.Invoke("fine-tuning", epoch, rows, null);
                 done += rows.Count;
                 Report("fine-tuning", epoch, _o.FineTuningEpochs, epoch, done, trainRows, meter, end: false);
             }
@@ -230,9 +234,11 @@ sealed class PsuTrainer
                 sum += loss;
                 meter.Add(new Dictionary<string, double> { ["validation_bce"] = loss / rows.Count }, rows.Count);
             }
+            Stepped?.Invoke("validation", epoch, rows, null);
             n += rows.Count;
             Report("validation", epoch, 1, 1, n, _split.HeldOutRows, meter, end: false);
         }
+        Report("validation", epoch, 1, 1, n, _split.HeldOutRows, meter, end: true);
         network.train();
         return n == 0 ? double.NaN : sum / n;
     }
