@@ -222,7 +222,8 @@ sealed class PsuTrainer
         long n = 0;
         using var _ = no_grad();
         var meter = new LossMeter();
-        _clock.Restart();
+        // Its own clock: the epoch's clock still measures the training pass it reports at its end.
+        var clock = new StageClock();
         foreach (var rows in Batches(_reader.Rows(true).Where(_split.HoldsOut)))
         {
             using var scope = NewDisposeScope();
@@ -236,9 +237,9 @@ sealed class PsuTrainer
             }
             Stepped?.Invoke("validation", epoch, rows, null);
             n += rows.Count;
-            Report("validation", epoch, 1, 1, n, _split.HeldOutRows, meter, end: false);
+            Report("validation", epoch, 1, 1, n, _split.HeldOutRows, meter, end: false, clock);
         }
-        Report("validation", epoch, 1, 1, n, _split.HeldOutRows, meter, end: true);
+        Report("validation", epoch, 1, 1, n, _split.HeldOutRows, meter, end: true, clock);
         network.train();
         return n == 0 ? double.NaN : sum / n;
     }
@@ -273,13 +274,13 @@ sealed class PsuTrainer
     DateTime _lastReport = DateTime.MinValue;
 
     /// <summary>Reports pass <paramref name="pass"/> of <paramref name="passes"/> (epochs of a stage, or 1 of 1) at most every 2 seconds, and at its end.</summary>
-    void Report(string stage, int epoch, int passes, int pass, long done, long total, LossMeter meter, bool end)
+    void Report(string stage, int epoch, int passes, int pass, long done, long total, LossMeter meter, bool end, StageClock? clock = null)
     {
         var now = DateTime.UtcNow;
         if (!end && now - _lastReport < TimeSpan.FromSeconds(2)) return;
         _lastReport = now;
         double within = total <= 0 ? 1 : Math.Min(1, (double)done / total);
-        var (rate, left) = _clock.Estimate(done, total, passes - pass);
+        var (rate, left) = (clock ?? _clock).Estimate(done, total, passes - pass);
         var losses = meter.Means();
         _o.Progress?.Report(new PsuTrainingProgress(stage, epoch, (pass - 1 + within) / passes, losses, done, total, rate, left));
         Info($"PSU {stage} epoch {epoch}: {done:N0} of {total:N0} rows{(end ? " (done)" : "")}, {rate:N0} rows/s, {Duration(left)} left; " +
