@@ -65,10 +65,17 @@ public static class Evaluator
         var psu = options.Psu?.Clone() ?? new PsuEmbeddingOptions();
         psu.LabelColumn = SeminarColumns.Label;
         psu.Seed ??= options.Seed;
+        // Each user's lifelong sequence once per pretraining epoch, not once per sample row (five per positive with sampled negatives).
+        psu.PretrainingUserColumn ??= SeminarColumns.UserId;
+        // Measured on ml-100k (one seed): weight decay 0 / 0.1 / 0.5 gave AUC 0.689 / 0.694 / 0.692, LogLoss 0.641 / 0.632 / 0.634.
+        if (options.Psu == null) psu.WeightDecay = 0.1;
         if (progress != null)
             psu.Progress = new SynchronousProgress<PsuTrainingProgress>(p => progress.Report(new EvaluationProgress(
-                $"{label} {p.Stage} (epoch {p.Epoch}; {string.Join(", ", p.Losses.Select(kv => $"{kv.Key} {kv.Value:F3}"))})", p.Fraction)));
+                $"{label} {p.Stage} | epoch {p.Epoch}: {p.Rows:N0}/{p.TotalRows:N0} rows, {p.RowsPerSecond:N0}/s, {Left(p.SecondsLeft)} left" +
+                string.Concat(p.Losses.Select(kv => $", {kv.Key} {kv.Value:F3}")), p.Fraction)));
         return psu;
+
+        static string Left(double seconds) => double.IsFinite(seconds) ? TimeSpan.FromSeconds(Math.Round(seconds)).ToString(@"h\:mm\:ss") : "?";
     }
 
     /// <summary>Runs the evaluation.</summary>

@@ -6,13 +6,16 @@ namespace Seminar.Cli.Terminal;
 /// <summary>
 /// Shows each evaluation stage as a Spectre.Console progress bar. Reports arrive on the worker's own
 /// thread; Spectre redraws on its own timer. Where output is redirected (CI, logs), a line per stage
-/// is printed instead, so logs stay readable.
+/// is printed instead, so logs stay readable. A stage text "name | detail" (PSU training: rows done of total, rows per
+/// second, time left, losses) keeps one bar per name and shows the latest detail beside it; redirected output gets the
+/// detail at most every 30 seconds.
 /// </summary>
 sealed class StageProgressDisplay : IProgress<EvaluationProgress>
 {
     readonly ProgressContext? _context;
     readonly Dictionary<string, ProgressTask> _tasks = new();
     readonly HashSet<string> _announced = new();
+    readonly Dictionary<string, DateTime> _detailed = new();
 
     StageProgressDisplay(ProgressContext? context) => _context = context;
 
@@ -31,17 +34,25 @@ sealed class StageProgressDisplay : IProgress<EvaluationProgress>
 
     public void Report(EvaluationProgress value)
     {
+        int bar = value.Stage.IndexOf(" | ", StringComparison.Ordinal);
+        string name = bar < 0 ? value.Stage : value.Stage[..bar];
         if (_context == null)
         {
-            if (_announced.Add(value.Stage)) Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {value.Stage} ...");
+            if (_announced.Add(name)) Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {name} ...");
+            if (bar >= 0 && (!_detailed.TryGetValue(name, out var last) || DateTime.UtcNow - last >= TimeSpan.FromSeconds(30)))
+            {
+                _detailed[name] = DateTime.UtcNow;
+                Console.WriteLine($"[{DateTime.Now:HH:mm:ss}]   {value.Stage[(bar + 3)..]}");
+            }
             return;
         }
-        if (!_tasks.TryGetValue(value.Stage, out var task))
+        if (!_tasks.TryGetValue(name, out var task))
         {
             foreach (var other in _tasks.Values) if (!other.IsFinished) { other.Value = other.MaxValue; other.StopTask(); }
-            task = _context.AddTask(Markup.Escape(value.Stage), maxValue: 1);
-            _tasks[value.Stage] = task;
+            task = _context.AddTask(Markup.Escape(name), maxValue: 1);
+            _tasks[name] = task;
         }
+        if (bar >= 0) task.Description = Markup.Escape(value.Stage);
         if (double.IsNaN(value.Fraction)) task.IsIndeterminate = true;
         else
         {

@@ -60,7 +60,7 @@ public sealed class PsuEmbeddingEstimator : IEstimator<PsuEmbeddingTransformer>
                 $"No sequence vocabularies found on column '{_options.HistoryItemsColumn}'. Put the PSU right after FeaturizeSequences in the pipeline, " +
                 "or set PsuEmbeddingOptions.Vocabularies to the fitted featurizer's Vocabularies.");
         CheckFinite(vocabularies.Content);
-        var reader = new PsuRowReader(input, _options, _options.LabelColumn, _options.TrainingMaxHistory, vocabularies.MaxQueryTokens);
+        var reader = PsuTrainer.Reader(input, _options, vocabularies.MaxQueryTokens);
 
         var env = (IHostEnvironment)_ml;
         var host = env.Register("PsuEmbedding");
@@ -78,20 +78,13 @@ public sealed class PsuEmbeddingEstimator : IEstimator<PsuEmbeddingTransformer>
 
     PsuTrainer.DataSummary Summarise(PsuRowReader reader)
     {
-        long rows = 0, positives = 0, negatives = 0, empty = 0;
-        foreach (var row in reader.Rows(_options.LabelColumn != null))
-        {
-            rows++;
-            if (row.Length == 0) empty++;
-            if (row.Label == 1) positives++;
-            else if (row.Label == 0) negatives++;
-        }
-        if (rows == 0) throw new InvalidOperationException("The PSU cannot be trained on a data view with no rows.");
-        if (_options.LabelColumn != null && (positives == 0 || negatives == 0))
+        var summary = PsuTrainer.DataSummary.Read(reader, _options.LabelColumn != null);
+        if (summary.Rows == 0) throw new InvalidOperationException("The PSU cannot be trained on a data view with no rows.");
+        if (_options.LabelColumn != null && (summary.Positives == 0 || summary.Negatives == 0))
             throw new InvalidOperationException(
-                $"Label column '{_options.LabelColumn}' is constant ({positives:N0} positive, {negatives:N0} negative rows): fine-tuning needs both classes. " +
+                $"Label column '{_options.LabelColumn}' is constant ({summary.Positives:N0} positive, {summary.Negatives:N0} negative rows): fine-tuning needs both classes. " +
                 "Set LabelColumn = null to pretrain only.");
-        return new PsuTrainer.DataSummary(rows, positives, negatives, empty);
+        return summary;
     }
 
     static void CheckFinite(ItemContentTables content)

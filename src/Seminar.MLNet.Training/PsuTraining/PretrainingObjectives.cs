@@ -21,13 +21,15 @@ sealed class PretrainingObjectives
     }
 
     /// <summary>Losses of the objectives that are on (weighted sum in <c>Total</c>; each part unweighted, for progress).</summary>
-    public (Tensor Total, Dictionary<string, double> Parts) Losses(PsuBatch batch)
+    /// <param name="batch">The rows.</param>
+    /// <param name="stretches">Per row, where its cut points go (pretraining on user sequences); null = anywhere in the row's history.</param>
+    public (Tensor Total, Dictionary<string, double> Parts) Losses(PsuBatch batch, IReadOnlyList<PretrainingSequence>? stretches = null)
     {
         var parts = new Dictionary<string, double>();
         Tensor total = zeros(1).squeeze();
         if (_o.UseNextPair && _o.NextPairWeight > 0)
         {
-            var (loss, aux) = NextPair(batch);
+            var (loss, aux) = NextPair(batch, stretches);
             parts["next_pair"] = loss.item<float>();
             total = total + loss * _o.NextPairWeight;
             if (aux is not null && _o.RetrievalAuxWeight > 0)
@@ -55,7 +57,7 @@ sealed class PretrainingObjectives
     /// empty-history interest. With SIM's soft search, <c>Aux</c> is its auxiliary retrieval loss on the same
     /// targets and labels (null for the other strategies), weighted by the next-pair weight times the retrieval weight.
     /// </summary>
-    (Tensor Loss, Tensor? Aux) NextPair(PsuBatch batch)
+    (Tensor Loss, Tensor? Aux) NextPair(PsuBatch batch, IReadOnlyList<PretrainingSequence>? stretches)
     {
         int b = batch.Rows.Count, c = _o.CutPointsPerSequence, g = 1 + _o.Negatives, t = _tokens, l = batch.MaxLength;
         var targetItems = new long[b * c * g];
@@ -66,7 +68,7 @@ sealed class PretrainingObjectives
             var row = batch.Rows[i];
             for (int j = 0; j < c; j++)
             {
-                int p = _random.Next(row.Length);
+                int p = stretches == null ? _random.Next(row.Length) : Cut(stretches[i], j, c);
                 cuts[i * c + j] = p;
                 int at = (i * c + j) * g, positive = row.Items[p];
                 targetItems[at] = positive;
@@ -88,6 +90,18 @@ sealed class PretrainingObjectives
         var aux = _network.RetrievalAuxLogit(flatTargets, batch.Items, visible);
         return (nn.functional.binary_cross_entropy_with_logits(logits, labels),
                 aux is null ? null : nn.functional.binary_cross_entropy_with_logits(aux, labels));
+    }
+
+    /// <summary>
+    /// Cut <paramref name="j"/> of <paramref name="c"/> inside a stretch: one per equal sub-stretch, so a sequence's cuts
+    /// spread over it rather than bunch (anywhere in the stretch when it is shorter than <paramref name="c"/>).
+    /// </summary>
+    int Cut(PretrainingSequence stretch, int j, int c)
+    {
+        int length = stretch.To - stretch.From;
+        if (length < c) return stretch.From + _random.Next(length);
+        int lo = stretch.From + (int)((long)j * length / c), hi = stretch.From + (int)((long)(j + 1) * length / c);
+        return lo + _random.Next(hi - lo);
     }
 
     int NegativeFor(int positive)

@@ -84,12 +84,47 @@ public sealed class PsuEmbeddingOptions : PsuColumnOptions
     public int FineTuningEpochs { get; set; } = 5;
     /// <summary>Adam learning rate while fine-tuning. Default 0.001.</summary>
     public double FineTuningLearningRate { get; set; } = 0.001;
-    /// <summary>Share of labelled rows held out (by row position) to choose the epoch to keep. Default 0.1.</summary>
+    /// <summary>
+    /// Share of labelled rows held out to choose the epoch to keep when the input has no <see cref="ValidationColumn"/>: the
+    /// last rows in data order (the latest period when rows come in time order). 0 turns validation off (flags included):
+    /// every epoch runs and the last is kept. Default 0.1.
+    /// </summary>
     public double ValidationFraction { get; set; } = 0.1;
     /// <summary>Epochs without a better validation loss before fine-tuning stops. Default 1.</summary>
     public int Patience { get; set; } = 1;
     /// <summary>Whether fine-tuning starts from the pretrained attention and head too (embeddings are always restored). Default true.</summary>
     public bool RestoreAttention { get; set; } = true;
+
+    /// <summary>
+    /// Boolean column whose true rows are held out from training (pretraining and fine-tuning) and score each fine-tuning
+    /// epoch for early stopping; used when the input has it, else the last <see cref="ValidationFraction"/> share of rows
+    /// is held out. Default <see cref="SeminarColumns.IsValidation"/>.
+    /// </summary>
+    public string? ValidationColumn { get; set; } = SeminarColumns.IsValidation;
+    /// <summary>
+    /// Decoupled weight decay of fine-tuning (AdamW): every step shrinks every parameter by <c>lr × WeightDecay</c>
+    /// of itself, so id embeddings of items that rarely appear decay towards 0 instead of keeping what a few rows taught
+    /// them. 0 = plain Adam. Default 0.
+    /// </summary>
+    public double WeightDecay { get; set; }
+    /// <summary>
+    /// Text or key column naming each row's user. Null (the default) = pretraining iterates over rows, so a user's history
+    /// prefixes are pretrained once per row. Set, pretraining reads each user's lifelong sequence once per epoch (the
+    /// longest history among the user's rows, truncated to <see cref="TrainingMaxHistory"/>), with cut points spread
+    /// over it (<see cref="CutPointStride"/>).
+    /// </summary>
+    public string? PretrainingUserColumn { get; set; }
+    /// <summary>
+    /// With <see cref="PretrainingUserColumn"/>: one cut point per this many behaviours of a sequence, at least
+    /// <see cref="CutPointsPerSequence"/> and at most <see cref="MaxCutPointsPerSequence"/>, spread evenly. Default 1: each
+    /// prefix of a sequence up to 256 behaviours predicts its next pair once per epoch, as row-wise pretraining does once per row.
+    /// </summary>
+    public int CutPointStride { get; set; } = 1;
+    /// <summary>
+    /// With <see cref="PretrainingUserColumn"/>: most cut points per sequence and epoch, which bounds the work a very long
+    /// sequence costs (every cut attends over the whole truncated history). Default 256.
+    /// </summary>
+    public int MaxCutPointsPerSequence { get; set; } = 256;
 
     /// <summary>
     /// The featurizer's vocabularies. Null (the default) = found on the history items column, which the featurizer's fast path
@@ -123,6 +158,10 @@ public sealed class PsuEmbeddingOptions : PsuColumnOptions
         if (!(Temperature > 0)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "Temperature must be positive.");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1)) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be in [0, 1).");
         if (!(PretrainingLearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(PretrainingLearningRate), PretrainingLearningRate, "Learning rates must be positive.");
+        Positive(CutPointStride, nameof(CutPointStride));
+        Positive(MaxCutPointsPerSequence, nameof(MaxCutPointsPerSequence));
+        if (!(WeightDecay >= 0 && WeightDecay < 1))
+            throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be in [0, 1): each step shrinks parameters by learning rate × WeightDecay.");
         if (!(FineTuningLearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(FineTuningLearningRate), FineTuningLearningRate, "Learning rates must be positive.");
         foreach (var (w, name) in new[] { (NextPairWeight, nameof(NextPairWeight)), (AlignmentWeight, nameof(AlignmentWeight)), (RelevanceWeight, nameof(RelevanceWeight)) })
             if (!(w >= 0) || float.IsInfinity(w)) throw new ArgumentOutOfRangeException(name, w, "Objective weights must be finite and non-negative.");
@@ -153,8 +192,13 @@ public sealed class PsuEmbeddingOptions : PsuColumnOptions
 }
 
 /// <summary>Training progress of the PSU.</summary>
-/// <param name="Stage">"pretraining" or "fine-tuning".</param>
+/// <param name="Stage">"reading sequences", "pretraining", "fine-tuning" or "validation".</param>
 /// <param name="Epoch">Epoch, from 1.</param>
 /// <param name="Fraction">Share of the stage done, in [0, 1].</param>
 /// <param name="Losses">Recent mean loss per objective (pretraining: next_pair, alignment, relevance; fine-tuning: train_bce, validation_bce).</param>
-public sealed record PsuTrainingProgress(string Stage, int Epoch, double Fraction, IReadOnlyDictionary<string, double> Losses);
+/// <param name="Rows">Rows done in this pass (pretraining on user sequences: stretches of a sequence).</param>
+/// <param name="TotalRows">Rows in this pass.</param>
+/// <param name="RowsPerSecond">Rows per second so far in this pass (NaN before the first).</param>
+/// <param name="SecondsLeft">Seconds until the stage ends at that rate, every epoch still to come included (early stopping may end it sooner; NaN before the first row).</param>
+public sealed record PsuTrainingProgress(string Stage, int Epoch, double Fraction, IReadOnlyDictionary<string, double> Losses,
+    long Rows = 0, long TotalRows = 0, double RowsPerSecond = double.NaN, double SecondsLeft = double.NaN);

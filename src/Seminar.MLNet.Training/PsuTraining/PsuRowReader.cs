@@ -15,8 +15,16 @@ sealed class PsuRowReader
     readonly string? _label;
     readonly int _window;
     readonly int _tokens;
+    readonly string? _validation;
+    readonly string? _user;
 
-    public PsuRowReader(IDataView data, PsuColumnOptions columns, string? labelColumn, int window, int queryTokens)
+    /// <summary>
+    /// Reads <paramref name="data"/>'s featurized <paramref name="columns"/> (and <paramref name="labelColumn"/> when set), keeping the last
+    /// <paramref name="window"/> behaviours of <paramref name="queryTokens"/> tokens each; <paramref name="validationColumn"/> (Boolean) fills
+    /// <see cref="PsuRow.Validation"/> and <paramref name="userColumn"/> (text or key) <see cref="PsuRow.User"/>, when set.
+    /// </summary>
+    public PsuRowReader(IDataView data, PsuColumnOptions columns, string? labelColumn, int window, int queryTokens,
+        string? validationColumn = null, string? userColumn = null)
     {
         _data = data;
         _columns = columns;
@@ -37,7 +45,15 @@ sealed class PsuRowReader
             if (col.Type != BooleanDataViewType.Instance && col.Type != NumberDataViewType.Single)
                 throw new ArgumentException($"Label column '{labelColumn}' must be Boolean or Single, not {col.Type}.", nameof(data));
         }
+        _validation = validationColumn;
+        _user = userColumn;
+        RowExtras.Check(data.Schema, validationColumn, userColumn);
     }
+
+    /// <summary>Whether rows carry the validation column's flag.</summary>
+    public bool ReadsValidation => _validation != null;
+    /// <summary>Whether rows carry their user.</summary>
+    public bool ReadsUsers => _user != null;
 
     /// <summary>Every row, in data order.</summary>
     public IEnumerable<PsuRow> Rows(bool withLabel)
@@ -50,7 +66,9 @@ sealed class PsuRowReader
         DataViewSchema.Column? label = withLabel && _label != null ? schema[_label] : null;
         var active = new List<DataViewSchema.Column> { items, queries, target, query };
         if (label != null) active.Add(label.Value);
+        var extras = new RowExtras(schema, _validation, _user, active);
         using var cursor = _data.GetRowCursor(active);
+        extras.Bind(cursor);
         var getItems = cursor.GetGetter<VBuffer<long>>(items);
         var getQueries = cursor.GetGetter<VBuffer<long>>(queries);
         var getTarget = cursor.GetGetter<VBuffer<long>>(target);
@@ -82,6 +100,9 @@ sealed class PsuRowReader
                 TargetQuery = Pad(queryTokenBuffer.DenseValues().Select(i => (int)i).ToArray(), _tokens),
                 Label = y,
                 Position = cursor.Position,
+                Validation = extras.Validation(),
+                User = extras.User(),
+                HistoryLength = allItems.Length,
             };
         }
     }

@@ -10,12 +10,10 @@ public class PsuTrainerTests
     {
         var progress = new List<PsuTrainingProgress>();
         o.Progress = new SynchronousProgress<PsuTrainingProgress>(progress.Add);
-        var reader = new PsuRowReader(f.FeaturizedTrain, o, o.LabelColumn, o.TrainingMaxHistory, f.Vocabularies.MaxQueryTokens);
-        long rows = 0, pos = 0, neg = 0, empty = 0;
-        foreach (var r in reader.Rows(o.LabelColumn != null)) { rows++; if (r.Length == 0) empty++; if (r.Label == 1) pos++; else if (r.Label == 0) neg++; }
+        var reader = PsuTrainer.Reader(f.FeaturizedTrain, o, f.Vocabularies.MaxQueryTokens);
         var content = new ItemContentTensors(f.Vocabularies.Content);
         using var channel = ((IHostEnvironment)f.Ml).Start("test");
-        var trainer = new PsuTrainer(reader, new PsuTrainer.DataSummary(rows, pos, neg, empty), f.Vocabularies, o, seed, channel);
+        var trainer = new PsuTrainer(reader, PsuTrainer.DataSummary.Read(reader, o.LabelColumn != null), f.Vocabularies, o, seed, channel);
         return (trainer.Train(content), content, progress);
     }
 
