@@ -65,6 +65,7 @@ public static class Evaluator
         var psu = options.Psu?.Clone() ?? new PsuEmbeddingOptions();
         psu.LabelColumn = SeminarColumns.Label;
         psu.Seed ??= options.Seed;
+        if (options.SideFeatures) psu.SideFeaturesColumn = SeminarStage.SideFeaturesColumn;
         if (progress != null)
             psu.Progress = new SynchronousProgress<PsuTrainingProgress>(p => progress.Report(new EvaluationProgress(
                 $"{label} {p.Stage} (epoch {p.Epoch}; {string.Join(", ", p.Losses.Select(kv => $"{kv.Key} {kv.Value:F3}"))})", p.Fraction)));

@@ -18,6 +18,12 @@ namespace Seminar.MLNet.Evaluation.Models;
 /// </summary>
 public sealed class SeminarStage
 {
+    /// <summary>
+    /// The vector column the stage concatenates the baseline's count features (<see cref="Protocol.BaselineFeatures.Names"/>) into, ahead of
+    /// the PSU, when the PSU's <see cref="PsuScoring.PsuColumnOptions.SideFeaturesColumn"/> names it: the head then sees what FastTree sees.
+    /// </summary>
+    public const string SideFeaturesColumn = "SeminarSideFeatures";
+
     readonly IDataView _catalog;
     readonly SequenceFeaturizerOptions _featurizer;
     readonly PsuEmbeddingOptions _psu;
@@ -34,6 +40,7 @@ public sealed class SeminarStage
         _featurizer = featurizer;
         _psu = psu;
         _pq = pq ?? new PqAttentionOptions();
+        _pq.SideFeaturesColumn = psu.SideFeaturesColumn;   // the quantized PSU runs the same head
     }
 
     /// <summary>Seconds the featurizer and PSU fit took.</summary>
@@ -78,13 +85,15 @@ public sealed class SeminarStage
     {
         if (_model != null && ReferenceEquals(_fittedOn, train)) return;
         var clock = Stopwatch.StartNew();
+        var side = _psu.SideFeaturesColumn == SideFeaturesColumn ? ml.Transforms.Concatenate(SideFeaturesColumn, Protocol.BaselineFeatures.Names).Fit(train) : null;
         var featurizer = ml.Seminar().FeaturizeSequences(_catalog, _featurizer).Fit(train);
         _fittedFeaturizer = featurizer;
         _pretrainedPq = null;
         _pqTransformer = null;
-        var psu = ml.Seminar().PsuEmbedding(_psu).FitWithPretrained(featurizer.Transform(train));
-        _model = new TransformerChain<ITransformer>(featurizer, psu.Final);
-        _pretrained = new TransformerChain<ITransformer>(featurizer, psu.Pretrained);
+        var psu = ml.Seminar().PsuEmbedding(_psu).FitWithPretrained(featurizer.Transform(side?.Transform(train) ?? train));
+        ITransformer[] Chain(ITransformer last) => side == null ? new ITransformer[] { featurizer, last } : new ITransformer[] { side, featurizer, last };
+        _model = new TransformerChain<ITransformer>(Chain(psu.Final));
+        _pretrained = new TransformerChain<ITransformer>(Chain(psu.Pretrained));
         Seconds = clock.Elapsed.TotalSeconds;
         _fittedOn = train;
     }

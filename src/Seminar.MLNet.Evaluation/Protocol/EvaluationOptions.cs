@@ -35,6 +35,12 @@ public sealed class EvaluationOptions
     /// </summary>
     public PsuEmbeddingOptions? Psu { get; set; }
 
+    /// <summary>
+    /// Whether the SEMINAR models' PSU head reads the baseline's count features as side features (the paper's ranking tower), so
+    /// <c>seminar_neural</c>, its ablations and the predecessors see what FastTree sees. Default true; false = history and target only.
+    /// </summary>
+    public bool SideFeatures { get; set; } = true;
+
     /// <summary>Product quantization options of <c>fasttree_seminar_pq</c>; null = defaults (the evaluation works on a copy and sets the seed when this leaves it unset).</summary>
     public PqAttentionOptions? Pq { get; set; }
 
