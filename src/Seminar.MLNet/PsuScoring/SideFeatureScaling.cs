@@ -30,7 +30,7 @@ public static class SideFeatureScaling
     /// Mean and scale of the compressed values of <paramref name="rows"/> (each S values): the scale is the population
     /// standard deviation, or 1 for a feature that is constant (so it standardises to 0 rather than dividing by 0).
     /// </summary>
-    /// <exception cref="ArgumentException">There is no row, or a row has another length.</exception>
+    /// <exception cref="ArgumentException">There is no row, a row has another length, or a value is not finite.</exception>
     public static (float[] Mean, float[] Scale) Fit(IEnumerable<float[]> rows, int size)
     {
         ArgumentNullException.ThrowIfNull(rows);
@@ -45,6 +45,7 @@ public static class SideFeatureScaling
             n++;
             for (int j = 0; j < size; j++)
             {
+                if (!float.IsFinite(row[j])) throw new ArgumentException($"Side feature row {n - 1} holds {row[j]} at component {j}: side features must be finite.", nameof(rows));
                 double v = Compress(row[j]), delta = v - mean[j];
                 mean[j] += delta / n;
                 m2[j] += delta * (v - mean[j]);
