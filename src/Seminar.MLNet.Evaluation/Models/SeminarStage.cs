@@ -19,6 +19,12 @@ namespace Seminar.MLNet.Evaluation.Models;
 /// </summary>
 public sealed class SeminarStage
 {
+    /// <summary>
+    /// The vector column the stage concatenates the baseline's count features (<see cref="Protocol.BaselineFeatures.Names"/>) into, ahead of
+    /// the PSU, when the PSU's <see cref="PsuScoring.PsuColumnOptions.SideFeaturesColumn"/> names it: the head then sees what FastTree sees.
+    /// </summary>
+    public const string SideFeaturesColumn = "SeminarSideFeatures";
+
     readonly IDataView _catalog;
     readonly SequenceFeaturizerOptions _featurizer;
     readonly PsuEmbeddingOptions _psu;
@@ -37,6 +43,7 @@ public sealed class SeminarStage
         _featurizer = featurizer;
         _psu = psu;
         _pq = pq ?? new PqAttentionOptions();
+        _pq.SideFeaturesColumn = psu.SideFeaturesColumn;   // the quantized PSU runs the same head
     }
 
     /// <summary>Seconds the featurizer and PSU fit took.</summary>
@@ -122,9 +129,12 @@ public sealed class SeminarStage
     /// <summary>Featurizer then PSU on <paramref name="train"/>: the fine-tuned and the pretrained chain.</summary>
     (SequenceFeaturizerTransformer Featurizer, ITransformer Final, ITransformer Pretrained) FitChains(MLContext ml, IDataView train, PsuEmbeddingOptions options)
     {
+        // The baseline's count features reach the PSU head as one side-feature vector (the ranking tower), for the fold PSUs too.
+        var side = options.SideFeaturesColumn == SideFeaturesColumn ? ml.Transforms.Concatenate(SideFeaturesColumn, Protocol.BaselineFeatures.Names).Fit(train) : null;
         var featurizer = ml.Seminar().FeaturizeSequences(_catalog, _featurizer).Fit(train);
-        var psu = ml.Seminar().PsuEmbedding(options).FitWithPretrained(featurizer.Transform(train));
-        return (featurizer, new TransformerChain<ITransformer>(featurizer, psu.Final), new TransformerChain<ITransformer>(featurizer, psu.Pretrained));
+        var psu = ml.Seminar().PsuEmbedding(options).FitWithPretrained(featurizer.Transform(side?.Transform(train) ?? train));
+        ITransformer[] Chain(ITransformer last) => side == null ? new ITransformer[] { featurizer, last } : new ITransformer[] { side, featurizer, last };
+        return (featurizer, new TransformerChain<ITransformer>(Chain(psu.Final)), new TransformerChain<ITransformer>(Chain(psu.Pretrained)));
     }
 
     /// <summary>One fold's stage for cross-fitting: returns the fine-tuned chain and keeps the pretrained one.</summary>

@@ -58,6 +58,12 @@ public sealed class EvaluationOptions
     /// <summary>Folds of cross-fitting when <see cref="Stacking"/> is not in-sample: folds + 1 PSU trainings. Default 3.</summary>
     public int CrossFitFolds { get; set; } = 3;
 
+    /// <summary>
+    /// Whether the SEMINAR models' PSU head reads the baseline's count features as side features (the paper's ranking tower), so
+    /// <c>seminar_neural</c>, its ablations and the predecessors see what FastTree sees. Default true; false = history and target only.
+    /// </summary>
+    public bool SideFeatures { get; set; } = true;
+
     /// <summary>Product quantization options of <c>fasttree_seminar_pq</c>; null = defaults (the evaluation works on a copy and sets the seed when this leaves it unset).</summary>
     public PqAttentionOptions? Pq { get; set; }
 

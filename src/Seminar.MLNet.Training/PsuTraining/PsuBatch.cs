@@ -34,6 +34,13 @@ sealed class PsuBatch
         Targets = tensor(targets, new long[] { b });
         TargetQueries = tensor(targetTokens, new long[] { b, t });
         Labels = tensor(labels, new long[] { b });
+        int s = rows[0].Side?.Length ?? 0;
+        if (s > 0)
+        {
+            var side = new float[b * s];
+            for (int i = 0; i < b; i++) rows[i].Side!.CopyTo(side, i * s);
+            Side = tensor(side, new long[] { b, s });
+        }
     }
 
     public IReadOnlyList<PsuRow> Rows { get; }
@@ -44,6 +51,8 @@ sealed class PsuBatch
     public Tensor Targets { get; }
     public Tensor TargetQueries { get; }
     public Tensor Labels { get; }
+    /// <summary>Standardised side features <c>[B, S]</c>; null when the rows carry none.</summary>
+    public Tensor? Side { get; }
 
     /// <summary>Which history positions each row's target sees: <c>[B, 1, L]</c>, every real behaviour (item index 0 pads, as in the spec).</summary>
     public Tensor Visible() => arange(MaxLength, dtype: ScalarType.Int64).view(1, 1, -1).lt(Lengths.view(-1, 1, 1)).logical_and(Items.ne(0).unsqueeze(1));

@@ -92,6 +92,11 @@ public sealed class PsuEmbeddingOptions : PsuColumnOptions
     public double ValidationFraction { get; set; } = 0.1;
     /// <summary>Epochs without a better validation loss before fine-tuning stops. Default 1.</summary>
     public int Patience { get; set; } = 1;
+    /// <summary>
+    /// Dropout between the head's hidden layers while fine-tuning (pretraining and scoring run without it), in [0, 1); 0 disables.
+    /// Default 0.1: the head sees every id-derived vector and, with side features, the row's counts, and memorises quickly.
+    /// </summary>
+    public double HeadDropout { get; set; } = 0.1;
     /// <summary>Whether fine-tuning starts from the pretrained attention and head too (embeddings are always restored). Default true.</summary>
     public bool RestoreAttention { get; set; } = true;
 
@@ -156,6 +161,7 @@ public sealed class PsuEmbeddingOptions : PsuColumnOptions
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be 0 (one per core) or positive.");
         if (HeadLayers == null || HeadLayers.Any(h => h < 1)) throw new ArgumentOutOfRangeException(nameof(HeadLayers), "Head layer sizes must be positive.");
         if (!(Temperature > 0)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "Temperature must be positive.");
+        if (!(HeadDropout >= 0 && HeadDropout < 1)) throw new ArgumentOutOfRangeException(nameof(HeadDropout), HeadDropout, "HeadDropout must be in [0, 1).");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1)) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be in [0, 1).");
         if (!(PretrainingLearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(PretrainingLearningRate), PretrainingLearningRate, "Learning rates must be positive.");
         Positive(CutPointStride, nameof(CutPointStride));

@@ -31,6 +31,7 @@ sealed class PsuNetwork : nn.Module
     readonly Linear attentionOutput;
     readonly Parameter emptyInterest;
     readonly ModuleList<Linear> head;
+    readonly Dropout headDropout;
     // SIM soft search: retrieval item embeddings and the auxiliary loss's logit layer; the hashing strategies' fixed rotation.
     // Null (so not registered) for the strategies that do not use them, which keeps the exact network's parameters unchanged.
     readonly Embedding? retrievalItems;
@@ -38,10 +39,21 @@ sealed class PsuNetwork : nn.Module
     readonly Parameter? hashRotations;
 
     readonly ItemContentTensors _content;
+    bool _fineTuning;
 
+    /// <param name="vocabularies">The featurizer's vocabularies.</param>
+    /// <param name="content">Item content tensors.</param>
+    /// <param name="dimension">D.</param>
+    /// <param name="heads">H.</param>
+    /// <param name="topK">K.</param>
+    /// <param name="headLayers">Hidden layer sizes of the head.</param>
+    /// <param name="retrieval">The search stage (exact when null).</param>
+    /// <param name="sideScaling">Mean and scale of the side features the head reads (their count is S); null = none.</param>
+    /// <param name="headDropout">Dropout between the head's hidden layers while fine-tuning.</param>
     public PsuNetwork(SequenceVocabularies vocabularies, ItemContentTensors content, int dimension, int heads, int topK, int[] headLayers,
-        PsuRetrievalSettings? retrieval = null) : base("psu")
+        PsuRetrievalSettings? retrieval = null, (float[] Mean, float[] Scale)? sideScaling = null, double headDropout = 0) : base("psu")
     {
+        SideScaling = sideScaling;
         Retrieval = retrieval ?? PsuRetrievalSettings.Exact;
         Dimension = dimension;
         Heads = heads;
@@ -63,11 +75,13 @@ sealed class PsuNetwork : nn.Module
         attentionValue = nn.Parameter(randn(heads, d, d).mul(std));
         attentionOutput = nn.Linear(heads * d, d);
         emptyInterest = nn.Parameter(zeros(d));
-        var sizes = new[] { 3 * dimension }.Concat(headLayers).Append(1).ToArray();
+        var sizes = new[] { 3 * dimension + SideFeatures }.Concat(headLayers).Append(1).ToArray();
         head = nn.ModuleList(Enumerable.Range(0, sizes.Length - 1).Select(i => nn.Linear(sizes[i], sizes[i + 1])).ToArray());
+        this.headDropout = nn.Dropout(headDropout);
         using (no_grad())
         {
             foreach (var e in new[] { itemIds, tokens, attributes }) e.weight!.normal_(0, std);
+            ZeroSideColumns();
         }
         if (Retrieval.Strategy == RetrievalStrategy.SoftSearch)
         {
@@ -85,12 +99,31 @@ sealed class PsuNetwork : nn.Module
     public int Heads { get; }
     public int TopK { get; }
     public int ItemModalities => 3 + projections.Count;
+    /// <summary>Mean and scale of the side features the head reads; null without.</summary>
+    public (float[] Mean, float[] Scale)? SideScaling { get; }
+    /// <summary>Side features the head reads after <c>[o; t; o ⊙ t]</c> (S).</summary>
+    public int SideFeatures => SideScaling?.Mean.Length ?? 0;
+
+    // Pretraining feeds the head zeros for the side features (its targets are history items, which have no row), so
+    // weights starting at zero get no gradient there and stay zero: the pretrained network ignores side features
+    // exactly, and fine-tuning trains those columns from zero.
+    void ZeroSideColumns()
+    {
+        if (SideFeatures > 0) head[0].weight!.narrow(1, 3 * Dimension, SideFeatures).zero_();
+    }
 
     /// <summary>Parameters besides the modality-aware projections (trained in both stages).</summary>
     public IEnumerable<Parameter> PretrainedParameters() => parameters().Where(p => !ReferenceEquals(p, modalityTransforms));
 
-    /// <summary>Lets fine-tuning train the modality-aware projections G (frozen at identity while pretraining).</summary>
-    public void UnfreezeModalityTransforms() => modalityTransforms.requires_grad = true;
+    /// <summary>
+    /// Fine-tuning begins: the modality-aware projections G (frozen at identity while pretraining) train, and the head's
+    /// dropout applies in training mode (pretraining runs without it).
+    /// </summary>
+    public void UnfreezeModalityTransforms()
+    {
+        modalityTransforms.requires_grad = true;
+        _fineTuning = true;
+    }
 
     /// <summary>Re-initialises the attention and the head (fine-tuning without restoring them).</summary>
     public void ResetAttentionAndHead()
@@ -103,6 +136,7 @@ sealed class PsuNetwork : nn.Module
         ResetLinear(attentionOutput);
         emptyInterest.zero_();
         foreach (var layer in head) ResetLinear(layer);
+        ZeroSideColumns();
     }
 
     // torch.nn.Linear's own initialisation: U(-1/sqrt(in), 1/sqrt(in)) for weight and bias.
@@ -320,14 +354,24 @@ sealed class PsuNetwork : nn.Module
         return retrievalAux!.forward(cat(new[] { u, rt, u * rt }, -1)).squeeze(-1);
     }
 
-    /// <summary>The head's logits <c>[B, T']</c> from interests and targets <c>[B, T', D]</c>.</summary>
-    public Tensor Head(Tensor interest, Tensor targets)
+    /// <summary>
+    /// The head's logits <c>[B, T']</c> from interests and targets <c>[B, T', D]</c> and standardised side features <c>[B, S]</c>
+    /// (shared by a row's T' targets; zeros when null, as in pretraining).
+    /// </summary>
+    public Tensor Head(Tensor interest, Tensor targets, Tensor? side = null)
     {
-        var z = cat(new[] { interest, targets, interest * targets }, -1);
+        var parts = new List<Tensor> { interest, targets, interest * targets };
+        if (SideFeatures > 0)
+            parts.Add(side is null
+                ? zeros(interest.shape[0], interest.shape[1], SideFeatures)
+                : side.unsqueeze(1).expand(interest.shape[0], interest.shape[1], SideFeatures));
+        var z = cat(parts, -1);
         for (int i = 0; i < head.Count; i++)
         {
             z = head[i].forward(z);
-            if (i < head.Count - 1) z = nn.functional.relu(z);
+            if (i == head.Count - 1) break;
+            z = nn.functional.relu(z);
+            if (_fineTuning) z = headDropout.forward(z);
         }
         return z.squeeze(-1);
     }
@@ -338,7 +382,7 @@ sealed class PsuNetwork : nn.Module
         var history = Pairs(batch.Items, batch.QueryTokens);
         var target = Pairs(batch.Targets.unsqueeze(1), batch.TargetQueries.unsqueeze(1));
         var interest = Attend(target, history, batch.Visible(), batch.Targets.unsqueeze(1), batch.Items);
-        var logit = Head(interest, target);
+        var logit = Head(interest, target, batch.Side);
         return (target.squeeze(1), interest.squeeze(1), logit.squeeze(1));
     }
 

@@ -1,6 +1,6 @@
 namespace Seminar.MLNet.Training.PsuTraining;
 
-/// <summary>One featurized row as training needs it: the most recent behaviours (item and query tokens), the target pair and the label.</summary>
+/// <summary>One featurized row as training needs it: the most recent behaviours (item and query tokens), the target pair, the label and the side features.</summary>
 sealed class PsuRow
 {
     /// <summary>Whether the validation column flags the row (false when the reader reads no validation column).</summary>
@@ -19,6 +19,8 @@ sealed class PsuRow
     public required float Label { get; init; }
     /// <summary>Position of the row in the data view (the validation split is a function of it).</summary>
     public required long Position { get; init; }
+    /// <summary>The row's side features standardised (<see cref="PsuScoring.SideFeatureScaling"/>); null without a side feature column.</summary>
+    public float[]? Side { get; init; }
 
     public int Length => Items.Length;
 }

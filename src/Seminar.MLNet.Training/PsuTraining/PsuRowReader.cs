@@ -17,6 +17,7 @@ sealed class PsuRowReader
     readonly int _tokens;
     readonly string? _validation;
     readonly string? _user;
+    readonly Lazy<(float[] Mean, float[] Scale)?> _side;
 
     /// <summary>
     /// Reads <paramref name="data"/>'s featurized <paramref name="columns"/> (and <paramref name="labelColumn"/> when set), keeping the last
@@ -38,6 +39,8 @@ sealed class PsuRowReader
             if (col.Type is not VectorDataViewType { ItemType: var item } || item != NumberDataViewType.Int64)
                 throw new ArgumentException($"Input column '{name}' must be a vector of Int64 (a sequence featurizer output), not {col.Type}.", nameof(data));
         }
+        _side = new Lazy<(float[] Mean, float[] Scale)?>(FitSide);
+        if (columns.SideFeaturesColumn is { } sideName) CheckSideColumn(data.Schema, sideName);
         if (labelColumn != null)
         {
             var col = data.Schema.GetColumnOrNull(labelColumn)
@@ -54,6 +57,54 @@ sealed class PsuRowReader
     public bool ReadsValidation => _validation != null;
     /// <summary>Whether rows carry their user.</summary>
     public bool ReadsUsers => _user != null;
+    /// <summary>
+    /// Mean and scale of the side features (<see cref="SideFeatureScaling"/>) over every row, measured once on first use;
+    /// null without a side feature column. Rows carry their side features standardised with them.
+    /// </summary>
+    public (float[] Mean, float[] Scale)? SideScaling => _side.Value;
+
+    static void CheckSideColumn(DataViewSchema schema, string name)
+    {
+        var col = schema.GetColumnOrNull(name)
+            ?? throw new ArgumentException($"Side feature column '{name}' is missing; set SideFeaturesColumn = null to train without side features.", nameof(schema));
+        if (col.Type is not VectorDataViewType { ItemType: var item, IsKnownSize: true } || item != NumberDataViewType.Single)
+            throw new ArgumentException($"Side feature column '{name}' must be a known-size vector of Single (e.g. Concatenate the count columns), not {col.Type}.", nameof(schema));
+    }
+
+    (float[] Mean, float[] Scale)? FitSide()
+    {
+        if (_columns.SideFeaturesColumn is not { } name) return null;
+        return SideFeatureScaling.Fit(SideValues(name), ((VectorDataViewType)_data.Schema[name].Type).Size);
+    }
+
+    /// <summary>Each row's side features as read, checked (finite, known size) with the row's position in the message.</summary>
+    IEnumerable<float[]> SideValues(string name)
+    {
+        var column = _data.Schema[name];
+        int size = ((VectorDataViewType)column.Type).Size;
+        using var cursor = _data.GetRowCursor(new[] { column });
+        var get = cursor.GetGetter<VBuffer<float>>(column);
+        VBuffer<float> buffer = default;
+        while (cursor.MoveNext())
+        {
+            get(ref buffer);
+            yield return CheckedSide(buffer, name, size, cursor.Position);
+        }
+    }
+
+    static float[] CheckedSide(in VBuffer<float> buffer, string name, int size, long position)
+    {
+        var values = buffer.DenseValues().ToArray();
+        try
+        {
+            SideFeatureScaling.Check(values, size, name);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidOperationException($"Row {position}: {e.Message}", e);
+        }
+        return values;
+    }
 
     /// <summary>Every row, in data order.</summary>
     public IEnumerable<PsuRow> Rows(bool withLabel)
@@ -67,6 +118,9 @@ sealed class PsuRowReader
         var active = new List<DataViewSchema.Column> { items, queries, target, query };
         if (label != null) active.Add(label.Value);
         var extras = new RowExtras(schema, _validation, _user, active);
+        var scaling = SideScaling;
+        DataViewSchema.Column? side = _columns.SideFeaturesColumn is { } sideName ? schema[sideName] : null;
+        if (side != null) active.Add(side.Value);
         using var cursor = _data.GetRowCursor(active);
         extras.Bind(cursor);
         var getItems = cursor.GetGetter<VBuffer<long>>(items);
@@ -74,7 +128,9 @@ sealed class PsuRowReader
         var getTarget = cursor.GetGetter<VBuffer<long>>(target);
         var getQuery = cursor.GetGetter<VBuffer<long>>(query);
         var getLabel = label == null ? null : LabelGetter(cursor, label.Value);
+        var getSide = side == null ? null : cursor.GetGetter<VBuffer<float>>(side.Value);
         VBuffer<long> itemBuffer = default, queryBuffer = default, targetBuffer = default, queryTokenBuffer = default;
+        VBuffer<float> sideBuffer = default;
         while (cursor.MoveNext())
         {
             getItems(ref itemBuffer);
@@ -103,6 +159,7 @@ sealed class PsuRowReader
                 Validation = extras.Validation(),
                 User = extras.User(),
                 HistoryLength = allItems.Length,
+                Side = getSide == null ? null : Standardised(getSide, ref sideBuffer, side!.Value, scaling!.Value, cursor.Position),
             };
         }
     }
@@ -129,6 +186,14 @@ sealed class PsuRowReader
             yield return buffer[i];
             buffer[i] = buffer[n - 1];
         }
+    }
+
+    static float[] Standardised(ValueGetter<VBuffer<float>> get, ref VBuffer<float> buffer, DataViewSchema.Column column, (float[] Mean, float[] Scale) scaling, long position)
+    {
+        get(ref buffer);
+        var raw = CheckedSide(buffer, column.Name, scaling.Mean.Length, position);
+        SideFeatureScaling.Standardise(raw, scaling.Mean, scaling.Scale, raw);
+        return raw;
     }
 
     static Func<float> LabelGetter(DataViewRowCursor cursor, DataViewSchema.Column label)

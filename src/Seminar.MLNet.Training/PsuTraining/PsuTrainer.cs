@@ -83,7 +83,7 @@ sealed class PsuTrainer
     {
         using var exclusive = TorchRuntime.Exclusive();
         TorchRuntime.Configure(_seed, _o.Threads);
-        var network = new PsuNetwork(_v, content, _o.Dimension, _o.Heads, _o.TopK, _o.HeadLayers, PsuRetrievalSettings.From(_o, _seed));
+        var network = new PsuNetwork(_v, content, _o.Dimension, _o.Heads, _o.TopK, _o.HeadLayers, PsuRetrievalSettings.From(_o, _seed), _reader.SideScaling, _o.HeadDropout);
         bool pretrain = _o.Pretrain && ((_o.UseNextPair && _o.NextPairWeight > 0) || (_o.UseAlignment && _o.AlignmentWeight > 0) || (_o.UseRelevance && _o.RelevanceWeight > 0));
         if (pretrain) Pretrain(network);
         pretrained = null;

@@ -37,6 +37,8 @@ static class PsuWeightsExport
             SimHashBits = r.SimHashBits,
             HashFunctions = r.HashFunctions,
             BitsPerFunction = r.BitsPerFunction,
+            SideMean = network.SideScaling?.Mean,
+            SideScale = network.SideScaling?.Scale,
         };
         weights.Validate();
         return weights;

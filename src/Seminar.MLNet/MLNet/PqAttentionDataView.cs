@@ -15,7 +15,7 @@ sealed class PqAttentionDataView : AppendingDataView
     readonly PsuInputColumns _inputs;
 
     public PqAttentionDataView(IDataView input, PqAttentionModel model, PqAttentionOptions options)
-        : this(input, model, options, PsuInputColumns.Resolve(input.Schema, options, model.Psu.QueryTokens))
+        : this(input, model, options, PsuInputColumns.Resolve(input.Schema, options, model.Psu.QueryTokens, model.Psu.Weights.SideFeatures))
     {
     }
 
@@ -37,7 +37,7 @@ sealed class PqAttentionDataView : AppendingDataView
     protected override IRowOutputs CreateOutputs(DataViewRowCursor input)
     {
         var scorer = new PqRowScorer(_model, _options);
-        return new PsuInputRowOutputs(input, _inputs.All, new[] { _model.Psu.Dimension, 1 },
-            (items, tokens, target, query, outputs) => outputs[1][0] = scorer.Score(items, tokens, target, query, outputs[0]));
+        return new PsuInputRowOutputs(input, _inputs, new[] { _model.Psu.Dimension, 1 },
+            (items, tokens, target, query, side, outputs) => outputs[1][0] = scorer.Score(items, tokens, target, query, side, outputs[0]));
     }
 }

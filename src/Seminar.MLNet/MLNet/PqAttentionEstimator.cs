@@ -34,7 +34,7 @@ public sealed class PqAttentionEstimator : IEstimator<PqAttentionTransformer>
     {
         ArgumentNullException.ThrowIfNull(input);
         var psu = FindPsu(input.Schema);
-        var inputs = PsuInputColumns.Resolve(input.Schema, _options, psu.QueryTokens);
+        var inputs = PsuInputColumns.Resolve(input.Schema, _options, psu.QueryTokens, psu.Weights.SideFeatures);
         _options.Quantizer.Validate(psu.Dimension);
         var host = ((IHostEnvironment)_ml).Register("PqAttention");
         int seed = _options.Seed ?? host.Rand.Next();
@@ -57,9 +57,9 @@ public sealed class PqAttentionEstimator : IEstimator<PqAttentionTransformer>
         int t = psu.QueryTokens;
         var pairs = new PairCodeTable(_options.MaxKnownPairs, t, _options.Quantizer.SubSpaces);
         long rows = 0, skipped = 0;
-        using (var cursor = input.GetRowCursor(inputs.All))
+        using (var cursor = input.GetRowCursor(inputs.Indices))
         {
-            var getters = inputs.All.Select(c => cursor.GetGetter<VBuffer<long>>(c)).ToArray();
+            var getters = inputs.Indices.Select(c => cursor.GetGetter<VBuffer<long>>(c)).ToArray();
             VBuffer<long> items = default, tokens = default, target = default, query = default;
             while (cursor.MoveNext())
             {

@@ -35,7 +35,7 @@ public sealed class PqAttentionTransformer : ITransformer
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(inputSchema);
         options.Validate();
-        PsuInputColumns.Resolve(inputSchema, options, model.Psu.QueryTokens);
+        PsuInputColumns.Resolve(inputSchema, options, model.Psu.QueryTokens, model.Psu.Weights.SideFeatures);
         byte[] onnx = PqGraph.Build(model, options, options.PqInterestColumn, options.PqScoreColumn);
         var persisted = OnnxTransformerFactory.CreateTransformer(ml, onnx, OnnxTransformerFactory.ScratchPath("pq"), new SchemaOnlyDataView(inputSchema),
             PqGraph.InputNames(options), new[] { options.PqInterestColumn, options.PqScoreColumn });
@@ -57,7 +57,7 @@ public sealed class PqAttentionTransformer : ITransformer
     /// <inheritdoc />
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
-        PsuInputColumns.Resolve(inputSchema, Options, Model.Psu.QueryTokens);
+        PsuInputColumns.Resolve(inputSchema, Options, Model.Psu.QueryTokens, Model.Psu.Weights.SideFeatures);
         return AppendingDataView.Append(inputSchema, PqAttentionDataView.OutputColumns(Options, Model.Psu.Dimension));
     }
 

@@ -16,7 +16,7 @@ sealed class PsuEmbeddingDataView : AppendingDataView
     readonly PsuInputColumns _inputs;
 
     public PsuEmbeddingDataView(IDataView input, PsuScoringModel model, PsuColumnOptions columns)
-        : this(input, model, columns, PsuInputColumns.Resolve(input.Schema, columns, model.QueryTokens))
+        : this(input, model, columns, PsuInputColumns.Resolve(input.Schema, columns, model.QueryTokens, model.Weights.SideFeatures))
     {
     }
 
@@ -50,7 +50,7 @@ sealed class PsuEmbeddingDataView : AppendingDataView
     {
         var scorer = new PsuRowScorer(_model, _columns);
         int d = _model.Dimension;
-        return new PsuInputRowOutputs(input, _inputs.All, new[] { d, d, 1 },
-            (items, tokens, target, query, outputs) => outputs[2][0] = scorer.Score(items, tokens, target, query, outputs[0], outputs[1]));
+        return new PsuInputRowOutputs(input, _inputs, new[] { d, d, 1 },
+            (items, tokens, target, query, side, outputs) => outputs[2][0] = scorer.Score(items, tokens, target, query, side, outputs[0], outputs[1]));
     }
 }

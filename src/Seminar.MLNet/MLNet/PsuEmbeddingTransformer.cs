@@ -49,7 +49,7 @@ public sealed class PsuEmbeddingTransformer : ITransformer
         ArgumentNullException.ThrowIfNull(columns);
         ArgumentNullException.ThrowIfNull(inputSchema);
         var model = new PsuScoringModel(weights, vocabularies);
-        PsuInputColumns.Resolve(inputSchema, columns, model.QueryTokens);
+        PsuInputColumns.Resolve(inputSchema, columns, model.QueryTokens, model.Weights.SideFeatures);
         byte[] onnx = PsuGraph.Build(model, columns);
         var persisted = OnnxTransformerFactory.CreateTransformer(ml, onnx, OnnxTransformerFactory.ScratchPath("psu"), new SchemaOnlyDataView(inputSchema),
             PsuGraph.InputNames(columns), PsuGraph.OutputNames(columns));
@@ -94,7 +94,7 @@ public sealed class PsuEmbeddingTransformer : ITransformer
     /// <inheritdoc />
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
-        PsuInputColumns.Resolve(inputSchema, Columns, Model.QueryTokens);
+        PsuInputColumns.Resolve(inputSchema, Columns, Model.QueryTokens, Model.Weights.SideFeatures);
         return PsuEmbeddingDataView.OutputSchema(inputSchema, Columns, Model);
     }
 

@@ -4,29 +4,33 @@ using Microsoft.ML.Data;
 namespace Seminar.MLNet.MLNet;
 
 /// <summary>
-/// One cursor's float-vector outputs computed from the PSU's four input columns (the featurizer's index vectors):
-/// reads the inputs and runs the row computation once per row position, whichever outputs are read.
+/// One cursor's float-vector outputs computed from the PSU's four input columns (the featurizer's index vectors) and its
+/// side features if any: reads the inputs and runs the row computation once per row position, whichever outputs are read.
 /// </summary>
 sealed class PsuInputRowOutputs : IRowOutputs
 {
-    /// <summary>Computes one row's outputs into <paramref name="outputs"/> (one buffer per output column).</summary>
-    public delegate void ScoreRow(ReadOnlySpan<long> historyItems, ReadOnlySpan<long> historyQueryTokens, long targetItem, ReadOnlySpan<long> queryTokens, float[][] outputs);
+    /// <summary>Computes one row's outputs into <paramref name="outputs"/> (one buffer per output column); <paramref name="side"/> is empty without side features.</summary>
+    public delegate void ScoreRow(ReadOnlySpan<long> historyItems, ReadOnlySpan<long> historyQueryTokens, long targetItem, ReadOnlySpan<long> queryTokens,
+        ReadOnlySpan<float> side, float[][] outputs);
 
     readonly DataViewRowCursor _input;
     readonly ValueGetter<VBuffer<long>>[] _getters;
+    readonly ValueGetter<VBuffer<float>>? _sideGetter;
     readonly VBuffer<long>[] _values = new VBuffer<long>[4], _dense = new VBuffer<long>[4];
+    VBuffer<float> _side, _sideDense;
     readonly float[][] _outputs;
     readonly ScoreRow _score;
     long _scoredAt = -1;
 
     /// <param name="input">The cursor.</param>
-    /// <param name="inputs">History items, history query tokens, target item, query tokens (see <see cref="PsuInputColumns.All"/>).</param>
+    /// <param name="inputs">The PSU's input columns.</param>
     /// <param name="outputSizes">Size of each output vector.</param>
     /// <param name="score">The row computation.</param>
-    public PsuInputRowOutputs(DataViewRowCursor input, IReadOnlyList<DataViewSchema.Column> inputs, int[] outputSizes, ScoreRow score)
+    public PsuInputRowOutputs(DataViewRowCursor input, PsuInputColumns inputs, int[] outputSizes, ScoreRow score)
     {
         _input = input;
-        _getters = inputs.Select(c => input.GetGetter<VBuffer<long>>(c)).ToArray();
+        _getters = inputs.Indices.Select(c => input.GetGetter<VBuffer<long>>(c)).ToArray();
+        _sideGetter = inputs.Side is { } side ? input.GetGetter<VBuffer<float>>(side) : null;
         _outputs = outputSizes.Select(n => new float[n]).ToArray();
         _score = score;
     }
@@ -44,15 +48,25 @@ sealed class PsuInputRowOutputs : IRowOutputs
     {
         if (_scoredAt == _input.Position) return;
         for (int i = 0; i < _getters.Length; i++) _getters[i](ref _values[i]);
+        _sideGetter?.Invoke(ref _side);
         try
         {
-            _score(Dense(0), Dense(1), Dense(2)[0], Dense(3), _outputs);
+            _score(Dense(0), Dense(1), Dense(2)[0], Dense(3), Side(), _outputs);
         }
         catch (ArgumentException e)
         {
             throw new InvalidOperationException($"Row {_input.Position}: {e.Message}", e);
         }
         _scoredAt = _input.Position;
+    }
+
+    /// <summary>The side features as a dense span (empty without a side column).</summary>
+    ReadOnlySpan<float> Side()
+    {
+        if (_sideGetter == null) return ReadOnlySpan<float>.Empty;
+        if (_side.IsDense) return _side.GetValues();
+        _side.CopyToDense(ref _sideDense);
+        return _sideDense.GetValues();
     }
 
     /// <summary>The values of input i as a dense span (ML.NET may hand over sparse vectors).</summary>

@@ -6,7 +6,7 @@ namespace Seminar.MLNet.Onnx;
 
 /// <summary>
 /// The PSU with approximate retrieval as an ONNX graph: the persisted form of <see cref="PqRowScorer"/>, run by ML.NET's
-/// OnnxTransformer. Same inputs as <see cref="PsuGraph"/>; outputs the interest <c>[D]</c> and the score <c>[1]</c>.
+/// OnnxTransformer. Same inputs as <see cref="PsuGraph"/> (side features included); outputs the interest <c>[D]</c> and the score <c>[1]</c>.
 /// Codebooks and catalog codes are initializers (codes as uint8); each request builds its lookup tables with one
 /// batched MatMul per code set, gathers every behaviour's codes (catalog codes by item; the query part of each pair
 /// with a query encoded in the graph by the same nearest-centroid rule as <see cref="ProductQuantizer.Encode(ReadOnlySpan{float}, Span{byte})"/>),
@@ -32,7 +32,7 @@ public static class PqGraph
         int s = model.SubSpaces, size = PqCodebooks.TableSize;
 
         var b = new OnnxGraphBuilder("seminar_pq_attention", mlOpset: 0);
-        var (tables, items, tokens, targetItem, queryTokens) = PsuGraph.AddInputs(b, psu, columns);
+        var (tables, items, tokens, targetItem, queryTokens, side) = PsuGraph.AddInputs(b, psu, columns);
         var x = PsuGraph.Pair(b, tables, items, tokens);                                              // [L, D]
         var target = PsuGraph.Pair(b, tables, targetItem, queryTokens);                               // [1, D]
         var u = b.Transpose(PsuGraph.RequestVectors(b, psu, target), new[] { 1L, 0L });               // [H, D]
@@ -54,7 +54,7 @@ public static class PqGraph
         // The exact ESU: relevance recomputed from the exact pair vectors of the kept behaviours.
         var exact = b.Squeeze(b.MatMul(b.Gather(x, positions), b.Unsqueeze(u, new[] { 2L })), new[] { 2L }); // [H, k]
         var interest = PsuGraph.Esu(b, psu, x, positions, exact, count);
-        var score = PsuGraph.Head(b, psu.Weights.Head, interest, target);
+        var score = PsuGraph.Head(b, psu.Weights, interest, target, side);
 
         b.Reshape(interest, new[] { (long)d }, interestColumn);
         b.Reshape(score, new[] { 1L }, scoreColumn);

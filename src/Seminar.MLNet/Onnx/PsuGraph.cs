@@ -7,7 +7,8 @@ namespace Seminar.MLNet.Onnx;
 /// <summary>
 /// The PSU forward pass as an ONNX graph: the persisted form of <see cref="PsuRowScorer"/>, run by ML.NET's
 /// OnnxTransformer. Inputs are the featurizer's outputs as OnnxTransformer feeds them: history items <c>[1, L]</c>,
-/// history query tokens <c>[1, L·T]</c>, target item <c>[1, 1]</c> and query tokens <c>[1, T]</c> (int64). Outputs have
+/// history query tokens <c>[1, L·T]</c>, target item <c>[1, 1]</c> and query tokens <c>[1, T]</c> (int64), and the side features
+/// <c>[1, S]</c> (float) when the head reads them. Outputs have
 /// fixed shapes so their columns have known sizes: target <c>[D]</c>, interest <c>[D]</c>, score <c>[1]</c>.
 /// </summary>
 /// <remarks>
@@ -32,11 +33,11 @@ public static class PsuGraph
         CheckNames(InputNames(columns), OutputNames(columns), nameof(columns));
 
         var b = new OnnxGraphBuilder("seminar_psu", mlOpset: 0);
-        var (tables, historyItems, historyTokens, targetItem, queryTokens) = AddInputs(b, model, columns);
+        var (tables, historyItems, historyTokens, targetItem, queryTokens, side) = AddInputs(b, model, columns);
         var x = Pair(b, tables, historyItems, historyTokens);                                           // [L, D]
         var target = Pair(b, tables, targetItem, queryTokens);                                          // [1, D]
         var interest = Attention(b, model, x, historyItems, targetItem, target);
-        var score = Head(b, model.Weights.Head, interest, target);
+        var score = Head(b, model.Weights, interest, target, side);
         int d = model.Dimension;
 
         b.Reshape(target, new[] { (long)d }, columns.TargetOutputColumn);
@@ -51,9 +52,11 @@ public static class PsuGraph
     /// <summary>
     /// The pair-fusion tables and the four inputs, reshaped and guarded: history items <c>[L]</c> and tokens <c>[L, T]</c>
     /// (reshaping by L·T and T fails when the two columns disagree), target item <c>[1]</c>, query tokens <c>[1, T]</c>.
-    /// Negative item indices are mapped past the end so they fail as in C#.
+    /// Negative item indices are mapped past the end so they fail as in C#. With side features, their standardised values
+    /// <c>z [1, S]</c> (see <see cref="SideFeatureScaling"/>); null without.
     /// </summary>
-    internal static (Tables Tables, string HistoryItems, string HistoryTokens, string TargetItem, string QueryTokens) AddInputs(OnnxGraphBuilder b, PsuScoringModel model, PsuColumnOptions columns)
+    internal static (Tables Tables, string HistoryItems, string HistoryTokens, string TargetItem, string QueryTokens, string? Side) AddInputs(
+        OnnxGraphBuilder b, PsuScoringModel model, PsuColumnOptions columns)
     {
         int d = model.Dimension, t = model.QueryTokens;
         float a = model.QueryWeight;
@@ -70,7 +73,21 @@ public static class PsuGraph
         var historyTokens = b.Reshape(b.AddInput(columns.HistoryQueryTokensColumn, Int64, 1, "LT"), tokenShape);
         var targetItem = b.Reshape(b.AddInput(columns.TargetItemColumn, Int64, 1, 1), new[] { 1L });
         var queryTokens = b.Reshape(b.AddInput(columns.QueryTokensColumn, Int64, 1, t), new[] { 1L, t });
-        return (tables, PastEndIfNegative(b, historyItems, tables.ItemCount), historyTokens, PastEndIfNegative(b, targetItem, tables.ItemCount), queryTokens);
+        return (tables, PastEndIfNegative(b, historyItems, tables.ItemCount), historyTokens, PastEndIfNegative(b, targetItem, tables.ItemCount), queryTokens,
+            SideFeatures(b, model.Weights, columns));
+    }
+
+    /// <summary><c>z = (sign(s) · ln(1 + |s|) − mean) / scale</c> of the side feature input <c>[1, S]</c>; null when the head reads none.</summary>
+    static string? SideFeatures(OnnxGraphBuilder b, PsuWeights w, PsuColumnOptions columns)
+    {
+        if (w.SideFeatures == 0) return null;
+        string name = columns.SideFeaturesColumn
+            ?? throw new ArgumentException($"The PSU was trained with {w.SideFeatures} side features, but no side feature column is set.", nameof(columns));
+        var s = b.AddInput(name, Float, 1, w.SideFeatures);
+        var compressed = b.Mul(b.AddNode("Sign", new[] { s }), b.AddNode("Log", new[] { b.Add(b.AddNode("Abs", new[] { s }), b.FloatScalar(1f, "one_f")) }));
+        var mean = b.AddInitializer("psu_side_mean", w.SideMean!, 1, w.SideFeatures);
+        var scale = b.AddInitializer("psu_side_scale", w.SideScale!, 1, w.SideFeatures);
+        return b.Div(b.Sub(compressed, mean), scale);
     }
 
     /// <summary>Throws when an output name repeats an input name or names repeat.</summary>
@@ -83,8 +100,12 @@ public static class PsuGraph
             throw new ArgumentException("The input and output column names must be distinct.", paramName);
     }
 
-    /// <summary>The graph's input names, in feed order.</summary>
-    public static string[] InputNames(PsuColumnOptions c) => new[] { c.HistoryItemsColumn, c.HistoryQueryTokensColumn, c.TargetItemColumn, c.QueryTokensColumn };
+    /// <summary>The graph's input names, in feed order (the side feature column last, when set).</summary>
+    public static string[] InputNames(PsuColumnOptions c)
+    {
+        var names = new[] { c.HistoryItemsColumn, c.HistoryQueryTokensColumn, c.TargetItemColumn, c.QueryTokensColumn };
+        return c.SideFeaturesColumn is { } side ? names.Append(side).ToArray() : names;
+    }
 
     /// <summary>The graph's output names: target, interest, score.</summary>
     public static string[] OutputNames(PsuColumnOptions c) => new[] { c.TargetOutputColumn, c.InterestOutputColumn, c.ScoreOutputColumn };
@@ -230,10 +251,13 @@ public static class PsuGraph
         return b.Where(attended, interest, empty);
     }
 
-    /// <summary><c>logit = MLP([o; t; o ⊙ t])</c> with ReLU between layers; returns [1, 1].</summary>
-    internal static string Head(OnnxGraphBuilder b, IReadOnlyList<DenseLayer> layers, string interest, string target)
+    /// <summary><c>logit = MLP([o; t; o ⊙ t; z])</c> with ReLU between layers (z: standardised side features [1, S], when given); returns [1, 1].</summary>
+    internal static string Head(OnnxGraphBuilder b, PsuWeights weights, string interest, string target, string? side)
     {
-        var z = b.Concat(1, interest, target, b.Mul(interest, target));
+        var layers = weights.Head;
+        var parts = new List<string> { interest, target, b.Mul(interest, target) };
+        if (side != null) parts.Add(side);
+        var z = b.Concat(1, parts, null);
         for (int i = 0; i < layers.Count; i++)
         {
             var layer = layers[i];

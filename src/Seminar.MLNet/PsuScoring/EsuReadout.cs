@@ -4,7 +4,8 @@ namespace Seminar.MLNet.PsuScoring;
 
 /// <summary>
 /// The PSU after retrieval, for one thread: per head, softmax over the kept behaviours' relevance and the W_V-projected
-/// weighted sum; then W_O over the concatenated heads, and the head MLP <c>logit = MLP([o; t; o ⊙ t])</c>.
+/// weighted sum; then W_O over the concatenated heads, and the head MLP <c>logit = MLP([o; t; o ⊙ t; z])</c> (z: the
+/// standardised side features, when the weights take them).
 /// Shared by the exact GSU and the approximate (PQ) one, which differ only in which behaviours they keep.
 /// </summary>
 sealed class EsuReadout
@@ -20,7 +21,7 @@ sealed class EsuReadout
         _alpha = new float[model.TopK];
         _mix = new float[_d];
         _concat = new float[model.Heads * _d];
-        int widest = Math.Max(3 * _d, _w.Head.Max(l => l.Outputs));
+        int widest = Math.Max(3 * _d + _w.SideFeatures, _w.Head.Max(l => l.Outputs));
         _head0 = new float[widest];
         _head1 = new float[widest];
     }
@@ -62,16 +63,17 @@ sealed class EsuReadout
     /// <summary>The interest of a history with no behaviour.</summary>
     public void Empty(Span<float> interest) => _w.EmptyInterest.CopyTo(interest);
 
-    /// <summary><c>logit = MLP([o; t; o ⊙ t])</c>, ReLU between layers.</summary>
-    public float Logit(ReadOnlySpan<float> interest, ReadOnlySpan<float> target)
+    /// <summary><c>logit = MLP([o; t; o ⊙ t; z])</c>, ReLU between layers; z standardises <paramref name="side"/> (already checked, S values).</summary>
+    public float Logit(ReadOnlySpan<float> interest, ReadOnlySpan<float> target, ReadOnlySpan<float> side)
     {
         var layers = _w.Head;
-        var input = _head0.AsSpan(0, 3 * _d);
+        int width = 3 * _d + _w.SideFeatures;
+        var input = _head0.AsSpan(0, width);
         interest.CopyTo(input);
         target.CopyTo(input[_d..]);
-        TensorPrimitives.Multiply(interest, target, input[(2 * _d)..]);
+        TensorPrimitives.Multiply(interest, target, input.Slice(2 * _d, _d));
+        if (_w.SideFeatures > 0) SideFeatureScaling.Standardise(side, _w.SideMean, _w.SideScale, input[(3 * _d)..]);
         float[] from = _head0, to = _head1;
-        int width = 3 * _d;
         for (int i = 0; i < layers.Count; i++)
         {
             DenseMath.Dense(layers[i], from.AsSpan(0, width), to.AsSpan(0, layers[i].Outputs), relu: i < layers.Count - 1);

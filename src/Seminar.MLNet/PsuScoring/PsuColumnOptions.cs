@@ -13,6 +13,12 @@ public class PsuColumnOptions
     public string TargetItemColumn { get; set; } = "SeminarTargetItem";
     /// <summary>Input: target query token indices (vector of Int64 of size MaxQueryTokens).</summary>
     public string QueryTokensColumn { get; set; } = "SeminarQueryTokens";
+    /// <summary>
+    /// Input: optional side features for the head (known-size vector of Single: context, user, item and user–item counts), read
+    /// after <c>[o; t; o ⊙ t]</c> as the paper's ranking tower does. Null (the default) = none. Its size is fixed when the PSU is
+    /// fitted and checked at scoring; NaN or infinite values are errors naming the column and row. See <see cref="SideFeatureScaling"/>.
+    /// </summary>
+    public string? SideFeaturesColumn { get; set; }
 
     /// <summary>Output: the fused target pair t (vector of Single, D).</summary>
     public string TargetOutputColumn { get; set; } = "SeminarTarget";

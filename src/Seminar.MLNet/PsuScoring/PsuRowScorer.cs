@@ -65,9 +65,24 @@ public sealed class PsuRowScorer
     /// <returns>The head's logit.</returns>
     /// <exception cref="ArgumentException">Lengths disagree, or an index is outside its vocabulary.</exception>
     public float Score(ReadOnlySpan<long> historyItems, ReadOnlySpan<long> historyQueryTokens, long targetItem, ReadOnlySpan<long> queryTokens,
-        Span<float> target, Span<float> interest)
+        Span<float> target, Span<float> interest) =>
+        Score(historyItems, historyQueryTokens, targetItem, queryTokens, ReadOnlySpan<float>.Empty, target, interest);
+
+    /// <summary>Scores one row whose head also reads side features.</summary>
+    /// <param name="historyItems">Item index per behaviour (L); index 0 is padding and never attended to.</param>
+    /// <param name="historyQueryTokens">Query token indices per behaviour, <see cref="PsuScoringModel.QueryTokens"/> each, flattened (L·T); 0 pads.</param>
+    /// <param name="targetItem">Target item index.</param>
+    /// <param name="queryTokens">Target query token indices (0 pads; all zero = no query).</param>
+    /// <param name="sideFeatures">The row's side features as read (<see cref="PsuWeights.SideFeatures"/> values; empty when the PSU takes none).</param>
+    /// <param name="target">Receives the fused target pair t (D).</param>
+    /// <param name="interest">Receives the interest vector o (D).</param>
+    /// <returns>The head's logit.</returns>
+    /// <exception cref="ArgumentException">Lengths disagree, an index is outside its vocabulary, or a side feature is not finite.</exception>
+    public float Score(ReadOnlySpan<long> historyItems, ReadOnlySpan<long> historyQueryTokens, long targetItem, ReadOnlySpan<long> queryTokens,
+        ReadOnlySpan<float> sideFeatures, Span<float> target, Span<float> interest)
     {
         RowChecks.Lengths(_columns, historyItems.Length, historyQueryTokens.Length, _t, _d, target.Length, interest.Length);
+        SideFeatureScaling.Check(sideFeatures, _w.SideFeatures, _columns.SideFeaturesColumn);
         _fusion.FuseTarget(targetItem, queryTokens, _columns, target, _u);
         Reserve(historyItems.Length);
 
@@ -82,7 +97,7 @@ public sealed class PsuRowScorer
         };
         if (attended) _readout.Combine(interest);
         else _readout.Empty(interest);
-        return _readout.Logit(interest, target);
+        return _readout.Logit(interest, target, sideFeatures);
     }
 
     /// <summary>Fuses each real behaviour into X (compacted, padding skipped), optionally scoring it against every head; returns how many.</summary>

@@ -28,7 +28,8 @@ namespace Seminar.MLNet.PsuScoring;
 /// does not count in L, and a history of padding only is empty); equal scores go to the earlier behaviour. <b>ESU</b>: <c>α_h = softmax(r_h)</c>
 /// over the kept positions, <c>o_h = W_V^h Σ α_hk x_k</c>, <c>o = W_O [o_1; …; o_H] + b_O</c>. With no behaviour
 /// (L = 0) the interest is the learned <see cref="EmptyInterest"/>. <b>Head</b>: <c>logit = MLP([o; t; o ⊙ t])</c>,
-/// ReLU between layers, no activation after the last (a single output).
+/// ReLU between layers, no activation after the last (a single output). With side features (<see cref="SideMean"/> set, S of them)
+/// the head reads <c>[o; t; o ⊙ t; z]</c>, <c>z_j = (sign(s_j) · ln(1 + |s_j|) − SideMean[j]) / SideScale[j]</c> (<see cref="SideFeatureScaling"/>).
 /// </para>
 /// <para>
 /// <b>Retrieval strategies</b> (<see cref="Strategy"/>) replace only the GSU; positions below count real behaviours only.
@@ -78,8 +79,15 @@ public sealed class PsuWeights
     public required DenseLayer AttentionOutput { get; init; }
     /// <summary>The interest of a history with no behaviour, [D].</summary>
     public required float[] EmptyInterest { get; init; }
-    /// <summary>The MLP head, first layer takes 3·D inputs, last has one output.</summary>
+    /// <summary>The MLP head, first layer takes 3·D + <see cref="SideFeatures"/> inputs, last has one output.</summary>
     public required IReadOnlyList<DenseLayer> Head { get; init; }
+    /// <summary>Per side feature, the mean of its compressed value on the training rows, [S]; null = the head takes no side features.</summary>
+    public float[]? SideMean { get; init; }
+    /// <summary>Per side feature, the standard deviation of its compressed value on the training rows (1 where constant), [S]; null with <see cref="SideMean"/>.</summary>
+    public float[]? SideScale { get; init; }
+
+    /// <summary>Side features the head reads after <c>[o; t; o ⊙ t]</c> (S); 0 without.</summary>
+    public int SideFeatures => SideMean?.Length ?? 0;
 
     /// <summary>How the behaviours the ESU attends to are chosen. Default <see cref="RetrievalStrategy.Exact"/>.</summary>
     public RetrievalStrategy Strategy { get; init; } = RetrievalStrategy.Exact;
@@ -130,12 +138,23 @@ public sealed class PsuWeights
         if (AttentionOutput.Inputs != h * d || AttentionOutput.Outputs != d)
             throw new ArgumentException($"The attention output layer is [{AttentionOutput.Outputs}, {AttentionOutput.Inputs}]; expected [{d}, {h * d}].", nameof(AttentionOutput));
         Exact(EmptyInterest, d, nameof(EmptyInterest));
-        if (Head.Count == 0 || Head[0].Inputs != 3 * d || Head[^1].Outputs != 1)
-            throw new ArgumentException($"The head must take {3 * d} inputs and end in one output.", nameof(Head));
+        ValidateSide();
+        if (Head.Count == 0 || Head[0].Inputs != 3 * d + SideFeatures || Head[^1].Outputs != 1)
+            throw new ArgumentException($"The head must take {3 * d + SideFeatures} inputs (3·D + {SideFeatures} side features) and end in one output.", nameof(Head));
         for (int i = 1; i < Head.Count; i++)
             if (Head[i].Inputs != Head[i - 1].Outputs) throw new ArgumentException($"Head layer {i} takes {Head[i].Inputs} inputs but layer {i - 1} gives {Head[i - 1].Outputs}.", nameof(Head));
         if (!float.IsFinite(QueryWeightLogit)) throw new ArgumentException("The query weight logit is not finite.", nameof(QueryWeightLogit));
         ValidateStrategy();
+    }
+
+    void ValidateSide()
+    {
+        if (SideMean is null && SideScale is null) return;
+        if (SideMean is null || SideScale is null || SideMean.Length == 0 || SideMean.Length != SideScale.Length)
+            throw new ArgumentException($"SideMean and SideScale must both be null or hold the same number (at least 1) of values; they hold {SideMean?.Length} and {SideScale?.Length}.", nameof(SideMean));
+        Finite(SideMean, nameof(SideMean));
+        for (int j = 0; j < SideScale.Length; j++)
+            if (!(SideScale[j] > 0) || !float.IsFinite(SideScale[j])) throw new ArgumentException($"SideScale[{j}] is {SideScale[j]}: scales must be positive and finite.", nameof(SideScale));
     }
 
     void ValidateStrategy()

@@ -58,9 +58,23 @@ public sealed class PqRowScorer
     /// <param name="interest">Receives the interest vector o (D).</param>
     /// <returns>The head's logit.</returns>
     /// <exception cref="ArgumentException">Lengths disagree, or an index is outside its vocabulary.</exception>
-    public float Score(ReadOnlySpan<long> historyItems, ReadOnlySpan<long> historyQueryTokens, long targetItem, ReadOnlySpan<long> queryTokens, Span<float> interest)
+    public float Score(ReadOnlySpan<long> historyItems, ReadOnlySpan<long> historyQueryTokens, long targetItem, ReadOnlySpan<long> queryTokens, Span<float> interest) =>
+        Score(historyItems, historyQueryTokens, targetItem, queryTokens, ReadOnlySpan<float>.Empty, interest);
+
+    /// <summary>Scores one row with approximate retrieval, the PSU's head also reading side features.</summary>
+    /// <param name="historyItems">Item index per behaviour (L); index 0 is padding and never attended to.</param>
+    /// <param name="historyQueryTokens">Query token indices per behaviour, <see cref="PsuScoringModel.QueryTokens"/> each, flattened (L·T); 0 pads.</param>
+    /// <param name="targetItem">Target item index.</param>
+    /// <param name="queryTokens">Target query token indices (0 pads; all zero = no query).</param>
+    /// <param name="sideFeatures">The row's side features as read (<see cref="PsuWeights.SideFeatures"/> values; empty when the PSU takes none).</param>
+    /// <param name="interest">Receives the interest vector o (D).</param>
+    /// <returns>The head's logit.</returns>
+    /// <exception cref="ArgumentException">Lengths disagree, an index is outside its vocabulary, or a side feature is not finite.</exception>
+    public float Score(ReadOnlySpan<long> historyItems, ReadOnlySpan<long> historyQueryTokens, long targetItem, ReadOnlySpan<long> queryTokens,
+        ReadOnlySpan<float> sideFeatures, Span<float> interest)
     {
         RowChecks.Lengths(_columns, historyItems.Length, historyQueryTokens.Length, _t, _d, _target.Length, interest.Length);
+        SideFeatureScaling.Check(sideFeatures, _psu.Weights.SideFeatures, _columns.SideFeaturesColumn);
         _fusion.FuseTarget(targetItem, queryTokens, _columns, _target, _u);
 
         int real = _encoder.Encode(historyItems, historyQueryTokens);
@@ -83,6 +97,6 @@ public sealed class PqRowScorer
             }
             _readout.Combine(interest);
         }
-        return _readout.Logit(interest, _target);
+        return _readout.Logit(interest, _target, sideFeatures);
     }
 }

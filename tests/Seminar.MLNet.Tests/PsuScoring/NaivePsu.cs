@@ -21,7 +21,8 @@ public sealed class NaivePsu
         _d = weights.Dimension;
     }
 
-    public (double[] Target, double[] Interest, double Score) Score(long[] historyItems, long[] historyQueryTokens, long targetItem, long[] queryTokens)
+    /// <summary>Scores one row; <paramref name="side"/> holds the raw side features when the weights take them.</summary>
+    public (double[] Target, double[] Interest, double Score) Score(long[] historyItems, long[] historyQueryTokens, long targetItem, long[] queryTokens, float[]? side = null)
     {
         int t = _v.MaxQueryTokens, heads = _w.Heads;
         var target = Pair(targetItem, queryTokens);
@@ -50,7 +51,10 @@ public sealed class NaivePsu
             interest = Dense(_w.AttentionOutput, concat.ToArray());
         }
 
-        var z = interest.Concat(target).Concat(interest.Zip(target, (a, b) => a * b)).ToArray();
+        // Side features: z_j = (sign(s) ln(1 + |s|) − mean_j) / scale_j, appended after [o; t; o ⊙ t].
+        var standardised = Enumerable.Range(0, _w.SideFeatures)
+            .Select(j => (Math.Sign(side![j]) * Math.Log(1 + Math.Abs((double)side[j])) - _w.SideMean![j]) / _w.SideScale![j]);
+        var z = interest.Concat(target).Concat(interest.Zip(target, (a, b) => a * b)).Concat(standardised).ToArray();
         for (int i = 0; i < _w.Head.Count; i++)
         {
             z = Dense(_w.Head[i], z);

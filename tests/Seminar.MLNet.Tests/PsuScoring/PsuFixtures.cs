@@ -13,6 +13,8 @@ public sealed class PsuTextRow
     public string TargetItem { get; set; } = "";
     public string Query { get; set; } = "";
     public bool Label { get; set; }
+    /// <summary>Side features: counts over orders of magnitude, a signed value and a constant (read only by the side-feature tests).</summary>
+    [VectorType(PsuFixtures.SideFeatures)] public float[] Side { get; set; } = new float[PsuFixtures.SideFeatures];
 }
 
 public sealed class PsuCatalogRow
@@ -31,12 +33,14 @@ public sealed class PsuIndexRow
     public long[] SeminarHistoryQueryTokens { get; set; } = Array.Empty<long>();
     [VectorType(1)] public long[] SeminarTargetItem { get; set; } = new long[1];
     [VectorType(PsuFixtures.QueryTokens)] public long[] SeminarQueryTokens { get; set; } = new long[PsuFixtures.QueryTokens];
+    [VectorType(PsuFixtures.SideFeatures)] public float[] Side { get; set; } = new float[PsuFixtures.SideFeatures];
 }
 
 /// <summary>A small catalog and dataset, the vocabularies the featurizer fits on them, and seeded random PSU weights.</summary>
 public static class PsuFixtures
 {
     public const int QueryTokens = 3;
+    public const int SideFeatures = 4;
     static readonly string[] Words = { "red", "blue", "shoe", "hat", "green", "coat", "warm", "cheap", "summer", "boot" };
 
     public static IDataView Catalog(MLContext ml)
@@ -57,19 +61,26 @@ public static class PsuFixtures
     public static PsuTextRow[] TrainingRows(int count, int seed)
     {
         var rng = new Random(seed);
+        var sideRng = new Random(seed + 7919); // its own stream, so the rows other tests rely on stay as they were
         string Item() => rng.Next(8) == 0 ? "d" + rng.Next(1, 3) : "c" + rng.Next(12);
         string Query() => rng.Next(3) == 0 ? "" : string.Join(' ', Enumerable.Range(0, rng.Next(1, 5)).Select(_ => rng.Next(12) == 0 ? "rare" : Words[rng.Next(Words.Length)]));
         return Enumerable.Range(0, count).Select(_ =>
         {
             var items = Enumerable.Range(0, rng.Next(0, 12)).Select(_ => Item()).ToArray();
             string target = Item();
+            bool label = items.Contains(target) || rng.Next(4) == 0;
             return new PsuTextRow
             {
                 HistoryItems = items, HistoryQueries = items.Select(_ => Query()).ToArray(),
-                TargetItem = target, Query = Query(), Label = items.Contains(target) || rng.Next(4) == 0,
+                TargetItem = target, Query = Query(), Label = label,
+                Side = Side(sideRng, items.Length, label),
             };
         }).ToArray();
     }
+
+    /// <summary>History length, a popularity count up to 10^4 that leans towards positives, a signed value, a constant.</summary>
+    static float[] Side(Random rng, int length, bool label) =>
+        new[] { length, MathF.Round((float)Math.Pow(10, rng.NextDouble() * 4 + (label ? 0.5 : 0))), (float)(rng.NextDouble() * 6 - 3), 2f };
 
     /// <summary>Test rows: like training rows plus empty histories, unknown ids and unseen words.</summary>
     public static PsuTextRow[] TestRows(int count, int seed)
@@ -100,7 +111,14 @@ public static class PsuFixtures
         return featurizer;
     }
 
-    public static PsuWeights RandomWeights(SequenceVocabularies v, int dimension, int heads, int topK, int seed, params int[] hidden)
+    public static PsuWeights RandomWeights(SequenceVocabularies v, int dimension, int heads, int topK, int seed, params int[] hidden) =>
+        Weights(v, dimension, heads, topK, seed, 0, hidden);
+
+    /// <summary>Random weights whose head also reads <see cref="SideFeatures"/> side features (random means, scales in [0.5, 2]).</summary>
+    public static PsuWeights RandomSideWeights(SequenceVocabularies v, int dimension, int heads, int topK, int seed, params int[] hidden) =>
+        Weights(v, dimension, heads, topK, seed, SideFeatures, hidden);
+
+    static PsuWeights Weights(SequenceVocabularies v, int dimension, int heads, int topK, int seed, int side, int[] hidden)
     {
         var rng = new Random(seed);
         int d = dimension;
@@ -113,7 +131,7 @@ public static class PsuFixtures
             for (int i = 0; i < d; i++)
                 for (int j = 0; j < d; j++)
                     transforms[m * d * d + i * d + j] = (i == j ? 1f : 0f) + (float)((rng.NextDouble() * 2 - 1) * 0.2);
-        var widths = new[] { 3 * d }.Concat(hidden).Append(1).ToArray();
+        var widths = new[] { 3 * d + side }.Concat(hidden).Append(1).ToArray();
         return new PsuWeights
         {
             Dimension = d, Heads = heads, TopK = topK,
@@ -131,6 +149,8 @@ public static class PsuFixtures
             AttentionOutput = Layer(d, heads * d),
             EmptyInterest = Uniform(d, 1),
             Head = Enumerable.Range(0, widths.Length - 1).Select(i => Layer(widths[i + 1], widths[i])).ToArray(),
+            SideMean = side == 0 ? null : Uniform(side, 2),
+            SideScale = side == 0 ? null : Uniform(side, 0.75).Select(x => x + 1.25f).ToArray(),
         };
     }
 
@@ -138,6 +158,7 @@ public static class PsuFixtures
     public static PsuIndexRow[] IndexRows(SequenceVocabularies v, int topK, int count, int seed)
     {
         var rng = new Random(seed);
+        var sideRng = new Random(seed + 7919);
         int items = v.Items.Size, tokens = v.Tokens.Size, t = v.MaxQueryTokens;
         long[] Query()
         {
@@ -169,6 +190,7 @@ public static class PsuFixtures
             if (r == 2) history[0] = history[1] = 0; // padding only: an empty history
             return new PsuIndexRow
             {
+                Side = Side(sideRng, length, sideRng.Next(2) == 0),
                 SeminarHistoryItems = history.ToArray(), SeminarHistoryQueryTokens = queries.ToArray(),
                 SeminarTargetItem = new[] { rng.Next(4) == 0 ? (long)Vocabulary.Unknown : rng.Next(1, items) },
                 SeminarQueryTokens = Query(),

@@ -83,7 +83,7 @@ public class PsuPipelineTests
 
         var missing = new PsuColumnOptions { QueryTokensColumn = "Nope" };
         var e = Assert.Throws<ArgumentException>(() => PsuEmbeddingTransformer.Create(ml, weights, v, missing, rows));
-        Assert.StartsWith("Input column 'Nope' (query token indices) is missing (columns: SeminarHistoryItems, SeminarHistoryQueryTokens, SeminarTargetItem, SeminarQueryTokens).", e.Message);
+        Assert.StartsWith("Input column 'Nope' (query token indices) is missing (columns: SeminarHistoryItems, SeminarHistoryQueryTokens, SeminarTargetItem, SeminarQueryTokens, Side).", e.Message);
         var psu = PsuEmbeddingTransformer.Create(ml, weights, v, new PsuColumnOptions(), rows);
         var renamed = ml.Transforms.CopyColumns("Other", "SeminarQueryTokens").Fit(rows).Transform(rows);
         e = Assert.Throws<ArgumentException>(() => PsuEmbeddingTransformer.Create(ml, weights, v, missing, renamed.Schema));

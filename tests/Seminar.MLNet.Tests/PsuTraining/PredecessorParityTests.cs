@@ -22,7 +22,7 @@ public class PredecessorParityTests
     [InlineData(RetrievalStrategy.SimHash)]
     [InlineData(RetrievalStrategy.HashCollision)]
     public void TorchSharp_the_CSharp_path_and_the_stock_loaded_zip_agree(RetrievalStrategy strategy) =>
-        PsuTrainedParityTests.AssertParity(Options(strategy), 300, 200, (weights, rows, torchRows) =>
+        PsuTrainedParityTests.AssertParity(Options(strategy), 300, 200, (weights, _, rows, torchRows) =>
         {
             Assert.Equal(strategy, weights.Strategy);
             if (strategy == RetrievalStrategy.HashCollision)   // some history collides with its target under no function: the empty interest

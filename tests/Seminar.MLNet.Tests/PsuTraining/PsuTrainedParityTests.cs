@@ -18,7 +18,7 @@ public class PsuTrainedParityTests
     public void TorchSharp_forward_the_CSharp_path_and_the_stock_loaded_zip_agree_on_every_output()
     {
         var o = new PsuEmbeddingOptions { Dimension = 12, Heads = 2, TopK = 4, HeadLayers = new[] { 10 }, PretrainingEpochs = 2, FineTuningEpochs = 2, BatchSize = 32 };
-        AssertParity(o, 400, 300, (weights, _, torchRows) =>
+        AssertParity(o, 400, 300, (weights, _, _, torchRows) =>
         {
             Assert.NotEqual(1f, weights.ModalityTransforms[0]);   // G moved off the identity while fine-tuning
             Assert.Contains(torchRows, r => r[1].SequenceEqual(weights.EmptyInterest));   // empty histories are in the test rows
@@ -26,10 +26,46 @@ public class PsuTrainedParityTests
     }
 
     /// <summary>
-    /// Trains on <paramref name="trainingRows"/> fixture rows, then checks the TorchSharp forward pass against the C# path and the
-    /// stock-loaded zip (1e-4) on <paramref name="testRows"/> test rows; <paramref name="check"/> sees the weights, the test rows and the TorchSharp outputs.
+    /// With side features (a count up to 10^4, a signed value, a constant) the head reads them, fitted statistics and all, the same in
+    /// TorchSharp, C# and the stock-loaded zip. Pretraining leaves the head's side columns at zero (it feeds zeros there); fine-tuning
+    /// trains them.
     /// </summary>
-    internal static void AssertParity(PsuEmbeddingOptions o, int trainingRows, int testRows, Action<Seminar.MLNet.PsuScoring.PsuWeights, List<PsuRow>, List<float[][]>> check)
+    [Fact]
+    public void With_side_features_TorchSharp_the_CSharp_path_and_the_stock_loaded_zip_agree()
+    {
+        var o = new PsuEmbeddingOptions
+        {
+            Dimension = 12, Heads = 2, TopK = 4, HeadLayers = new[] { 10 }, PretrainingEpochs = 1, FineTuningEpochs = 2, BatchSize = 32,
+            SideFeaturesColumn = "Side", HeadDropout = 0.2,
+        };
+        AssertParity(o, 400, 300, (weights, pretrained, _, _) =>
+        {
+            int d = o.Dimension, s = PsuFixtures.SideFeatures, inputs = 3 * d + s;
+            // Statistics of the compressed training values, by hand in double.
+            var training = PsuFixtures.TrainingRows(400, 21).Select(r => r.Side).ToArray();
+            for (int j = 0; j < s; j++)
+            {
+                var c = training.Select(x => Math.Sign(x[j]) * Math.Log(1 + Math.Abs((double)x[j]))).ToArray();
+                double mean = c.Average(), sd = Math.Sqrt(c.Select(x => (x - mean) * (x - mean)).Average());
+                Assert.Equal(mean, weights.SideMean![j], 4);
+                Assert.Equal(sd > 1e-6 ? sd : 1, weights.SideScale![j], 4);
+            }
+            Assert.Equal(1f, weights.SideScale![3]);   // the constant feature
+            Assert.Equal(inputs, weights.Head[0].Inputs);
+            bool SideColumnsZero(Seminar.MLNet.PsuScoring.PsuWeights w) =>
+                Enumerable.Range(0, w.Head[0].Outputs).All(r => Enumerable.Range(3 * d, s).All(c => w.Head[0].Weight[r * inputs + c] == 0));
+            Assert.True(SideColumnsZero(pretrained!), "pretraining feeds zeros to the side columns, which start and stay at zero");
+            Assert.False(SideColumnsZero(weights), "fine-tuning trains the side columns");
+        });
+    }
+
+    /// <summary>
+    /// Trains on <paramref name="trainingRows"/> fixture rows, then checks the TorchSharp forward pass against the C# path and the
+    /// stock-loaded zip (1e-4) on <paramref name="testRows"/> test rows; <paramref name="check"/> sees the weights, the weights pretraining
+    /// left (null without fine-tuning), the test rows and the TorchSharp outputs.
+    /// </summary>
+    internal static void AssertParity(PsuEmbeddingOptions o, int trainingRows, int testRows,
+        Action<Seminar.MLNet.PsuScoring.PsuWeights, Seminar.MLNet.PsuScoring.PsuWeights?, List<PsuRow>, List<float[][]>> check)
     {
         var ml = new MLContext(4);
         var training = ml.Data.LoadFromEnumerable(PsuFixtures.TrainingRows(trainingRows, 21));
@@ -41,7 +77,7 @@ public class PsuTrainedParityTests
         var summary = new PsuTrainer.DataSummary(trainingRows, 1, 1, 0);
         using var channel = ((IHostEnvironment)ml).Start("test");
         using var content = new ItemContentTensors(v.Content);
-        using var network = new PsuTrainer(reader, summary, v, o, seed: 5, channel).Train(content);
+        using var network = new PsuTrainer(reader, summary, v, o, seed: 5, channel).Train(content, out var pretrained);
         var weights = PsuWeightsExport.From(network);
         var psu = PsuEmbeddingTransformer.Create(ml, weights, v, o, featurized);
 
@@ -50,8 +86,14 @@ public class PsuTrainedParityTests
         var fast = PsuOutputs.Read(psu.Transform(featurizedTest));
 
         var rows = new PsuRowReader(featurizedTest, o, null, int.MaxValue, v.MaxQueryTokens).Rows(false).ToList();
+        if (weights.SideFeatures > 0)
+        {
+            // A reader standardises with the statistics of the rows it reads; scoring uses the training rows' (in the weights).
+            var raw = PsuFixtures.TestRows(testRows, 22);
+            rows = rows.Select((r, i) => WithSide(r, raw[i].Side, weights)).ToList();
+        }
         var torchRows = Torch(network, rows, v.MaxQueryTokens);
-        check(weights, rows, torchRows);
+        check(weights, pretrained, rows, torchRows);
         string what = o.RetrievalStrategy.ToString();
         PsuOutputs.AssertClose(torchRows, fast, 1e-4, $"{what}: TorchSharp vs C#");
 
@@ -59,6 +101,13 @@ public class PsuTrainedParityTests
         ml.Model.Save(new Microsoft.ML.Data.TransformerChain<ITransformer>(featurizer, psu), training.Schema, tmp.File("psu.zip"));
         var stock = new MLContext(9).Model.Load(tmp.File("psu.zip"), out _).Transform(test);
         PsuOutputs.AssertClose(torchRows, PsuOutputs.Read(stock), 1e-4, $"{what}: TorchSharp vs stock-loaded ONNX");
+    }
+
+    static PsuRow WithSide(PsuRow r, float[] raw, Seminar.MLNet.PsuScoring.PsuWeights w)
+    {
+        var side = new float[raw.Length];
+        Seminar.MLNet.PsuScoring.SideFeatureScaling.Standardise(raw, w.SideMean, w.SideScale, side);
+        return new PsuRow { Items = r.Items, QueryTokens = r.QueryTokens, Target = r.Target, TargetQuery = r.TargetQuery, Label = r.Label, Position = r.Position, Side = side };
     }
 
     static List<float[][]> Torch(PsuNetwork network, List<PsuRow> rows, int queryTokens)

@@ -84,6 +84,42 @@ public class PqAttentionParityTests
         Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 1), stock.Schema["SeminarPqScore"].Type);
     }
 
+    /// <summary>A PSU whose head reads side features: the PQ path feeds them to the same head in C#, in its ONNX graph and in the stock-loaded zip.</summary>
+    [Fact]
+    public void With_side_features_the_fast_path_the_graph_and_the_stock_loaded_zip_agree()
+    {
+        var ml = new MLContext(7);
+        var training = ml.Data.LoadFromEnumerable(PsuFixtures.TrainingRows(120, 7));
+        var featurizer = PsuFixtures.Featurizer(ml, training);
+        var v = featurizer.Vocabularies;
+        var columns = new PsuColumnOptions { SideFeaturesColumn = "Side" };
+        var psu = PsuEmbeddingTransformer.Create(ml, PsuFixtures.RandomSideWeights(v, D, Heads, TopK, 8, 8), v, columns, featurizer.Transform(training));
+        var featurized = psu.Transform(featurizer.Transform(training));
+        var unset = Assert.Throws<ArgumentException>(() => ml.Seminar().PqAttention(Options()).Fit(featurized));
+        Assert.StartsWith("The PSU was trained with 4 side features, but no side feature column is set", unset.Message);
+
+        var options = Options();
+        options.SideFeaturesColumn = "Side";
+        var pq = ml.Seminar().PqAttention(options).Fit(featurized);
+        var rows = PsuFixtures.IndexRows(v, TopK, 300, 21);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var fast = PsuOutputs.Read(pq.Transform(data), Outputs);
+        PsuOutputs.AssertClose(fast, PsuOutputs.Read(pq.Persisted.Transform(data), Outputs), 1e-4, "fast vs ONNX");
+        // Short histories keep every behaviour: the PQ score equals the exact PSU's, side features included.
+        var exact = PsuOutputs.Read(psu.Transform(data), "SeminarInterest", "SeminarScore");
+        for (int r = 0; r < rows.Length; r++)
+            if (rows[r].SeminarHistoryItems.Count(i => i != 0) <= TopK)
+                Assert.True(Math.Abs(fast[r][1][0] - exact[r][1][0]) <= 1e-4 * Math.Max(1, Math.Abs(exact[r][1][0])), $"row {r}: {fast[r][1][0]} vs {exact[r][1][0]}");
+
+        var model = new TransformerChain<ITransformer>(featurizer, psu, pq);
+        var test = ml.Data.LoadFromEnumerable(PsuFixtures.TestRows(200, 4));
+        var expected = PsuOutputs.Read(model.Transform(test), Outputs);
+        using var tmp = new TempFolder();
+        ml.Model.Save(model, training.Schema, tmp.File("pq.zip"));
+        var stock = new MLContext(9).Model.Load(tmp.File("pq.zip"), out _).Transform(test);
+        PsuOutputs.AssertClose(expected, PsuOutputs.Read(stock, Outputs), 1e-4, "fast vs stock load");
+    }
+
     [Fact]
     public void PqAttention_without_a_PSU_before_it_says_where_to_put_it()
     {
