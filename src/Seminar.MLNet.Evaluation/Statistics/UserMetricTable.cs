@@ -13,7 +13,7 @@ namespace Seminar.MLNet.Evaluation.Statistics;
 internal sealed class UserMetricTable
 {
     readonly int[] _sortedUser;      // dense user of each sample in ascending score order
-    readonly bool[] _sortedLabel;
+    readonly double[] _sortedLabel;  // 1 for a positive, 0 for a negative: the replicate's inner loop multiplies instead of branching
     readonly int[] _blockEnd;        // end (exclusive) of each block of tied scores in that order
     // Per user: numerator and denominator of each metric other than AUC (index as in ReportMetrics.Names).
     readonly double[][] _numerator, _denominator;
@@ -32,7 +32,7 @@ internal sealed class UserMetricTable
         }
         Array.Sort(keys, order);
         _sortedUser = order.Select(s => users.DenseUser[s]).ToArray();
-        _sortedLabel = order.Select(s => users.Labels[s]).ToArray();
+        _sortedLabel = order.Select(s => users.Labels[s] ? 1.0 : 0.0).ToArray();
         var ends = new List<int>();
         for (int i = 1; i <= n; i++)
             if (i == n || keys[i] != keys[i - 1]) ends.Add(i);
@@ -98,12 +98,14 @@ internal sealed class UserMetricTable
         int i = 0;
         foreach (int end in _blockEnd)
         {
-            double blockPositive = 0, blockNegative = 0;
+            double blockPositive = 0, blockWeight = 0;
             for (; i < end; i++)
             {
                 double w = userWeights[_sortedUser[i]];
-                if (_sortedLabel[i]) blockPositive += w; else blockNegative += w;
+                blockPositive += w * _sortedLabel[i];
+                blockWeight += w;
             }
+            double blockNegative = blockWeight - blockPositive;
             wins += blockPositive * (negativesBelow + 0.5 * blockNegative);
             negativesBelow += blockNegative;
             positives += blockPositive;
