@@ -67,7 +67,7 @@ static class ReportPrinter
     }
 
     static string Mean(double mean, double std, int seeds) =>
-        seeds > 1 && !double.IsNaN(mean) ? $"{F(mean)} ± {std.ToString("F4", CultureInfo.InvariantCulture)}" : F(mean);
+        seeds > 1 && !double.IsNaN(mean) ? $"{F(mean)}±{std.ToString("F4", CultureInfo.InvariantCulture)}" : F(mean);
 
     static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F4", CultureInfo.InvariantCulture);
 }
