@@ -5,6 +5,7 @@ using Seminar.MLNet.Evaluation.Models;
 using Seminar.MLNet.Evaluation.Protocol;
 using Seminar.MLNet.Evaluation.Reporting;
 using Seminar.MLNet.Evaluation.Retrieval;
+using Seminar.MLNet.Evaluation.Statistics;
 using Seminar.MLNet.Quantization;
 using Seminar.MLNet.Featurization;
 using Seminar.MLNet.Training.PsuTraining;
@@ -15,7 +16,7 @@ namespace Seminar.MLNet.Evaluation;
 /// <param name="Report">The report (the JSON contract).</param>
 /// <param name="Issues">Counted problems in the input files.</param>
 /// <param name="Split">The samples.</param>
-/// <param name="Runs">Each model's fitted pipeline and test probabilities.</param>
+/// <param name="Runs">Each model's fitted pipeline and test probabilities from the first seed's training (<see cref="EvaluationOptions.Seed"/>).</param>
 /// <param name="TrainSchema">Input schema of the fitted pipelines, for saving them.</param>
 public sealed record EvaluationResult(EvaluationReport Report, DataIssues Issues, SampleSplit Split, IReadOnlyList<ModelRun> Runs, DataViewSchema TrainSchema);
 
@@ -31,15 +32,22 @@ public static class Evaluator
     /// <c>fasttree_seminar_pq</c> share one featurizer + PSU stage over <paramref name="catalog"/>; each variant fits its own.
     /// PSU progress goes to <paramref name="progress"/>. The options are not changed.
     /// </summary>
-    public static IReadOnlyList<IComparedModel> Models(IDataView catalog, EvaluationOptions options, IProgress<EvaluationProgress>? progress = null)
+    public static IReadOnlyList<IComparedModel> Models(IDataView catalog, EvaluationOptions options, IProgress<EvaluationProgress>? progress = null) =>
+        Models(catalog, options, 0, progress);
+
+    /// <summary>
+    /// Fresh models for the training with seed <see cref="EvaluationOptions.Seed"/> + <paramref name="seedOffset"/>: the PSU and
+    /// PQ seeds (their own when the options set them, else <see cref="EvaluationOptions.Seed"/>) move by the same offset.
+    /// </summary>
+    internal static IReadOnlyList<IComparedModel> Models(IDataView catalog, EvaluationOptions options, int seedOffset, IProgress<EvaluationProgress>? progress)
     {
         var names = options.Models ?? ModelNames;
         var unknown = names.Where(n => !ModelNames.Contains(n, StringComparer.Ordinal)).ToArray();
         if (unknown.Length > 0)
             throw new ArgumentException($"Unknown model(s) {string.Join(", ", unknown)}; known: {string.Join(", ", ModelNames)}.", nameof(options));
         var pq = options.Pq?.Clone() ?? new PqAttentionOptions();
-        pq.Seed ??= options.Seed;
-        var stage = new SeminarStage(catalog, Featurizer(options), Psu(options, "SEMINAR", progress), pq);
+        pq.Seed = (pq.Seed ?? options.Seed) + seedOffset;
+        var stage = new SeminarStage(catalog, Featurizer(options), Psu(options, seedOffset, "SEMINAR", progress), pq);
         var all = new List<IComparedModel> { new FastTreeBaseline(), new SeminarNeural(stage), new FastTreeSeminar(stage, stacking: options.Stacking, crossFitFolds: options.CrossFitFolds), new FastTreeSeminar(stage, approximate: true) };
         var stages = new Dictionary<string, SeminarStage>(StringComparer.Ordinal);
         foreach (var variant in SeminarVariant.All.Where(v => names.Contains(v.Name, StringComparer.Ordinal)))
@@ -50,7 +58,7 @@ public static class Evaluator
                 continue;
             }
             var featurizer = Featurizer(options);
-            var psu = Psu(options, variant.Name, progress);
+            var psu = Psu(options, seedOffset, variant.Name, progress);
             variant.Configure(featurizer, psu);
             stages[variant.Name] = new SeminarStage(catalog, featurizer, psu, pq);
             all.Add(new SeminarNeural(stages[variant.Name], variant.Name));
@@ -60,11 +68,11 @@ public static class Evaluator
 
     static SequenceFeaturizerOptions Featurizer(EvaluationOptions options) => new() { MaxHistory = options.MaxHistory };
 
-    static PsuEmbeddingOptions Psu(EvaluationOptions options, string label, IProgress<EvaluationProgress>? progress)
+    static PsuEmbeddingOptions Psu(EvaluationOptions options, int seedOffset, string label, IProgress<EvaluationProgress>? progress)
     {
         var psu = options.Psu?.Clone() ?? new PsuEmbeddingOptions();
         psu.LabelColumn = SeminarColumns.Label;
-        psu.Seed ??= options.Seed;
+        psu.Seed = (psu.Seed ?? options.Seed) + seedOffset;
         // Each user's lifelong sequence once per pretraining epoch, not once per sample row (five per positive with sampled negatives).
         psu.PretrainingUserColumn ??= SeminarColumns.UserId;
         // Measured on ml-100k (one seed): weight decay 0 / 0.1 / 0.5 gave AUC 0.689 / 0.694 / 0.692, LogLoss 0.641 / 0.632 / 0.634.
@@ -79,7 +87,12 @@ public static class Evaluator
         static string Left(double seconds) => double.IsFinite(seconds) ? TimeSpan.FromSeconds(Math.Round(seconds)).ToString(@"h\:mm\:ss") : "?";
     }
 
-    /// <summary>Runs the evaluation.</summary>
+    /// <summary>
+    /// Runs the evaluation: samples once with <see cref="EvaluationOptions.Seed"/>, then fits and scores every model once per seed
+    /// (<see cref="EvaluationOptions.Seeds"/>). Without <paramref name="models"/> each seed gets fresh models; given ones are fitted
+    /// again for each seed with that seed's <see cref="MLContext"/> on a fresh training view (seeds set in their own options stay).
+    /// The <c>pq</c> and <c>roundtrip</c> sections measure the first seed's models.
+    /// </summary>
     public static EvaluationResult Run(string datasetFolder, EvaluationOptions options, IReadOnlyList<IComparedModel>? models = null,
         IProgress<EvaluationProgress>? progress = null, BadRowPolicy policy = BadRowPolicy.SkipAndCount)
     {
@@ -90,15 +103,20 @@ public static class Evaluator
         var train = new SampleDataView(split.Train);
         var test = new SampleDataView(split.Test);
 
-        var ml = new MLContext(seed: options.Seed);
-        var runs = new List<ModelRun>();
-        var compared = models ?? Models(new CatalogDataView(dataset, new DataIssues()), options, progress);
-        foreach (var model in compared)
+        var catalog = new CatalogDataView(dataset, new DataIssues());
+        var (ml, compared, runs) = RunSeed(0, catalog, options, models, train, test, progress);
+        var perModel = runs.Select(r => (r.Name, Reports: new List<ModelReport> { r.Report }, Probabilities: new List<float[]> { r.Probabilities })).ToArray();
+        for (int k = 1; k < options.Seeds; k++)
         {
-            progress?.Report(new EvaluationProgress("fitting " + model.Name, double.NaN));
-            runs.Add(ModelRunner.Run(ml, model, train, test));
-            progress?.Report(new EvaluationProgress("fitting " + model.Name, 1));
+            // A fresh view: stages cache their fit per training view, and every seed must refit them.
+            var (_, _, more) = RunSeed(k, catalog, options, models, new SampleDataView(split.Train), test, progress);
+            foreach (var (all, run) in perModel.Zip(more))
+            {
+                all.Reports.Add(run.Report);
+                all.Probabilities.Add(run.Probabilities);
+            }
         }
+        var seeds = perModel.Select(m => new SeedRuns(m.Name, m.Reports, m.Probabilities)).ToArray();
 
         var report = new EvaluationReport
         {
@@ -107,9 +125,12 @@ public static class Evaluator
             Items = log.CatalogItemCount,
             Samples = new SampleCounts { Train = split.Train.Count, Test = split.Test.Count },
             History = HistoryStatistics(split),
-            Models = runs.ToDictionary(r => r.Name, r => r.Report),
+            Models = seeds.ToDictionary(s => s.Name, s => SeedComparisons.Aggregate(s.Reports)),
             Protocol = ProtocolSummary.Describe(split, options),
         };
+        progress?.Report(new EvaluationProgress("comparing models (intervals over seeds, bootstrap over test users)", double.NaN));
+        report.Comparisons = SeedComparisons.Compare(seeds, new TestUsers(test.Samples.Labels(), test.Samples.Users(), test.Samples.RankGroups()),
+            options.BootstrapReplicates, options.Seed);
         if (compared.OfType<FastTreeSeminar>().FirstOrDefault(m => m.Approximate)?.Stage is { Pq: { } pq, Featurizer: { } featurizer })
         {
             progress?.Report(new EvaluationProgress("measuring approximate retrieval", double.NaN));
@@ -134,6 +155,28 @@ public static class Evaluator
             }
         }
         return new EvaluationResult(report, log.Issues, split, runs, train.Schema);
+    }
+
+    /// <summary>Fits and scores every model with seed <see cref="EvaluationOptions.Seed"/> + <paramref name="seedOffset"/>.</summary>
+    static (MLContext Ml, IReadOnlyList<IComparedModel> Models, List<ModelRun> Runs) RunSeed(int seedOffset, IDataView catalog, EvaluationOptions options,
+        IReadOnlyList<IComparedModel>? models, SampleDataView train, SampleDataView test, IProgress<EvaluationProgress>? progress)
+    {
+        int seed = options.Seed + seedOffset;
+        if (progress != null && options.Seeds > 1)
+        {
+            var outer = progress;
+            progress = new SynchronousProgress<EvaluationProgress>(p => outer.Report(p with { Stage = $"seed {seed} ({seedOffset + 1}/{options.Seeds}): {p.Stage}" }));
+        }
+        var ml = new MLContext(seed: seed);
+        var compared = models ?? Models(catalog, options, seedOffset, progress);
+        var runs = new List<ModelRun>();
+        foreach (var model in compared)
+        {
+            progress?.Report(new EvaluationProgress("fitting " + model.Name, double.NaN));
+            runs.Add(ModelRunner.Run(ml, model, train, test));
+            progress?.Report(new EvaluationProgress("fitting " + model.Name, 1));
+        }
+        return (ml, compared, runs);
     }
 
     static PqReport PqSection(RetrievalMeasurement m) => new()

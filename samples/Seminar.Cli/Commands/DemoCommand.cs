@@ -25,7 +25,7 @@ static class DemoCommand
     {
         var command = new Command("demo", "Generate the built-in synthetic dataset and run evaluate on it (the default).")
         {
-            Output, Report, Users, GenerateCommand.Items, GenerateCommand.History, GenerateCommand.Seed, EvaluateCommand.Models,
+            Output, Report, Users, GenerateCommand.Items, GenerateCommand.History, GenerateCommand.Seed, EvaluateCommand.Models, EvaluateCommand.Seeds, EvaluateCommand.Bootstrap,
         };
         command.SetAction(parse => CliErrors.Guard(() =>
         {
@@ -37,6 +37,7 @@ static class DemoCommand
             {
                 Seed = parse.GetValue(GenerateCommand.Seed), TrainFromQuantile = DemoTrainFrom,
                 Models = EvaluateCommand.SelectedModels(parse.GetValue(EvaluateCommand.Models)),
+                Seeds = parse.GetValue(EvaluateCommand.Seeds), BootstrapReplicates = parse.GetValue(EvaluateCommand.Bootstrap),
             };
             EvaluateCommand.Execute(data, options, parse.GetValue(Report) ?? Path.Combine(output, "report.json"), output, BadRowPolicy.SkipAndCount);
         }));

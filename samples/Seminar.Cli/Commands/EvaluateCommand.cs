@@ -18,6 +18,16 @@ static class EvaluateCommand
     static readonly Option<string> Output = new("--output") { Description = "Folder for the fitted model zips, and the plots when there is no --report (none when omitted)." };
     static readonly Option<int> MaxHistory = new("--max-history") { Description = "Most recent positives kept per history.", DefaultValueFactory = _ => 10_000 };
     static readonly Option<int> Seed = new("--seed") { Description = "Seed for sampling and training.", DefaultValueFactory = _ => 1 };
+    public static readonly Option<int> Seeds = new("--seeds")
+    {
+        Description = "Train every model N times (seeds S..S+N-1, same split): metrics as mean and standard deviation, differences with 95% intervals.",
+        DefaultValueFactory = _ => 1,
+    };
+    public static readonly Option<int> Bootstrap = new("--bootstrap")
+    {
+        Description = "Resamples of the test users behind the comparisons' bootstrap intervals (0: none).",
+        DefaultValueFactory = _ => 1_000,
+    };
     static readonly Option<double> Split = new("--split") { Description = "Time-split quantile: later events are test.", DefaultValueFactory = _ => 0.8 };
     static readonly Option<double> TrainFrom = new("--train-from") { Description = "Training samples start at this time quantile (histories still reach back).", DefaultValueFactory = _ => 0.0 };
     static readonly Option<int> Negatives = new("--negatives") { Description = "Sampled negatives per positive when the data has no label-0 events.", DefaultValueFactory = _ => 4 };
@@ -45,7 +55,7 @@ static class EvaluateCommand
     {
         var command = new Command("evaluate", "Train and compare the models on a canonical dataset; print a table and write the JSON report.")
         {
-            Data, Report, Output, MaxHistory, Seed, Split, TrainFrom, Negatives, Sampling, Validation, Strict, Models, Stacking,
+            Data, Report, Output, MaxHistory, Seed, Seeds, Bootstrap, Split, TrainFrom, Negatives, Sampling, Validation, Strict, Models, Stacking,
         };
         command.SetAction(parse => CliErrors.Guard(() =>
         {
@@ -55,6 +65,7 @@ static class EvaluateCommand
                 TrainFromQuantile = parse.GetValue(TrainFrom), Negatives = parse.GetValue(Negatives),
                 NegativeSampling = Enum.Parse<NegativeSampling>(parse.GetValue(Sampling)!, ignoreCase: true), ValidationFraction = parse.GetValue(Validation),
                 Models = SelectedModels(parse.GetValue(Models)), Stacking = ParseStacking(parse.GetValue(Stacking)),
+                Seeds = parse.GetValue(Seeds), BootstrapReplicates = parse.GetValue(Bootstrap),
             };
             Execute(parse.GetValue(Data)!, options, parse.GetValue(Report), parse.GetValue(Output),
                 parse.GetValue(Strict) ? BadRowPolicy.Throw : BadRowPolicy.SkipAndCount);

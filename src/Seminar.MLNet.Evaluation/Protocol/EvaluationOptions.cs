@@ -40,6 +40,15 @@ public sealed class EvaluationOptions
     /// <summary>Seed for negative sampling and model training. Default 1.</summary>
     public int Seed { get; set; } = 1;
 
+    /// <summary>
+    /// Trainings per model, with seeds <see cref="Seed"/> .. <see cref="Seed"/> + N - 1 on the one split sampled with
+    /// <see cref="Seed"/>; the report gives each metric's mean and standard deviation and paired intervals. Default 1.
+    /// </summary>
+    public int Seeds { get; set; } = 1;
+
+    /// <summary>Resamples of the test users behind the report's bootstrap intervals (seeded with <see cref="Seed"/>); 0 = none. Default 1,000.</summary>
+    public int BootstrapReplicates { get; set; } = 1_000;
+
     /// <summary>Names of the models to run (see <c>Evaluator.ModelNames</c>); null = all of them.</summary>
     public IReadOnlyList<string>? Models { get; set; }
 
@@ -92,6 +101,8 @@ public sealed class EvaluationOptions
         if (MaxHistory < 1) throw new ArgumentOutOfRangeException(nameof(MaxHistory), MaxHistory, "Max history must be at least 1.");
         if (Negatives < 1) throw new ArgumentOutOfRangeException(nameof(Negatives), Negatives, "Negatives must be at least 1.");
         if (CrossFitFolds is < 2 or > 255) throw new ArgumentOutOfRangeException(nameof(CrossFitFolds), CrossFitFolds, "Cross-fit folds must be between 2 and 255.");
+        if (Seeds < 1) throw new ArgumentOutOfRangeException(nameof(Seeds), Seeds, "Seeds must be at least 1.");
+        if (BootstrapReplicates < 0) throw new ArgumentOutOfRangeException(nameof(BootstrapReplicates), BootstrapReplicates, "Bootstrap replicates must be at least 0.");
         if (PqRequests < 1) throw new ArgumentOutOfRangeException(nameof(PqRequests), PqRequests, "PQ requests must be at least 1.");
         Curves?.Validate();
     }

@@ -45,22 +45,30 @@ public static class EvaluationPlots
         return written;
     }
 
-    /// <summary>One bar per model, in report order, annotated with its AUC; a model without a finite AUC shows "n/a".</summary>
+    /// <summary>
+    /// One bar per model, in report order, annotated with its AUC; a model without a finite AUC shows "n/a". With more than one seed
+    /// the bar is the mean and carries an error bar of ± one standard deviation over seeds (the spread of a single training).
+    /// </summary>
     internal static Plot? AucPlot(EvaluationReport report)
     {
         if (report.Models.Count == 0) return null;
         var models = report.Models.ToArray();
+        bool seeds = models.Any(m => m.Value.Seeds > 1);
+        double Spread(ModelReport m) => seeds && double.IsFinite(m.AucStd) ? m.AucStd : 0;
         var finite = models.Select(m => m.Value.Auc).Where(double.IsFinite).ToArray();
+        double maxError = models.Where(m => double.IsFinite(m.Value.Auc)).Select(m => Spread(m.Value)).DefaultIfEmpty(0).Max();
         // Bars rise from a floor at or below 0.5 (chance), so differences between models stay visible.
-        double floor = finite.Length == 0 ? 0 : Math.Clamp(Math.Floor((finite.Min() - 0.05) * 20) / 20, 0, 0.5);
-        double top = finite.Length == 0 ? 1 : Math.Min(1, finite.Max()) + 0.05;
+        double floor = finite.Length == 0 ? 0 : Math.Clamp(Math.Floor((finite.Min() - maxError - 0.05) * 20) / 20, 0, 0.5);
+        double top = finite.Length == 0 ? 1 : Math.Min(1, finite.Max() + maxError) + 0.05;
         var plot = new Plot();
         var bars = models.Select((m, i) => new Bar
         {
             Position = i,
             ValueBase = floor,
             Value = double.IsFinite(m.Value.Auc) ? m.Value.Auc : floor,
-            Label = double.IsFinite(m.Value.Auc) ? m.Value.Auc.ToString("F4", CultureInfo.InvariantCulture) : "n/a",
+            Error = double.IsFinite(m.Value.Auc) ? Spread(m.Value) : 0,
+            Label = !double.IsFinite(m.Value.Auc) ? "n/a"
+                : seeds ? FormattableString.Invariant($"{m.Value.Auc:F4}\n±{Spread(m.Value):F4}") : m.Value.Auc.ToString("F4", CultureInfo.InvariantCulture),
             FillColor = plot.Add.Palette.GetColor(i),
         }).ToArray();
         var barPlot = plot.Add.Bars(bars);
@@ -74,7 +82,8 @@ public static class EvaluationPlots
         plot.Axes.Bottom.MinimumSize = 20 + 6 * models.Max(m => m.Key.Length);
         plot.Axes.SetLimitsY(floor, top);
         plot.Axes.SetLimitsX(-0.6, models.Length - 0.4);
-        plot.Title(string.IsNullOrEmpty(report.Dataset) ? "Test AUC per model" : $"Test AUC per model ({report.Dataset})");
+        string what = seeds ? $"Test AUC per model, mean ± sd over {models.Max(m => m.Value.Seeds)} seeds" : "Test AUC per model";
+        plot.Title(string.IsNullOrEmpty(report.Dataset) ? what : $"{what} ({report.Dataset})");
         plot.YLabel("AUC");
         return plot;
     }

@@ -25,6 +25,11 @@ public sealed class EvaluationReport
     [JsonPropertyName("pq")] public PqReport? Pq { get; set; }
     /// <summary>Save/load parity; null until a saved SEMINAR pipeline is round-tripped.</summary>
     [JsonPropertyName("roundtrip")] public RoundtripReport? Roundtrip { get; set; }
+    /// <summary>
+    /// Paired differences with 95% intervals: every model against <c>fasttree_baseline</c>, each ablation and predecessor against
+    /// <c>seminar_neural</c>, <c>fasttree_seminar_pq</c> against <c>fasttree_seminar</c>; one entry per metric. Empty when no pair ran.
+    /// </summary>
+    [JsonPropertyName("comparisons")] public List<ComparisonReport> Comparisons { get; set; } = new();
     /// <summary>Retrieval cost against history length and recall against K; null unless measured.</summary>
     [JsonPropertyName("curves")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -70,20 +75,20 @@ public sealed class HistoryStats
 public sealed class ModelReport
 {
     /// <summary>ROC AUC over all test samples.</summary>
-    [JsonPropertyName("auc")] public double Auc { get; set; }
+    [JsonPropertyName(ReportMetrics.Auc)] public double Auc { get; set; }
     /// <summary>Per-user AUC weighted by the user's sample count, over users with both classes.</summary>
-    [JsonPropertyName("gauc")] public double Gauc { get; set; }
+    [JsonPropertyName(ReportMetrics.Gauc)] public double Gauc { get; set; }
     /// <summary>Mean binary cross-entropy (natural log) of the predicted probability.</summary>
-    [JsonPropertyName("logloss")] public double LogLoss { get; set; }
+    [JsonPropertyName(ReportMetrics.LogLoss)] public double LogLoss { get; set; }
     /// <summary>Share of positives ranked in the top 10 of their group.</summary>
-    [JsonPropertyName("hit@10")] public double HitAt10 { get; set; }
+    [JsonPropertyName(ReportMetrics.HitAt10)] public double HitAt10 { get; set; }
     /// <summary>NDCG@10 of each positive within its group, averaged.</summary>
-    [JsonPropertyName("ndcg@10")] public double NdcgAt10 { get; set; }
+    [JsonPropertyName(ReportMetrics.NdcgAt10)] public double NdcgAt10 { get; set; }
     /// <summary>Mean reciprocal rank of each positive within its group.</summary>
-    [JsonPropertyName("mrr")] public double Mrr { get; set; }
-    /// <summary>Wall-clock seconds to fit the pipeline.</summary>
+    [JsonPropertyName(ReportMetrics.Mrr)] public double Mrr { get; set; }
+    /// <summary>Wall-clock seconds to fit the pipeline (mean over seeds).</summary>
     [JsonPropertyName("train_seconds")] public double TrainSeconds { get; set; }
-    /// <summary>Microseconds per test row to score with the fitted pipeline.</summary>
+    /// <summary>Microseconds per test row to score with the fitted pipeline (mean over seeds).</summary>
     [JsonPropertyName("score_us_per_row")] public double ScoreMicrosPerRow { get; set; }
     /// <summary>With <c>fasttree_seminar</c>: the SEMINAR features the trees used, <c>in_sample_pretrained</c> or <c>cross_fitted</c>.</summary>
     [JsonPropertyName("stacking")]
@@ -93,6 +98,52 @@ public sealed class ModelReport
     [JsonPropertyName("stacking_validation_auc")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Dictionary<string, double>? StackingValidationAuc { get; set; }
+    /// <summary>
+    /// Trainings the metrics average over (seeds S..S+N-1 on the same split); each metric above is their mean. 0 in a report
+    /// written before seeds existed.
+    /// </summary>
+    [JsonPropertyName("seeds")] public int Seeds { get; set; }
+    /// <summary>Sample standard deviation of <see cref="Auc"/> over seeds (0 for one seed).</summary>
+    [JsonPropertyName(ReportMetrics.Auc + "_std")] public double AucStd { get; set; }
+    /// <summary>Sample standard deviation of <see cref="Gauc"/> over seeds.</summary>
+    [JsonPropertyName(ReportMetrics.Gauc + "_std")] public double GaucStd { get; set; }
+    /// <summary>Sample standard deviation of <see cref="LogLoss"/> over seeds.</summary>
+    [JsonPropertyName(ReportMetrics.LogLoss + "_std")] public double LogLossStd { get; set; }
+    /// <summary>Sample standard deviation of <see cref="HitAt10"/> over seeds.</summary>
+    [JsonPropertyName(ReportMetrics.HitAt10 + "_std")] public double HitAt10Std { get; set; }
+    /// <summary>Sample standard deviation of <see cref="NdcgAt10"/> over seeds.</summary>
+    [JsonPropertyName(ReportMetrics.NdcgAt10 + "_std")] public double NdcgAt10Std { get; set; }
+    /// <summary>Sample standard deviation of <see cref="Mrr"/> over seeds.</summary>
+    [JsonPropertyName(ReportMetrics.Mrr + "_std")] public double MrrStd { get; set; }
+}
+
+/// <summary>
+/// One metric's paired difference between two models trained with the same seeds on the same split, with its 95% intervals.
+/// Differences are model minus against for every metric, so a negative <c>logloss</c> difference favours the model.
+/// </summary>
+public sealed class ComparisonReport
+{
+    /// <summary>The model compared.</summary>
+    [JsonPropertyName("model")] public string Model { get; set; } = "";
+    /// <summary>The reference model.</summary>
+    [JsonPropertyName("against")] public string Against { get; set; } = "";
+    /// <summary>Metric name, as in the models section.</summary>
+    [JsonPropertyName("metric")] public string Metric { get; set; } = "";
+    /// <summary>Mean over seeds of the per-seed difference, model minus against.</summary>
+    [JsonPropertyName("difference")] public double Difference { get; set; }
+    /// <summary>Lower bound of the 95% Student-t interval over seeds (N - 1 degrees of freedom); null with one seed.</summary>
+    [JsonPropertyName("low")] public double? Low { get; set; }
+    /// <summary>Upper bound of the 95% Student-t interval over seeds; null with one seed.</summary>
+    [JsonPropertyName("high")] public double? High { get; set; }
+    /// <summary>Seeds the difference averages over.</summary>
+    [JsonPropertyName("seeds")] public int Seeds { get; set; }
+    /// <summary>
+    /// Lower bound of the 95% percentile interval of <see cref="Difference"/> when test users are resampled with replacement
+    /// (both models scored on the same resample); null when the bootstrap was off or the metric undefined.
+    /// </summary>
+    [JsonPropertyName("bootstrap_low")] public double? BootstrapLow { get; set; }
+    /// <summary>Upper bound of the bootstrap interval over test users; null when not computed.</summary>
+    [JsonPropertyName("bootstrap_high")] public double? BootstrapHigh { get; set; }
 }
 
 /// <summary>Approximate retrieval section.</summary>

@@ -91,6 +91,28 @@ public class EvaluationPlotsTests
     }
 
     [Fact]
+    public void Auc_plot_shows_mean_and_std_error_bars_when_there_are_several_seeds()
+    {
+        var report = Report(curves: false);
+        Assert.All(BarsOf(report), b => Assert.Equal(0, b.Error));
+        foreach (var (m, i) in report.Models.Values.Select((m, i) => (m, i)))
+        {
+            m.Seeds = 3;
+            m.AucStd = 0.001 * (i + 1);
+        }
+        report.Models["broken"] = new ModelReport { Auc = double.NaN, AucStd = double.NaN, Seeds = 3 };
+        var bars = BarsOf(report);
+        Assert.Equal(new[] { 0.001, 0.002, 0.003, 0.004, 0 }, bars.Select(b => Math.Round(b.Error, 9)));
+        Assert.Equal("0.6612\n±0.0010", bars[0].Label);
+        Assert.Equal("n/a", bars[4].Label);
+        using var tmp = new TempFolder();
+        AssertPlot(Assert.Single(EvaluationPlots.Write(report, tmp.Path)));
+    }
+
+    static ScottPlot.Bar[] BarsOf(EvaluationReport report) =>
+        EvaluationPlots.AucPlot(report)!.GetPlottables().OfType<ScottPlot.Plottables.BarPlot>().Single().Bars.ToArray();
+
+    [Fact]
     public void Plots_renderer_native_library_comes_with_the_build()
     {
         // SkiaSharp's native library is a NuGet asset copied beside the tests, not a system package.
