@@ -75,8 +75,6 @@ public static class Evaluator
         psu.Seed = (psu.Seed ?? options.Seed) + seedOffset;
         // Each user's lifelong sequence once per pretraining epoch, not once per sample row (five per positive with sampled negatives).
         psu.PretrainingUserColumn ??= SeminarColumns.UserId;
-        // Measured on ml-100k (one seed): weight decay 0 / 0.1 / 0.5 gave AUC 0.689 / 0.694 / 0.692, LogLoss 0.641 / 0.632 / 0.634.
-        if (options.Psu == null) psu.WeightDecay = 0.1;
         if (options.SideFeatures) psu.SideFeaturesColumn = SeminarStage.SideFeaturesColumn;
         if (progress != null)
             psu.Progress = new SynchronousProgress<PsuTrainingProgress>(p => progress.Report(new EvaluationProgress(

@@ -109,9 +109,10 @@ public sealed class PsuEmbeddingOptions : PsuColumnOptions
     /// <summary>
     /// Decoupled weight decay of fine-tuning (AdamW): every step shrinks every parameter by <c>lr × WeightDecay</c>
     /// of itself, so id embeddings of items that rarely appear decay towards 0 instead of keeping what a few rows taught
-    /// them. 0 = plain Adam. Default 0.
+    /// them. 0 = plain Adam. Default 0.1 (on ml-100k, 0 / 0.1 / 0.5 gave AUC 0.689 / 0.694 / 0.692 and LogLoss
+    /// 0.641 / 0.632 / 0.634 for <c>seminar_neural</c>, one seed; 0.1 also narrowed the training/validation loss gap).
     /// </summary>
-    public double WeightDecay { get; set; }
+    public double WeightDecay { get; set; } = 0.1;
     /// <summary>
     /// Text or key column naming each row's user. Null (the default) = pretraining iterates over rows, so a user's history
     /// prefixes are pretrained once per row. Set, pretraining reads each user's lifelong sequence once per epoch (the
