@@ -48,7 +48,7 @@ public static class Evaluator
         var pq = options.Pq?.Clone() ?? new PqAttentionOptions();
         pq.Seed = (pq.Seed ?? options.Seed) + seedOffset;
         var stage = new SeminarStage(catalog, Featurizer(options), Psu(options, seedOffset, "SEMINAR", progress), pq);
-        var all = new List<IComparedModel> { new FastTreeBaseline(), new SeminarNeural(stage), new FastTreeSeminar(stage, stacking: options.Stacking, crossFitFolds: options.CrossFitFolds), new FastTreeSeminar(stage, approximate: true) };
+        var all = new List<IComparedModel> { new FastTreeBaseline(), new SeminarNeural(stage), new FastTreeSeminar(stage, stacking: options.Stacking, crossFitFolds: options.CrossFitFolds), new FastTreeSeminar(stage, approximate: true, stacking: options.Stacking, crossFitFolds: options.CrossFitFolds) };
         var stages = new Dictionary<string, SeminarStage>(StringComparer.Ordinal);
         foreach (var variant in SeminarVariant.All.Where(v => names.Contains(v.Name, StringComparer.Ordinal)))
         {

@@ -30,7 +30,7 @@ public sealed class SeminarStage
     readonly PsuEmbeddingOptions _psu;
     readonly PqAttentionOptions _pq;
     IDataView? _fittedOn;
-    ITransformer? _model, _pretrained, _pretrainedPq;
+    ITransformer? _model, _pretrained, _pretrainedPq, _fineTunedPq;
     SequenceFeaturizerTransformer? _fittedFeaturizer;
     PqAttentionTransformer? _pqTransformer;
     CrossFittedFeatures? _crossFitted;
@@ -54,8 +54,26 @@ public sealed class SeminarStage
     public double PqSeconds { get; private set; }
     /// <summary>The fitted featurizer (null before the first fit).</summary>
     public SequenceFeaturizerTransformer? Featurizer => _fittedFeaturizer;
-    /// <summary>The fitted product quantization of the pretrained PSU (null until <see cref="FitPretrainedPq"/>).</summary>
+    /// <summary>
+    /// The product quantization <c>fasttree_seminar_pq</c> used: of the pretrained PSU (<see cref="FitPretrainedPq"/>) or of the
+    /// fine-tuned one (<see cref="FitFineTunedPq"/>), whichever was fitted last; null before either.
+    /// </summary>
     public PqAttentionTransformer? Pq => _pqTransformer;
+
+    /// <summary>
+    /// The fine-tuned stage followed by product quantization (fitted on first use): what cross-fitted stacking serves with
+    /// approximate retrieval, its <c>SeminarPqScore</c> standing in for the out-of-fold exact <c>SeminarScore</c> the trees learnt.
+    /// </summary>
+    public ITransformer FitFineTunedPq(MLContext ml, IDataView train)
+    {
+        var model = Fit(ml, train);
+        if (_fineTunedPq != null) return _fineTunedPq;
+        var clock = Stopwatch.StartNew();
+        _pqTransformer = ml.Seminar().PqAttention(_pq).Fit(model.Transform(train));
+        _fineTunedPq = new TransformerChain<ITransformer>(model, _pqTransformer);
+        PqSeconds = clock.Elapsed.TotalSeconds;
+        return _fineTunedPq;
+    }
 
     /// <summary>
     /// The pretrained stage followed by product quantization for approximate retrieval (fitted on first use), adding
@@ -118,6 +136,7 @@ public sealed class SeminarStage
         if (_model != null && ReferenceEquals(_fittedOn, train)) return;
         var clock = Stopwatch.StartNew();
         _pretrainedPq = null;
+        _fineTunedPq = null;
         _pqTransformer = null;
         _crossFitted = null;
         _foldPretrained = null;
@@ -196,8 +215,10 @@ public sealed class SeminarNeural : IComparedModel
 /// <c>fasttree_seminar</c>: FastTree on the baseline features plus SEMINAR's, stacked as <see cref="SeminarStacking"/> says:
 /// the pretrained PSU's <c>SeminarInterest</c> and <c>SeminarScore</c> (exact attention), in-sample on the training rows, or the
 /// fine-tuned <c>SeminarScore</c> cross-fitted out of fold, or whichever wins on validation. With <c>approximate</c> it is
-/// <c>fasttree_seminar_pq</c>: the pretrained PSU's <c>SeminarPqInterest</c> and <c>SeminarPqScore</c>, each head's top-K found
-/// by the product-quantized scan; it always stacks in-sample, since out of fold every fold's PSU would need its own codebooks.
+/// <c>fasttree_seminar_pq</c>: the same choice served with approximate retrieval, each head's top-K found by the
+/// product-quantized scan: in-sample, the pretrained PSU's <c>SeminarPqInterest</c> and <c>SeminarPqScore</c>; cross-fitted, the
+/// trees learn from the out-of-fold exact <c>SeminarScore</c> (every fold's PSU would otherwise need its own codebooks) and
+/// serve on the fine-tuned full PSU's <c>SeminarPqScore</c>, its approximation.
 /// </summary>
 public sealed class FastTreeSeminar : IComparedModel, IAnnotatesReport
 {
@@ -214,7 +235,7 @@ public sealed class FastTreeSeminar : IComparedModel, IAnnotatesReport
     /// <param name="stage">The shared featurizer + PSU stage.</param>
     /// <param name="trees">FastTree options.</param>
     /// <param name="approximate">Whether the SEMINAR features come from approximate retrieval (<c>fasttree_seminar_pq</c>).</param>
-    /// <param name="stacking">Which PSU outputs the trees train on (ignored with <paramref name="approximate"/>, which stacks in-sample).</param>
+    /// <param name="stacking">Which PSU outputs the trees train on.</param>
     /// <param name="crossFitFolds">Folds of cross-fitting (at least 2).</param>
     public FastTreeSeminar(SeminarStage stage, FastTreeBaselineOptions? trees = null, bool approximate = false,
         SeminarStacking stacking = SeminarStacking.InSamplePretrained, int crossFitFolds = 3)
@@ -223,7 +244,7 @@ public sealed class FastTreeSeminar : IComparedModel, IAnnotatesReport
         _stage = stage;
         _trees = new FastTreeBaseline(trees);
         Approximate = approximate;
-        Stacking = approximate ? SeminarStacking.InSamplePretrained : stacking;
+        Stacking = stacking;
         _folds = crossFitFolds;
     }
 
@@ -246,14 +267,19 @@ public sealed class FastTreeSeminar : IComparedModel, IAnnotatesReport
     public string ProbabilityColumn => "Probability";
 
     /// <inheritdoc />
-    public IEstimator<ITransformer> BuildPipeline(MLContext ml) => Trees(ml, Stacking == SeminarStacking.CrossFitted ? SeminarStacking.CrossFitted : SeminarStacking.InSamplePretrained);
+    public IEstimator<ITransformer> BuildPipeline(MLContext ml) => Trees(ml, Stacking == SeminarStacking.CrossFitted ? SeminarStacking.CrossFitted : SeminarStacking.InSamplePretrained, Approximate);
 
-    IEstimator<ITransformer> Trees(MLContext ml, SeminarStacking stacking) =>
-        (Approximate ? FastTreeBaseline.Featurize(ml, "SeminarPqInterest", "SeminarPqScore")
+    IEstimator<ITransformer> Trees(MLContext ml, SeminarStacking stacking, bool approximate = false) =>
+        (approximate && stacking == SeminarStacking.InSamplePretrained ? FastTreeBaseline.Featurize(ml, "SeminarPqInterest", "SeminarPqScore")
             // Out of fold only the score lines up across folds: each fold's network has interest coordinates of its own.
-            : stacking == SeminarStacking.CrossFitted ? FastTreeBaseline.Featurize(ml, "SeminarScore")
+            : stacking == SeminarStacking.CrossFitted ? FastTreeBaseline.Featurize(ml, StackedScore)
             : FastTreeBaseline.Featurize(ml, "SeminarInterest", "SeminarScore"))
         .Append(_trees.Trainer(ml));
+
+    /// <summary>The score column cross-fitted trees read: the exact out-of-fold score in training, the PQ score with approximate serving.</summary>
+    const string StackedScore = "SeminarStackedScore";
+
+    static IEstimator<ITransformer> StackScore(MLContext ml, string from) => ml.Transforms.CopyColumns(StackedScore, from);
 
     /// <inheritdoc />
     public FittedModel Fit(MLContext ml, IDataView train)
@@ -265,20 +291,27 @@ public sealed class FastTreeSeminar : IComparedModel, IAnnotatesReport
         }
         var crossFitted = _stage.FitCrossFitted(ml, train, _folds);
         var clock = Stopwatch.StartNew();
+        // The choice is made on exact features for both models: approximate retrieval only serves what the trees learnt.
         Outcome = Stacking == SeminarStacking.Auto
-            ? StackingSelection.Choose(train, crossFitted, _stage.FoldPretrained, s => Trees(ml, s))
+            ? StackingSelection.Choose(train, crossFitted, _stage.FoldPretrained, s => StackScore(ml, "SeminarScore").Append(Trees(ml, s)))
             : new StackingOutcome(SeminarStacking.CrossFitted, null);
         double choosing = clock.Elapsed.TotalSeconds;
         if (Outcome.Used == SeminarStacking.InSamplePretrained) return FitInSample(ml, train, _stage.CrossFitSeconds + choosing);
-        var trees = Trees(ml, SeminarStacking.CrossFitted).Fit(crossFitted.OutOfFoldTrain);
-        return new FittedModel(new TransformerChain<ITransformer>(crossFitted.Model, trees), _stage.Seconds + _stage.CrossFitSeconds + clock.Elapsed.TotalSeconds);
+        var trees = StackScore(ml, "SeminarScore").Append(Trees(ml, SeminarStacking.CrossFitted)).Fit(crossFitted.OutOfFoldTrain);
+        if (!Approximate)
+            return new FittedModel(new TransformerChain<ITransformer>(crossFitted.Model, trees), _stage.Seconds + _stage.CrossFitSeconds + clock.Elapsed.TotalSeconds);
+        // Served with approximate retrieval: the full fine-tuned PSU's PQ score takes the exact score's place.
+        var served = _stage.FitFineTunedPq(ml, train);
+        var pqScore = StackScore(ml, "SeminarPqScore").Fit(served.Transform(train));
+        return new FittedModel(new TransformerChain<ITransformer>(new ITransformer[] { served, pqScore }.Concat(((IEnumerable<ITransformer>)trees).Skip(1)).ToArray()),
+            _stage.Seconds + _stage.CrossFitSeconds + _stage.PqSeconds + clock.Elapsed.TotalSeconds);
     }
 
     FittedModel FitInSample(MLContext ml, IDataView train, double extraSeconds)
     {
         var stage = Approximate ? _stage.FitPretrainedPq(ml, train) : _stage.FitPretrained(ml, train);
         var clock = Stopwatch.StartNew();
-        var trees = Trees(ml, SeminarStacking.InSamplePretrained).Fit(stage.Transform(train));
+        var trees = Trees(ml, SeminarStacking.InSamplePretrained, Approximate).Fit(stage.Transform(train));
         return new FittedModel(new TransformerChain<ITransformer>(stage, trees),
             _stage.Seconds + (Approximate ? _stage.PqSeconds : 0) + extraSeconds + clock.Elapsed.TotalSeconds);
     }

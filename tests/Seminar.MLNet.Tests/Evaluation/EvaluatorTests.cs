@@ -77,6 +77,10 @@ public class EvaluatorTests
             Assert.True(double.IsFinite(m.ScoreMicrosPerRow) && m.ScoreMicrosPerRow > 0, $"{name} score us {m.ScoreMicrosPerRow}");
         }
 
+        // Both stacked models make the same choice on the same validation rows, with exact features.
+        Assert.NotNull(r.Models["fasttree_seminar"].Stacking);
+        Assert.Equal(r.Models["fasttree_seminar"].Stacking, r.Models["fasttree_seminar_pq"].Stacking);
+
         // TWIN trained from scratch is seminar_no_pretrain's network: one training, reported under both names.
         Assert.Equal(r.Models["seminar_no_pretrain"].Auc, r.Models["twin"].Auc);
         Assert.Equal(r.Models["seminar_no_pretrain"].TrainSeconds, r.Models["twin"].TrainSeconds, 1);
@@ -106,5 +110,29 @@ public class EvaluatorTests
         Assert.Equal(new[] { "dataset", "users", "items", "samples", "history", "models", "pq", "roundtrip", "comparisons", "curves", "protocol" },
             doc.RootElement.EnumerateObject().Select(p => p.Name));
         Assert.Equal(r.ToJson(), EvaluationReport.FromJson(r.ToJson()).ToJson());
+    }
+
+    [Fact]
+    public void Cross_fitted_pq_stacking_serves_on_the_fine_tuned_psu_and_its_zip_scores_as_fitted()
+    {
+        using var tmp = new TempFolder();
+        SyntheticDatasetGenerator.Generate(tmp.Path, new SyntheticDatasetOptions { Users = 40, Items = 300, MeanEventsPerUser = 120, Seed = 7 });
+        var options = new EvaluationOptions
+        {
+            Seed = 3, TrainFromQuantile = 0.5, PqRequests = 50, Stacking = SeminarStacking.CrossFitted, CrossFitFolds = 2,
+            Models = new[] { FastTreeSeminar.PqModelName }, BootstrapReplicates = 0,
+            Psu = new PsuEmbeddingOptions { Dimension = 16, Heads = 2, TopK = 8, HeadLayers = new[] { 16 }, TrainingMaxHistory = 64, FineTuningEpochs = 2, Threads = 1 },
+            Curves = new RetrievalCurvesOptions { Lengths = new[] { 20 }, Ks = new[] { 4 }, MaxRequests = 4 },
+        };
+        var result = Evaluator.Run(tmp.Path, options);
+        var m = result.Report.Models[FastTreeSeminar.PqModelName];
+        Assert.Equal("cross_fitted", m.Stacking);
+        Assert.True(m.Auc > 0.5, $"AUC {m.Auc}");
+        // The served chain is the full fine-tuned PSU, its PQ and the trees over the PQ score: the zip reproduces it.
+        var run = Assert.Single(result.Runs);
+        var columns = run.Model.GetOutputSchema(result.TrainSchema).Select(c => c.Name).ToArray();
+        Assert.Contains("SeminarPqScore", columns);
+        Assert.Contains("SeminarStackedScore", columns);
+        Assert.InRange(result.Report.Roundtrip!.StockLoadMaxAbsDiff, 0.0, 1e-4);
     }
 }
