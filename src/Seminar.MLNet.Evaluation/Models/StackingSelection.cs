@@ -37,7 +37,10 @@ static class StackingSelection
         return validation;
     }
 
-    /// <summary>Picks the candidate with the higher mean validation AUC over folds (cross-fitted on a tie).</summary>
+    /// <summary>
+    /// Picks the candidate with the higher mean validation AUC over folds (cross-fitted on a tie, and when no fold's validation
+    /// rows hold both labels).
+    /// </summary>
     /// <param name="train">The training view.</param>
     /// <param name="crossFitted">The stage cross-fitted on <paramref name="train"/>.</param>
     /// <param name="foldPretrained">Per fold, the stage as pretraining left fold f's PSU.</param>
@@ -62,8 +65,9 @@ static class StackingSelection
             outOfFold.Add(Auc(trees(SeminarStacking.CrossFitted), crossFitted.SelectRows(crossFitted.OutOfFoldTrain, fit),
                 crossFitted.SelectRows(crossFitted.OutOfFoldTrain, score), labels));
         }
-        if (inSample.Count == 0)
-            throw new InvalidOperationException("No fold's validation rows hold both labels: the stacking cannot be chosen on validation. Set the stacking explicitly.");
+        // Nothing to choose on (no validation rows, or one label only): out-of-fold features are the ones that cannot be
+        // in-sample, so they are kept rather than failing a long run at its end; the report shows no validation AUCs.
+        if (inSample.Count == 0) return new StackingOutcome(SeminarStacking.CrossFitted, null);
         double a = inSample.Average(), b = outOfFold.Average();
         return new StackingOutcome(b >= a ? SeminarStacking.CrossFitted : SeminarStacking.InSamplePretrained, new Dictionary<string, double>
         {

@@ -76,6 +76,22 @@ public class CrossFittingTests
     }
 
     [Fact]
+    public void Auto_stacking_without_validation_rows_keeps_the_out_of_fold_features_instead_of_failing()
+    {
+        using var tmp = new TempFolder();
+        SyntheticDatasetGenerator.Generate(tmp.Path, new SyntheticDatasetOptions { Users = 24, Items = 200, MeanEventsPerUser = 60, Seed = 4 });
+        var options = Tiny(SeminarStacking.Auto);
+        options.ValidationFraction = 0;   // IsValidation is false on every row: nothing to choose on
+        var report = Evaluator.Run(tmp.Path, options).Report;
+
+        Assert.Equal(0, report.Protocol!.ValidationSamples);
+        var model = report.Models[FastTreeSeminar.ModelName];
+        Assert.Equal("cross_fitted", model.Stacking);
+        Assert.Null(model.StackingValidationAuc);
+        Assert.InRange(model.Auc, 0.0, 1.0);
+    }
+
+    [Fact]
     public void Explicit_stackings_are_reported_without_a_validation_comparison_and_cross_fitting_feeds_only_the_score()
     {
         using var tmp = new TempFolder();
