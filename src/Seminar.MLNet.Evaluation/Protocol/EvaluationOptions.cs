@@ -60,7 +60,8 @@ public sealed class EvaluationOptions
 
     /// <summary>
     /// Which PSU outputs <c>fasttree_seminar</c>'s trees train on. Default <see cref="SeminarStacking.Auto"/>: chosen on
-    /// validation. <c>fasttree_seminar_pq</c> always stacks in-sample.
+    /// validation. <c>fasttree_seminar_pq</c> makes the same choice; cross-fitted, its trees learn the out-of-fold exact score and
+    /// serve on the fine-tuned PSU's approximate one.
     /// </summary>
     public SeminarStacking Stacking { get; set; } = SeminarStacking.Auto;
 
