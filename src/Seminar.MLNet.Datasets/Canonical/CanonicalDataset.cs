@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Seminar.MLNet.Datasets.Canonical;
@@ -69,16 +70,39 @@ public sealed class CanonicalDataset
     }
 
     /// <summary>Streams the catalog. Duplicate ids are counted and only their first line is returned.</summary>
-    public IEnumerable<ItemRecord> ReadItems(DataIssues issues)
+    public IEnumerable<ItemRecord> ReadItems(DataIssues issues) => ReadItemRows(issues, null).Select(r => r.Item);
+
+    /// <summary>
+    /// Reads the catalog once, by header names, with each kept item's vectors taken from its own line's row of every
+    /// <c>features/&lt;modality&gt;.f32</c> (rows follow the non-empty lines of <c>items.tsv</c>, skipped and duplicate
+    /// lines included, as the writer emits them). Problems are counted in <paramref name="issues"/> as in <see cref="ReadItems"/>.
+    /// </summary>
+    public ItemCatalog ReadCatalog(DataIssues issues)
+    {
+        var rowCount = new StrongBox<int>();
+        var kept = ReadItemRows(issues, rowCount).ToArray();
+        var features = new Dictionary<string, (int, float[])>(StringComparer.Ordinal);
+        foreach (var (modality, dim) in Manifest.Features)
+        {
+            var all = ReadFeatures(modality, rowCount.Value);
+            var values = new float[(long)kept.Length * dim];
+            for (int i = 0; i < kept.Length; i++)
+                Array.Copy(all, (long)kept[i].Row * dim, values, (long)i * dim, dim);
+            features[modality] = (dim, values);
+        }
+        return new ItemCatalog(kept.Select(k => k.Item).ToArray(), kept.Select(k => k.Line).ToArray(), features);
+    }
+
+    IEnumerable<(int Line, int Row, ItemRecord Item)> ReadItemRows(DataIssues issues, StrongBox<int>? rowCount)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (line, fields) in ReadTsv(ItemsPath, ItemColumns, issues))
+        foreach (var (line, row, fields) in ReadTsv(ItemsPath, ItemColumns, issues, rowCount))
         {
             string id = fields[0];
             if (id.Length == 0) { Bad(issues, ItemsPath, line, "empty item_id"); continue; }
             if (!seen.Add(id)) { issues.Add(DuplicateItem, ItemsPath, line, id); continue; }
             var attrs = fields[2].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            yield return new ItemRecord(id, fields[1], attrs);
+            yield return (line, row, new ItemRecord(id, fields[1], attrs));
         }
     }
 
@@ -88,7 +112,7 @@ public sealed class CanonicalDataset
     /// </summary>
     public IEnumerable<EventRecord> ReadEvents(DataIssues issues, IReadOnlySet<string>? knownItems = null)
     {
-        foreach (var (line, f) in ReadTsv(EventsPath, EventColumns, issues))
+        foreach (var (line, _, f) in ReadTsv(EventsPath, EventColumns, issues, null))
         {
             if (f[0].Length == 0) { Bad(issues, EventsPath, line, "empty user_id"); continue; }
             if (!long.TryParse(f[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out long ts))
@@ -132,8 +156,12 @@ public sealed class CanonicalDataset
         issues.Add(MalformedRow, file, line, detail);
     }
 
-    /// <summary>Lines of a TSV file as fields in the order of <paramref name="columns"/>; checks the header.</summary>
-    IEnumerable<(int Line, string[] Fields)> ReadTsv(string path, string[] columns, DataIssues issues)
+    /// <summary>
+    /// Lines of a TSV file as fields in the order of <paramref name="columns"/>; checks the header. Row is the line's
+    /// 0-based position among the non-empty data lines (the feature files' row); <paramref name="rowCount"/> receives
+    /// their number once the file is read through.
+    /// </summary>
+    IEnumerable<(int Line, int Row, string[] Fields)> ReadTsv(string path, string[] columns, DataIssues issues, StrongBox<int>? rowCount)
     {
         using var reader = new StreamReader(path);
         string? header = reader.ReadLine();
@@ -146,12 +174,14 @@ public sealed class CanonicalDataset
             if (index[c] < 0)
                 throw new DatasetFormatException(path, 1, $"header lacks column '{columns[c]}' (found: {string.Join(", ", names)})");
         }
-        int lineNo = 1;
+        int lineNo = 1, row = -1;
         string? text;
         while ((text = reader.ReadLine()) != null)
         {
             lineNo++;
             if (text.Length == 0) continue;
+            row++;
+            if (rowCount != null) rowCount.Value = row + 1;
             var parts = text.TrimEnd('\r').Split('\t');
             if (parts.Length != names.Length)
             {
@@ -160,7 +190,7 @@ public sealed class CanonicalDataset
             }
             var fields = new string[columns.Length];
             for (int c = 0; c < columns.Length; c++) fields[c] = parts[index[c]];
-            yield return (lineNo, fields);
+            yield return (lineNo, row, fields);
         }
     }
 }

@@ -6,38 +6,34 @@ namespace Seminar.MLNet.Evaluation.Protocol;
 
 /// <summary>
 /// A canonical dataset's catalog as an <see cref="IDataView"/>: ItemId, Title, Attributes (space-separated
-/// text) and one known-size Single vector column per modality of <c>dataset.json</c>. The catalog is read
-/// once into memory; it is small beside the events.
+/// text) and one known-size Single vector column per modality of <c>dataset.json</c>. Built from the parsed
+/// <see cref="ItemCatalog"/> (items.tsv read once, by header names), never from the raw file, so each row carries
+/// its own line's content and vectors; it is small beside the events.
 /// </summary>
 public sealed class CatalogDataView : IDataView
 {
-    readonly ItemRecord[] _items;
-    readonly float[][] _vectors;
+    readonly IReadOnlyList<ItemRecord> _items;
+    readonly ReadOnlyMemory<float>[] _vectors;
     readonly int[] _dims;
 
     /// <summary>Reads the catalog of a dataset; problems are counted in <paramref name="issues"/>.</summary>
     public CatalogDataView(CanonicalDataset dataset, DataIssues issues)
+        : this(dataset.ReadCatalog(issues))
     {
-        _items = dataset.ReadItems(issues).ToArray();
-        // Feature rows follow items.tsv lines, duplicates included; keep the rows of the items kept.
-        var allIds = File.ReadLines(dataset.ItemsPath).Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t')[0]).ToArray();
-        var firstRow = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int r = 0; r < allIds.Length; r++) firstRow.TryAdd(allIds[r], r);
-        var modalities = dataset.Manifest.Features.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToArray();
-        _dims = modalities.Select(m => m.Value).ToArray();
-        _vectors = modalities.Select(m =>
-        {
-            var all = dataset.ReadFeatures(m.Key, allIds.Length);
-            var kept = new float[_items.Length * m.Value];
-            for (int i = 0; i < _items.Length; i++)
-                Array.Copy(all, (long)firstRow[_items[i].ItemId] * m.Value, kept, (long)i * m.Value, m.Value);
-            return kept;
-        }).ToArray();
+    }
+
+    /// <summary>Views an already read catalog.</summary>
+    public CatalogDataView(ItemCatalog catalog)
+    {
+        _items = catalog.Items;
+        var modalities = catalog.Modalities;
+        _dims = modalities.Select(catalog.Dimension).ToArray();
+        _vectors = modalities.Select(catalog.Vectors).ToArray();
         var b = new DataViewSchema.Builder();
         b.AddColumn("ItemId", TextDataViewType.Instance);
         b.AddColumn("Title", TextDataViewType.Instance);
         b.AddColumn("Attributes", TextDataViewType.Instance);
-        for (int m = 0; m < modalities.Length; m++) b.AddColumn(modalities[m].Key, new VectorDataViewType(NumberDataViewType.Single, _dims[m]));
+        for (int m = 0; m < modalities.Count; m++) b.AddColumn(modalities[m], new VectorDataViewType(NumberDataViewType.Single, _dims[m]));
         Schema = b.ToSchema();
     }
 
@@ -46,7 +42,7 @@ public sealed class CatalogDataView : IDataView
     /// <inheritdoc />
     public DataViewSchema Schema { get; }
     /// <inheritdoc />
-    public long? GetRowCount() => _items.Length;
+    public long? GetRowCount() => _items.Count;
     /// <inheritdoc />
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) => new Cursor(this);
     /// <inheritdoc />
@@ -59,16 +55,16 @@ public sealed class CatalogDataView : IDataView
         public override long Position => _position;
         public override long Batch => 0;
         public override bool IsColumnActive(DataViewSchema.Column column) => true;
-        public override bool MoveNext() => ++_position < view._items.Length;
+        public override bool MoveNext() => ++_position < view._items.Count;
         public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId id) => id = new DataViewRowId((ulong)_position, 0);
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
         {
             Delegate getter = column.Index switch
             {
-                0 => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = view._items[_position].ItemId.AsMemory()),
-                1 => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = view._items[_position].Title.AsMemory()),
-                2 => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = string.Join(' ', view._items[_position].Attributes).AsMemory()),
+                0 => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = view._items[(int)_position].ItemId.AsMemory()),
+                1 => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = view._items[(int)_position].Title.AsMemory()),
+                2 => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = string.Join(' ', view._items[(int)_position].Attributes).AsMemory()),
                 _ => Vector(column.Index - 3),
             };
             return (ValueGetter<TValue>)getter;
@@ -78,7 +74,7 @@ public sealed class CatalogDataView : IDataView
         {
             int d = view._dims[m];
             var editor = VBufferEditor.Create(ref v, d);
-            view._vectors[m].AsSpan((int)_position * d, d).CopyTo(editor.Values);
+            view._vectors[m].Span.Slice((int)_position * d, d).CopyTo(editor.Values);
             v = editor.Commit();
         };
     }
