@@ -36,6 +36,7 @@ public sealed class DatasetManifest
         try { m = JsonSerializer.Deserialize<DatasetManifest>(File.ReadAllText(path)); }
         catch (JsonException e) { throw new DatasetFormatException(path, (int)(e.LineNumber ?? -1) + 1, "invalid JSON: " + e.Message); }
         if (m == null) throw new DatasetFormatException(path, 1, "empty manifest");
+        m.Name ??= "";
         m.Features ??= new();
         m.Clock ??= TimeClock;
         if (m.Clock != TimeClock && m.Clock != OrdinalClock)

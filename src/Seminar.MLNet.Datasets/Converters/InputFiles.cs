@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using Seminar.MLNet.Datasets.Canonical;
 
 namespace Seminar.MLNet.Datasets.Converters;
@@ -49,6 +51,25 @@ internal static class InputFiles
             if (text.Length == 0 && !includeEmpty) continue;
             yield return (lineNo, text);
         }
+    }
+
+    /// <summary>
+    /// The bytes of a UTF-8 text file without its byte order mark; throws naming the line of the first byte that is
+    /// not UTF-8.
+    /// </summary>
+    public static ReadOnlyMemory<byte> ReadUtf8(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        int start = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
+        var text = bytes.AsSpan(start);
+        if (System.Text.Unicode.Utf8.IsValid(text)) return bytes.AsMemory(start);
+        for (int at = 0; at < text.Length;)
+        {
+            if (Rune.DecodeFromUtf8(text[at..], out _, out int used) != OperationStatus.Done)
+                throw new DatasetFormatException(path, text[..at].Count((byte)'\n') + 1, $"byte {start + at} (0x{text[at]:X2}) is not UTF-8 text");
+            at += used;
+        }
+        return bytes.AsMemory(start);
     }
 
     /// <summary>Reads the first line (the header) of a file, or throws when the file is empty.</summary>

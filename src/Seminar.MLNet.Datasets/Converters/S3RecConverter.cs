@@ -95,8 +95,9 @@ public sealed class S3RecConverter : IDatasetConverter
         JsonDocument doc;
         try
         {
-            using var stream = File.OpenRead(path);
-            doc = JsonDocument.Parse(stream);
+            // JsonDocument checks structure but not the UTF-8 of names, which would fail later, mid-way, as an
+            // InvalidOperationException; check the text first so a damaged file is a format error with its line.
+            doc = JsonDocument.Parse(InputFiles.ReadUtf8(path));
         }
         catch (JsonException e)
         {

@@ -98,9 +98,16 @@ public sealed class UniSRecConverter : IDatasetConverter
             for (int i = 0; i < vectors.Count; i++) rows[vectors[i].Modality] = new float[vectors[i].Dim];
             for (int index = 0; index < itemIds.Length; index++)
             {
-                for (int i = 0; i < vectors.Count; i++)
-                    streams[i].ReadExactly(MemoryMarshal.AsBytes(rows[vectors[i].Modality].AsSpan()));
                 string id = itemIds[index];
+                for (int i = 0; i < vectors.Count; i++)
+                {
+                    var row = rows[vectors[i].Modality];
+                    streams[i].ReadExactly(MemoryMarshal.AsBytes(row.AsSpan()));
+                    // The canonical reader refuses NaN and infinities; refuse them here, where the row is still known by its source.
+                    int bad = Array.FindIndex(row, v => !float.IsFinite(v));
+                    if (bad >= 0)
+                        throw new DatasetFormatException(vectors[i].Path, 0, $"row {index} (item '{id}') has a non-finite value at index {bad}");
+                }
                 if (!texts.TryGetValue(id, out var title))
                 {
                     output.Note(ConversionIssues.MissingText, itemIndexPath, 0, $"item '{id}' (index {index})");
