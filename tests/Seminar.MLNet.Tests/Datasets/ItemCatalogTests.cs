@@ -101,6 +101,25 @@ public class ItemCatalogTests
         Assert.Equal("The catalog has no feature 'audio' (it has: image, text).", missing.Message);
     }
 
+    [Fact]
+    public void A_clean_generated_folder_gives_every_item_its_file_row()
+    {
+        using var tmp = new TempFolder();
+        Seminar.MLNet.Datasets.Synthetic.SyntheticDatasetGenerator.Generate(tmp.Path, new() { Seed = 3, Users = 5, Items = 40, MeanEventsPerUser = 10 });
+        var dataset = CanonicalDataset.Open(tmp.Path, BadRowPolicy.Throw);
+        var issues = new DataIssues();
+        var catalog = dataset.ReadCatalog(issues);
+        Assert.Equal(0, issues.Total);
+        Assert.Equal(dataset.ReadItems(new DataIssues()).Select(i => i.ItemId), catalog.Items.Select(i => i.ItemId));
+        Assert.Equal(Enumerable.Range(2, 40), catalog.Lines);
+        foreach (var modality in new[] { "image", "text" })
+        {
+            int dim = catalog.Dimension(modality);
+            Assert.Equal(dataset.ReadFeatures(modality, 40), catalog.Vectors(modality).ToArray());
+            Assert.Equal(dataset.ReadFeatures(modality, 40).AsSpan(39 * dim, dim).ToArray(), catalog.Vector(modality, 39).ToArray());
+        }
+    }
+
     sealed class RowComparer : IEqualityComparer<(string Id, string Title, string Attributes, float[] Image, float[] Text)>
     {
         public static readonly RowComparer Instance = new();
