@@ -125,7 +125,7 @@ public static class OnnxTransformerFactory
     /// Creates the transformer from <paramref name="modelBytes"/> held in memory: OnnxTransformer only reads a model from a
     /// file, so the bytes go to a fresh private folder (owner-only on Unix) under <see cref="MLContext.TempFilePath"/> for
     /// the moment ONNX Runtime reads them, and the folder is removed as soon as the transformer is fitted (where the OS
-    /// lets an open file be deleted, i.e. not on Windows, where it goes when the transformer is disposed). The returned
+    /// lets an open file be deleted: not on Windows, where the folder stays). The returned
     /// transformer scores as usual, but cannot be saved itself (saving reads the file again): save with <see cref="Save"/>.
     /// </summary>
     /// <param name="ml">The ML.NET context.</param>
@@ -162,7 +162,7 @@ public static class OnnxTransformerFactory
         finally
         {
             try { Directory.Delete(folder, recursive: true); }
-            catch (IOException) { } // Windows keeps a file open by the session; it goes with the transformer.
+            catch (IOException) { } // Windows refuses to delete the file ML.NET holds open: it stays there.
             catch (UnauthorizedAccessException) { }
         }
     }
