@@ -199,7 +199,8 @@ public sealed class SeminarNeural : IComparedModel
     /// <inheritdoc />
     public IEstimator<ITransformer> BuildPipeline(MLContext ml) => Probability(ml);
 
-    static IEstimator<ITransformer> Probability(MLContext ml) => ml.Transforms.Expression("Probability", "x => 1 / (1 + exp(-x))", "SeminarScore");
+    // Scalar Score and Probability (not one-value vectors), so the saved zip binds to the usual float output class.
+    static IEstimator<ITransformer> Probability(MLContext ml) => ml.Seminar().Prediction("SeminarScore");
 
     /// <inheritdoc />
     public FittedModel Fit(MLContext ml, IDataView train)

@@ -105,9 +105,7 @@ public sealed class InputRowReader
         if (_queries != null)
         {
             _queries(ref _queryBuffer);
-            if (_queryBuffer.Length != HistoryLength)
-                throw new InvalidOperationException(
-                    $"Row {_row.Position}: '{_columns.HistoryQueries!.Value.Name}' has {_queryBuffer.Length} entries but '{_columns.HistoryItems.Name}' has {HistoryLength}; they must have the same length.");
+            HistoryLengthCheck.Check(_row.Position, _columns, _queryBuffer.Length, HistoryLength);
             if (!_queryBuffer.IsDense) Densify(_queryBuffer, ref _queryDense);
         }
         _target(ref _targetValue);

@@ -12,14 +12,15 @@ namespace Seminar.MLNet.MLNet;
 /// built-in OnnxTransformer (<see cref="Persisted"/>, graph by <see cref="PqGraph"/>), so a model zip holding it loads
 /// with stock <c>mlContext.Model.Load</c>.
 /// </summary>
-public sealed class PqAttentionTransformer : ITransformer
+public sealed class PqAttentionTransformer : ITransformer, IDisposable
 {
-    PqAttentionTransformer(PqAttentionModel model, PqAttentionOptions options, ITransformer persisted, byte[] onnx)
+    readonly PersistedGraph _graph;
+
+    PqAttentionTransformer(PqAttentionModel model, PqAttentionOptions options, PersistedGraph graph)
     {
         Model = model;
         Options = options;
-        Persisted = persisted;
-        OnnxModel = onnx;
+        _graph = graph;
     }
 
     /// <summary>Builds the transformer and its ONNX graph for inputs of schema <paramref name="inputSchema"/>.</summary>
@@ -37,19 +38,21 @@ public sealed class PqAttentionTransformer : ITransformer
         options.Validate();
         PsuInputColumns.Resolve(inputSchema, options, model.Psu.QueryTokens, model.Psu.Weights.SideFeatures);
         byte[] onnx = PqGraph.Build(model, options, options.PqInterestColumn, options.PqScoreColumn);
-        var persisted = OnnxTransformerFactory.CreateTransformer(ml, onnx, OnnxTransformerFactory.ScratchPath("pq"), new SchemaOnlyDataView(inputSchema),
-            PqGraph.InputNames(options), new[] { options.PqInterestColumn, options.PqScoreColumn });
-        return new PqAttentionTransformer(model, options, persisted, onnx);
+        return new PqAttentionTransformer(model, options,
+            new PersistedGraph(ml, onnx, inputSchema, PqGraph.InputNames(options), new[] { options.PqInterestColumn, options.PqScoreColumn }));
     }
 
     /// <summary>The trained model: PSU, quantizers and codes.</summary>
     public PqAttentionModel Model { get; }
     /// <summary>Column names.</summary>
     public PqAttentionOptions Options { get; }
-    /// <summary>The built-in transformer this one saves as: same outputs, computed by ONNX Runtime.</summary>
-    public ITransformer Persisted { get; }
+    /// <summary>
+    /// The built-in transformer this one saves as: same outputs, computed by ONNX Runtime. Its model file is removed once
+    /// it is built, so save this transformer rather than it.
+    /// </summary>
+    public ITransformer Persisted => _graph.Transformer;
     /// <summary>The ONNX graph (see <see cref="PqGraph"/>).</summary>
-    public byte[] OnnxModel { get; }
+    public byte[] OnnxModel => _graph.Bytes;
 
     /// <summary>Whether this transformer maps rows one by one: as the persisted form does.</summary>
     public bool IsRowToRowMapper => Persisted.IsRowToRowMapper;
@@ -61,12 +64,23 @@ public sealed class PqAttentionTransformer : ITransformer
         return AppendingDataView.Append(inputSchema, PqAttentionDataView.OutputColumns(Options, Model.Psu.Dimension));
     }
 
-    /// <summary>Row mapping for prediction engines goes through the persisted (ONNX) form.</summary>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => Persisted.GetRowToRowMapper(inputSchema);
+    /// <summary>
+    /// Row mapping for prediction engines goes through the persisted (ONNX) form, after the history check <see cref="Transform"/>
+    /// makes, with the same message.
+    /// </summary>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        var inputs = PsuInputColumns.Resolve(inputSchema, Options, Model.Psu.QueryTokens, Model.Psu.Weights.SideFeatures);
+        return new CheckedRowToRowMapper(Persisted.GetRowToRowMapper(inputSchema), inputs.Indices.Take(2),
+            row => PsuInputRowOutputs.BindHistoryCheck(row, inputs, Options, Model.Psu.QueryTokens));
+    }
 
     /// <inheritdoc />
     public IDataView Transform(IDataView input) => new PqAttentionDataView(input, Model, Options);
 
     /// <summary>Saves as the persisted built-in transformer.</summary>
-    void ICanSaveModel.Save(ModelSaveContext ctx) => Persisted.Save(ctx);
+    void ICanSaveModel.Save(ModelSaveContext ctx) => _graph.Save(ctx);
+
+    /// <summary>Releases the ONNX Runtime session of <see cref="Persisted"/>.</summary>
+    public void Dispose() => _graph.Dispose();
 }

@@ -13,14 +13,15 @@ namespace Seminar.MLNet.MLNet;
 /// built-in OnnxTransformer (<see cref="Persisted"/>), so a model zip holding it loads with stock
 /// <c>mlContext.Model.Load</c> and no registration, and the same graph serves from any ONNX Runtime.
 /// </summary>
-public sealed class PsuEmbeddingTransformer : ITransformer
+public sealed class PsuEmbeddingTransformer : ITransformer, IDisposable
 {
-    PsuEmbeddingTransformer(PsuScoringModel model, PsuColumnOptions columns, ITransformer persisted, byte[] onnxModel)
+    readonly PersistedGraph _graph;
+
+    PsuEmbeddingTransformer(PsuScoringModel model, PsuColumnOptions columns, PersistedGraph graph)
     {
         Model = model;
         Columns = columns;
-        Persisted = persisted;
-        OnnxModel = onnxModel;
+        _graph = graph;
     }
 
     /// <summary>Builds the scoring model and its ONNX graph for inputs shaped like <paramref name="input"/>'s (rows are not read).</summary>
@@ -51,9 +52,7 @@ public sealed class PsuEmbeddingTransformer : ITransformer
         var model = new PsuScoringModel(weights, vocabularies);
         PsuInputColumns.Resolve(inputSchema, columns, model.QueryTokens, model.Weights.SideFeatures);
         byte[] onnx = PsuGraph.Build(model, columns);
-        var persisted = OnnxTransformerFactory.CreateTransformer(ml, onnx, OnnxTransformerFactory.ScratchPath("psu"), new SchemaOnlyDataView(inputSchema),
-            PsuGraph.InputNames(columns), PsuGraph.OutputNames(columns));
-        return new PsuEmbeddingTransformer(model, columns, persisted, onnx);
+        return new PsuEmbeddingTransformer(model, columns, new PersistedGraph(ml, onnx, inputSchema, PsuGraph.InputNames(columns), PsuGraph.OutputNames(columns)));
     }
 
     /// <summary>
@@ -83,10 +82,13 @@ public sealed class PsuEmbeddingTransformer : ITransformer
     public PsuScoringModel Model { get; }
     /// <summary>Input and output column names.</summary>
     public PsuColumnOptions Columns { get; }
-    /// <summary>The built-in transformer this one saves as: same outputs, computed by ONNX Runtime.</summary>
-    public ITransformer Persisted { get; }
+    /// <summary>
+    /// The built-in transformer this one saves as: same outputs, computed by ONNX Runtime. Its model file is removed once
+    /// it is built, so save this transformer rather than it.
+    /// </summary>
+    public ITransformer Persisted => _graph.Transformer;
     /// <summary>The ONNX graph (see <see cref="PsuGraph"/>).</summary>
-    public byte[] OnnxModel { get; }
+    public byte[] OnnxModel => _graph.Bytes;
 
     /// <summary>Whether this transformer maps rows one by one: as the persisted form does.</summary>
     public bool IsRowToRowMapper => Persisted.IsRowToRowMapper;
@@ -98,12 +100,23 @@ public sealed class PsuEmbeddingTransformer : ITransformer
         return PsuEmbeddingDataView.OutputSchema(inputSchema, Columns, Model);
     }
 
-    /// <summary>Row mapping for prediction engines goes through the persisted (ONNX) form.</summary>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => Persisted.GetRowToRowMapper(inputSchema);
+    /// <summary>
+    /// Row mapping for prediction engines goes through the persisted (ONNX) form, after the history check <see cref="Transform"/>
+    /// makes, with the same message.
+    /// </summary>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        var inputs = PsuInputColumns.Resolve(inputSchema, Columns, Model.QueryTokens, Model.Weights.SideFeatures);
+        return new CheckedRowToRowMapper(Persisted.GetRowToRowMapper(inputSchema), inputs.Indices.Take(2),
+            row => PsuInputRowOutputs.BindHistoryCheck(row, inputs, Columns, Model.QueryTokens));
+    }
 
     /// <inheritdoc />
     public IDataView Transform(IDataView input) => new PsuEmbeddingDataView(input, Model, Columns);
 
     /// <summary>Saves as the persisted built-in transformer.</summary>
-    void ICanSaveModel.Save(ModelSaveContext ctx) => Persisted.Save(ctx);
+    void ICanSaveModel.Save(ModelSaveContext ctx) => _graph.Save(ctx);
+
+    /// <summary>Releases the ONNX Runtime session of <see cref="Persisted"/>.</summary>
+    public void Dispose() => _graph.Dispose();
 }

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Seminar.MLNet.PsuScoring;
 
 namespace Seminar.MLNet.MLNet;
 
@@ -55,9 +56,36 @@ sealed class PsuInputRowOutputs : IRowOutputs
         }
         catch (ArgumentException e)
         {
-            throw new InvalidOperationException($"Row {_input.Position}: {e.Message}", e);
+            throw RowError(_input.Position, e);
         }
         _scoredAt = _input.Position;
+    }
+
+    /// <summary>A scoring path's error for a row its scorer refused: the row's position, then the scorer's message.</summary>
+    public static InvalidOperationException RowError(long position, ArgumentException e) => new($"Row {position}: {e.Message}", e);
+
+    /// <summary>
+    /// The history check the row scorers make (<c>RowChecks.History</c>), bound to <paramref name="row"/>'s two history columns,
+    /// failing as <see cref="RowError"/> does: for prediction engines, whose rows go to the ONNX graph without a scorer.
+    /// </summary>
+    public static Action BindHistoryCheck(DataViewRow row, PsuInputColumns inputs, PsuColumnOptions columns, int slots)
+    {
+        var items = row.GetGetter<VBuffer<long>>(inputs.Indices[0]);
+        var tokens = row.GetGetter<VBuffer<long>>(inputs.Indices[1]);
+        VBuffer<long> itemValues = default, tokenValues = default;
+        return () =>
+        {
+            items(ref itemValues);
+            tokens(ref tokenValues);
+            try
+            {
+                RowChecks.History(columns, itemValues.Length, tokenValues.Length, slots);
+            }
+            catch (ArgumentException e)
+            {
+                throw RowError(row.Position, e);
+            }
+        };
     }
 
     /// <summary>The side features as a dense span (empty without a side column).</summary>

@@ -35,4 +35,12 @@ public sealed class SeminarCatalog
     /// codes instead of exact relevance. Place after <c>PsuEmbedding</c>.
     /// </summary>
     public PqAttentionEstimator PqAttention(Quantization.PqAttentionOptions? options = null) => new(Context, options ?? new Quantization.PqAttentionOptions());
+
+    /// <summary>
+    /// ML.NET's binary prediction columns from a logit column such as <c>SeminarScore</c> or <c>SeminarPqScore</c>: scalar
+    /// <c>Score</c> (the logit), <c>Probability</c> (its sigmoid) and <c>PredictedLabel</c>, so the usual
+    /// <c>float Probability</c> output class binds, after stock loading too.
+    /// </summary>
+    /// <param name="logitColumn">A one-value Single vector column holding a logit.</param>
+    public LogitPredictionEstimator Prediction(string logitColumn = "SeminarScore") => new(Context, logitColumn);
 }

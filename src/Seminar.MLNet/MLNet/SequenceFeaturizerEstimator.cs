@@ -42,8 +42,7 @@ public sealed class SequenceFeaturizerEstimator : IEstimator<SequenceFeaturizerT
         byte[] onnx = SequenceFeaturizerGraph.Build(vocabularies, _options, graph);
         var inputs = new[] { graph.HistoryItems, graph.HistoryQueries, graph.TargetItem, graph.Query }.OfType<string>().ToArray();
         var outputs = SequenceFeaturizerDataView.OutputColumns(_options, _options.MaxQueryTokens).Select(c => c.Name).ToArray();
-        var persisted = OnnxTransformerFactory.CreateTransformer(_ml, onnx, OnnxTransformerFactory.ScratchPath("featurizer"), input, inputs, outputs);
-        return new SequenceFeaturizerTransformer(vocabularies, _options, persisted, onnx);
+        return new SequenceFeaturizerTransformer(vocabularies, _options, new PersistedGraph(_ml, onnx, input.Schema, inputs, outputs));
     }
 
     /// <inheritdoc />

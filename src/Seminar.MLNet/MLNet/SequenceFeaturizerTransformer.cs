@@ -9,26 +9,29 @@ namespace Seminar.MLNet.MLNet;
 /// built-in ML.NET transformer (the ONNX graph in an OnnxTransformer), so a model zip holding it loads with stock <c>mlContext.Model.Load</c> and no
 /// registration, and the same graph serves from any ONNX Runtime.
 /// </summary>
-public sealed class SequenceFeaturizerTransformer : ITransformer
+public sealed class SequenceFeaturizerTransformer : ITransformer, IDisposable
 {
     readonly SequenceFeaturizerOptions _options;
+    readonly PersistedGraph _graph;
 
-    internal SequenceFeaturizerTransformer(SequenceVocabularies vocabularies, SequenceFeaturizerOptions options, ITransformer persisted, byte[] onnxModel)
+    internal SequenceFeaturizerTransformer(SequenceVocabularies vocabularies, SequenceFeaturizerOptions options, PersistedGraph graph)
     {
         Vocabularies = vocabularies;
         _options = options;
-        Persisted = persisted;
-        OnnxModel = onnxModel;
+        _graph = graph;
     }
 
     /// <summary>What fitting learned (vocabularies and catalog content), for downstream components.</summary>
     public SequenceVocabularies Vocabularies { get; }
 
-    /// <summary>The built-in transformer this one saves as: same outputs, computed by ONNX Runtime.</summary>
-    public ITransformer Persisted { get; }
+    /// <summary>
+    /// The built-in transformer this one saves as: same outputs, computed by ONNX Runtime. Its model file is removed once
+    /// it is built, so save this transformer rather than it.
+    /// </summary>
+    public ITransformer Persisted => _graph.Transformer;
 
     /// <summary>The ONNX graph (inputs: the item and query columns; see <c>SequenceFeaturizerGraph</c>).</summary>
-    public byte[] OnnxModel { get; }
+    public byte[] OnnxModel => _graph.Bytes;
 
     /// <summary>Whether this transformer maps rows one by one: as the persisted form does.</summary>
     public bool IsRowToRowMapper => Persisted.IsRowToRowMapper;
@@ -40,12 +43,23 @@ public sealed class SequenceFeaturizerTransformer : ITransformer
         return SequenceFeaturizerDataView.OutputSchema(inputSchema, _options, Vocabularies);
     }
 
-    /// <summary>Row mapping for prediction engines goes through the persisted (ONNX) form.</summary>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => Persisted.GetRowToRowMapper(inputSchema);
+    /// <summary>
+    /// Row mapping for prediction engines goes through the persisted (ONNX) form, after the row check <see cref="Transform"/>
+    /// makes (<see cref="HistoryLengthCheck"/>), with the same message.
+    /// </summary>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        var columns = InputColumns.Resolve(inputSchema, _options);
+        return new CheckedRowToRowMapper(Persisted.GetRowToRowMapper(inputSchema),
+            new[] { columns.HistoryItems, columns.HistoryQueries }.OfType<DataViewSchema.Column>(), row => HistoryLengthCheck.Bind(row, columns));
+    }
 
     /// <inheritdoc />
     public IDataView Transform(IDataView input) => new SequenceFeaturizerDataView(input, Vocabularies, _options);
 
     /// <summary>Saves as the persisted built-in transformer.</summary>
-    void ICanSaveModel.Save(ModelSaveContext ctx) => Persisted.Save(ctx);
+    void ICanSaveModel.Save(ModelSaveContext ctx) => _graph.Save(ctx);
+
+    /// <summary>Releases the ONNX Runtime session of <see cref="Persisted"/>.</summary>
+    public void Dispose() => _graph.Dispose();
 }

@@ -55,6 +55,21 @@ public static class OnnxTensorOps
         return b.AddNode("Reshape", new[] { input, shape }, output);
     }
 
+    /// <summary>
+    /// <c>Reshape</c> to a shape computed in the graph, a 0 in it meaning an empty dim (<c>allowzero = 1</c>), so it fails
+    /// unless the input has exactly as many values as the shape: the graph's guard that two inputs agree in length.
+    /// </summary>
+    /// <param name="b">The builder.</param>
+    /// <param name="input">Input.</param>
+    /// <param name="shape">1-D int64 value name holding the target shape (no -1).</param>
+    /// <param name="output">Output name, or null for a generated one.</param>
+    /// <returns>The output value name.</returns>
+    public static string ReshapeExactly(this OnnxGraphBuilder b, string input, string shape, string? output = null)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        return b.AddNode("Reshape", new[] { input, shape }, output, OnnxOpsets.DefaultDomain, OnnxAttribute.Int("allowzero", 1));
+    }
+
     /// <summary><c>Cast</c> to another element type.</summary>
     /// <param name="b">The builder.</param>
     /// <param name="input">Input.</param>

@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Onnx;
 
 namespace Seminar.MLNet.Onnx;
@@ -29,7 +30,10 @@ namespace Seminar.MLNet.Onnx;
 /// (an output <c>[1, 2]</c> gives <c>Vector&lt;Single, 1, 2&gt;</c>, size 2), otherwise the column is a variable-size vector
 /// (<c>Vector&lt;Int64&gt;</c>, size 0) and each row holds the flattened tensor (length 0 for an empty result).</item>
 /// <item><c>shapeDictionary</c> overrides the declared shape of an input or output by ONNX name (e.g. to fix a symbolic dim).</item>
-/// <item>The model bytes are embedded in the saved ML.NET model zip; the file at <c>modelPath</c> is only read when creating the estimator.</item>
+/// <item>The model bytes are embedded in the saved ML.NET model zip; the file at <c>modelPath</c> is read when creating the estimator
+/// and again when the transformer is saved (ML.NET 5.0.1 reads the model file's path at save time).</item>
+/// <item>An output of shape <c>[]</c> is typed as a scalar column, but ML.NET 5.0.1 fails to read it (ArgumentNullException in
+/// OnnxTransformer's object getter): one-value outputs stay <c>[1]</c>.</item>
 /// </list>
 /// </remarks>
 public static class OnnxTransformerFactory
@@ -118,15 +122,49 @@ public static class OnnxTransformerFactory
     }
 
     /// <summary>
-    /// A new <c>.onnx</c> file path in this process's scratch folder (created if missing). OnnxTransformer reads its model
-    /// from a file; the bytes are then kept in the model zip it saves into, so the file is only needed while fitting.
+    /// Creates the transformer from <paramref name="modelBytes"/> held in memory: OnnxTransformer only reads a model from a
+    /// file, so the bytes go to a fresh private folder (owner-only on Unix) under <see cref="MLContext.TempFilePath"/> for
+    /// the moment ONNX Runtime reads them, and the folder is removed as soon as the transformer is fitted (where the OS
+    /// lets an open file be deleted: not on Windows, where the folder stays). The returned
+    /// transformer scores as usual, but cannot be saved itself (saving reads the file again): save with <see cref="Save"/>.
     /// </summary>
-    /// <param name="name">File name prefix, e.g. the component.</param>
-    public static string ScratchPath(string name)
+    /// <param name="ml">The ML.NET context.</param>
+    /// <param name="modelBytes">The serialized model.</param>
+    /// <param name="input">Any data view with the input columns (rows are not read).</param>
+    /// <param name="inputColumnNames">ONNX input names = input column names.</param>
+    /// <param name="outputColumnNames">ONNX output names = output column names.</param>
+    /// <returns>The fitted transformer.</returns>
+    internal static OnnxTransformer CreateInMemory(MLContext ml, byte[] modelBytes, IDataView input, string[] inputColumnNames, string[] outputColumnNames) =>
+        WithModelFile(ml, modelBytes, path => CreateTransformer(ml, modelBytes, path, input, inputColumnNames, outputColumnNames));
+
+    /// <summary>
+    /// Saves <paramref name="modelBytes"/> as a stock OnnxTransformer into <paramref name="ctx"/>: a transformer built for the
+    /// save alone, whose model file is removed (with its folder) right after.
+    /// </summary>
+    internal static void Save(MLContext ml, byte[] modelBytes, IDataView input, string[] inputColumnNames, string[] outputColumnNames, ModelSaveContext ctx) =>
+        WithModelFile(ml, modelBytes, path =>
+        {
+            using var transformer = CreateTransformer(ml, modelBytes, path, input, inputColumnNames, outputColumnNames);
+            ((ICanSaveModel)transformer).Save(ctx);
+            return 0;
+        });
+
+    static T WithModelFile<T>(MLContext ml, byte[] modelBytes, Func<string, T> use)
     {
-        string folder = Path.Combine(Path.GetTempPath(), "seminar-mlnet");
-        Directory.CreateDirectory(folder);
-        return Path.Combine(folder, $"{name}-{Guid.NewGuid():N}.onnx");
+        // A shared, fixed folder would be owned by whichever user made it first; a fresh owner-only folder per graph is never shared.
+        string folder = Path.Combine(ml.TempFilePath ?? Path.GetTempPath(), $"seminar-mlnet-{Guid.NewGuid():N}");
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(folder);
+        else Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            return use(Path.Combine(folder, "model.onnx"));
+        }
+        finally
+        {
+            try { Directory.Delete(folder, recursive: true); }
+            catch (IOException) { } // Windows refuses to delete the file ML.NET holds open: it stays there.
+            catch (UnauthorizedAccessException) { }
+        }
     }
 
     private static void CheckNames(string[] names, string paramName)

@@ -51,7 +51,7 @@ public static class PsuGraph
 
     /// <summary>
     /// The pair-fusion tables and the four inputs, reshaped and guarded: history items <c>[L]</c> and tokens <c>[L, T]</c>
-    /// (reshaping by L·T and T fails when the two columns disagree), target item <c>[1]</c>, query tokens <c>[1, T]</c>.
+    /// (reshaping to [L, T], an empty L kept empty, fails when the two columns disagree), target item <c>[1]</c>, query tokens <c>[1, T]</c>.
     /// Negative item indices are mapped past the end so they fail as in C#. With side features, their standardised values
     /// <c>z [1, S]</c> (see <see cref="SideFeatureScaling"/>); null without.
     /// </summary>
@@ -70,7 +70,7 @@ public static class PsuGraph
             t);
         var historyItems = b.Reshape(b.AddInput(columns.HistoryItemsColumn, Int64, 1, "L"), new[] { -1L });
         var tokenShape = b.Concat(0, b.Shape(historyItems), b.Int64Vector(new[] { (long)t }, "query_slots"));
-        var historyTokens = b.Reshape(b.AddInput(columns.HistoryQueryTokensColumn, Int64, 1, "LT"), tokenShape);
+        var historyTokens = b.ReshapeExactly(b.AddInput(columns.HistoryQueryTokensColumn, Int64, 1, "LT"), tokenShape);
         var targetItem = b.Reshape(b.AddInput(columns.TargetItemColumn, Int64, 1, 1), new[] { 1L });
         var queryTokens = b.Reshape(b.AddInput(columns.QueryTokensColumn, Int64, 1, t), new[] { 1L, t });
         return (tables, PastEndIfNegative(b, historyItems, tables.ItemCount), historyTokens, PastEndIfNegative(b, targetItem, tables.ItemCount), queryTokens,

@@ -50,11 +50,12 @@ public static class SequenceFeaturizerGraph
         string tokens = zeros;
         if (inputs.HistoryQueries != null)
         {
-            var queries = b.AddInput(inputs.HistoryQueries, text, 1, "L");
+            // Queries reshaped to the items' shape: fails unless both have the same length, empty ones included
+            // (Concat below skips an empty input, so it alone would let 0 queries pass as browsing, or 0 items read garbage).
+            var queries = b.ReshapeExactly(b.AddInput(inputs.HistoryQueries, text, 1, "L"), b.Shape(items));
             var keptQueries = b.Slice(queries, new[] { -(long)v.MaxHistory }, new[] { long.MaxValue }, new[] { 1L });
             var (split, _) = b.StringSplit(keptQueries);
             var mapped = b.LabelEncoder(split, tokenKeys, tokenValues, Vocabulary.Unknown);
-            // Concat fails when queries and items differ in length: an error, never a silent misalignment.
             tokens = b.Slice(b.Concat(2, mapped, zeros), new[] { 0L }, new[] { t }, new[] { 2L });
         }
         b.Reshape(tokens, new[] { 1L, -1L }, o.OutputHistoryQueryTokensColumn);

@@ -238,11 +238,17 @@ static class RowChecks
 {
     public static void Lengths(PsuColumnOptions columns, int length, int historyTokens, int slots, int d, int target, int interest)
     {
+        History(columns, length, historyTokens, slots);
+        if (target != d) throw new ArgumentException($"The target buffer holds {target} values; expected D = {d}.", nameof(target));
+        if (interest != d) throw new ArgumentException($"The interest buffer holds {interest} values; expected D = {d}.", nameof(interest));
+    }
+
+    /// <summary>The history columns agree: <paramref name="slots"/> token indices per behaviour. Every scoring path (row scorers, prediction engines) makes this check.</summary>
+    public static void History(PsuColumnOptions columns, int length, int historyTokens, int slots)
+    {
         if (historyTokens != (long)length * slots)
             throw new ArgumentException(
                 $"'{columns.HistoryQueryTokensColumn}' holds {historyTokens} token indices but '{columns.HistoryItemsColumn}' has {length} behaviours: expected {slots} per behaviour ({(long)length * slots}).",
                 "historyQueryTokens");
-        if (target != d) throw new ArgumentException($"The target buffer holds {target} values; expected D = {d}.", nameof(target));
-        if (interest != d) throw new ArgumentException($"The interest buffer holds {interest} values; expected D = {d}.", nameof(interest));
     }
 }

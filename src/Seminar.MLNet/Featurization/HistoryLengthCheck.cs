@@ -1,0 +1,40 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Seminar.MLNet.Featurization;
+
+/// <summary>
+/// The featurizer's one row check, shared by every C# path (the fast path's reader and the prediction engine's mapper):
+/// history queries and items must have the same length, so no query is ever paired with another behaviour's item.
+/// </summary>
+public static class HistoryLengthCheck
+{
+    /// <summary>Throws the documented error when the lengths differ.</summary>
+    /// <param name="row">The row's position, for the message.</param>
+    /// <param name="columns">The featurizer's input columns (names for the message).</param>
+    /// <param name="queries">Entries in the history queries column.</param>
+    /// <param name="items">Entries in the history items column.</param>
+    /// <exception cref="InvalidOperationException">The lengths differ.</exception>
+    public static void Check(long row, InputColumns columns, int queries, int items)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        if (queries != items)
+            throw new InvalidOperationException(
+                $"Row {row}: '{columns.HistoryQueries?.Name}' has {queries} entries but '{columns.HistoryItems.Name}' has {items}; they must have the same length.");
+    }
+
+    /// <summary>The check bound to <paramref name="row"/>'s two history columns (nothing to check without history queries).</summary>
+    internal static Action Bind(DataViewRow row, InputColumns columns)
+    {
+        if (columns.HistoryQueries is not { } q) return () => { };
+        var items = row.GetGetter<VBuffer<ReadOnlyMemory<char>>>(columns.HistoryItems);
+        var queries = row.GetGetter<VBuffer<ReadOnlyMemory<char>>>(q);
+        VBuffer<ReadOnlyMemory<char>> itemValues = default, queryValues = default;
+        return () =>
+        {
+            items(ref itemValues);
+            queries(ref queryValues);
+            Check(row.Position, columns, queryValues.Length, itemValues.Length);
+        };
+    }
+}
