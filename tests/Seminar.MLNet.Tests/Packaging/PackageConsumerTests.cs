@@ -249,8 +249,11 @@ public class PackageConsumerTests
         """;
 }
 
-/// <summary>Packing and consumer builds run MSBuild and compile: one at a time, beside nothing else that packs.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
+/// <summary>
+/// The packaging tests run MSBuild over the same projects, so they take turns; beside other test classes they run in
+/// parallel as usual (they mostly wait on their child processes).
+/// </summary>
+[CollectionDefinition(Name)]
 public sealed class PackagingCollection
 {
     /// <summary>The collection's name.</summary>

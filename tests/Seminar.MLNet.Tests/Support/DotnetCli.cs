@@ -30,8 +30,7 @@ public static class DotnetCli
         // The test host runs under MSBuild's and the test runner's environment; a child build must not inherit
         // their SDK paths or node settings, or it builds with the parent's state instead of its own.
         foreach (string key in start.Environment.Keys.ToArray())
-            if (key.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || key.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)
-                || key is "DOTNET_HOST_PATH" or "MSBuildExtensionsPath" or "MSBuildSDKsPath")
+            if (key.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || key.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase))
                 start.Environment.Remove(key);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
