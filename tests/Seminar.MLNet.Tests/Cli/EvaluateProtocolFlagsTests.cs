@@ -7,7 +7,6 @@ namespace Seminar.MLNet.Tests.Cli;
 [Collection(CliCollection.Name)]
 public class EvaluateProtocolFlagsTests
 {
-    [Trait("Category", "Slow")]
     [Fact]
     public void Negative_sampling_and_validation_fraction_flags_reach_the_reports_protocol_section()
     {
