@@ -1,4 +1,4 @@
-// Compiled twice: by MSBuild's RoslynCodeTaskFactory as a build task (Directory.Build.targets), and
+// Compiled twice: by MSBuild's RoslynCodeTaskFactory as a build task (TorchSharpGlibcxx.targets), and
 // into the test project with SEMINAR_ELF_TESTS defined so the ELF logic is unit-tested on its own.
 // The task factory compiles against netstandard2.0: no spans, no File.Move(overwrite).
 #nullable enable

@@ -5,7 +5,7 @@ using Spectre.Console;
 // Redirected output (logs, CI) reports 80 columns; the results table needs more.
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 140);
 
-// The command names and options are a contract (DESIGN.md): scripts and docs use them.
+// The command names and options are a contract (docs/architecture.md, "The command-line contract"): scripts and docs use them.
 var root = new RootCommand("SEMINAR.MLNet: lifelong user-behaviour modelling for CTR and search ranking in ML.NET.");
 var demo = DemoCommand.Create();
 root.Subcommands.Add(demo);

@@ -5,7 +5,7 @@ namespace Seminar.MLNet.Evaluation.Models;
 /// <summary>A model <c>evaluate</c> compares: an ML.NET pipeline that turns samples into a probability.</summary>
 public interface IComparedModel
 {
-    /// <summary>The model's name in the report (a contract: see DESIGN.md).</summary>
+    /// <summary>The model's name in the report (a contract: see docs/architecture.md, "Report JSON").</summary>
     string Name { get; }
 
     /// <summary>Name of the output column holding the probability of a positive.</summary>

@@ -5,7 +5,7 @@ using Seminar.MLNet.Training.PsuTraining;
 
 namespace Seminar.MLNet.Evaluation.Protocol;
 
-/// <summary>Options of the evaluation protocol (DESIGN.md, "Evaluation protocol").</summary>
+/// <summary>Options of the evaluation protocol (docs/architecture.md, "Evaluation protocol").</summary>
 public sealed class EvaluationOptions
 {
     /// <summary>

@@ -4,8 +4,8 @@ using System.Text.Json.Serialization;
 namespace Seminar.MLNet.Evaluation.Reporting;
 
 /// <summary>
-/// The report JSON of <c>evaluate</c> and <c>demo</c>. Field names are a contract (DESIGN.md, "Report
-/// JSON"): scripts and other teams read them. Sections a run did not produce are written as null.
+/// The report JSON of <c>evaluate</c> and <c>demo</c>. Field names are a contract (docs/architecture.md,
+/// "Report JSON"): scripts and other teams read them. Sections a run did not produce are written as null.
 /// </summary>
 public sealed class EvaluationReport
 {

@@ -47,7 +47,7 @@ public sealed class RetrievalBenchOptions
     }
 }
 
-/// <summary>The <c>bench</c> report (DESIGN.md): field names are a contract.</summary>
+/// <summary>The <c>bench</c> report (docs/architecture.md, "Report JSON"): field names are a contract.</summary>
 public sealed class RetrievalBenchReport
 {
     /// <summary>Single-thread sequential read bandwidth of this machine, GB/s.</summary>

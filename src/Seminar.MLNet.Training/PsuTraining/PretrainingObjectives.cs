@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace Seminar.MLNet.Training.PsuTraining;
 
-/// <summary>The three pretraining objectives of SEMINAR.md on one batch of sequences (no labels used).</summary>
+/// <summary>The three pretraining objectives of docs/method.md ("The three pretraining objectives") on one batch of sequences (no labels used).</summary>
 sealed class PretrainingObjectives
 {
     readonly PsuNetwork _network;

@@ -12,13 +12,19 @@ public static class TorchRuntime
 {
     static readonly object Gate = new();
 
+    /// <summary>
+    /// Threads a run that asks for 0 gets; null means one per core. A host that runs many small trainings beside
+    /// other work (the test suite) sets it once, rather than every caller setting its own count.
+    /// </summary>
+    internal static int? DefaultThreads { get; set; }
+
     /// <summary>Sets libtorch's intra-op thread count and seeds its generators. Call while holding <see cref="Exclusive"/>.</summary>
     /// <param name="seed">Seed, normally drawn from the <c>MLContext</c>.</param>
-    /// <param name="threads">Intra-op threads; 0 means one per core.</param>
+    /// <param name="threads">Intra-op threads; 0 means <see cref="DefaultThreads"/>, else one per core.</param>
     public static void Configure(int seed, int threads = 0)
     {
         if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "Thread count must be 0 (all cores) or positive.");
-        torch.set_num_threads(threads == 0 ? Environment.ProcessorCount : threads);
+        torch.set_num_threads(threads != 0 ? threads : DefaultThreads ?? Environment.ProcessorCount);
         torch.manual_seed(seed);
     }
 

@@ -7,6 +7,7 @@ namespace Seminar.MLNet.Tests.Cli;
 [Collection(CliCollection.Name)]
 public class CliTests
 {
+    [Trait("Category", "Slow")]
     [Fact]
     public void Generate_then_evaluate_writes_a_report_with_finite_metrics_in_range()
     {
@@ -60,6 +61,7 @@ public class CliTests
         Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("roundtrip").GetProperty("fast_load_max_abs_diff").ValueKind);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void Convert_then_evaluate_ml100k_scores_real_labels_well_above_chance()
     {

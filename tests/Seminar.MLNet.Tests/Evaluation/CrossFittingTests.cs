@@ -52,6 +52,7 @@ public class CrossFittingTests
         },
     };
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void Auto_stacking_picks_the_candidate_with_the_higher_validation_AUC_and_reports_both()
     {
@@ -75,6 +76,7 @@ public class CrossFittingTests
         Assert.InRange(report.Auc, 0.0, 1.0);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void Auto_stacking_without_validation_rows_keeps_the_out_of_fold_features_instead_of_failing()
     {
@@ -91,6 +93,7 @@ public class CrossFittingTests
         Assert.InRange(model.Auc, 0.0, 1.0);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void Explicit_stackings_are_reported_without_a_validation_comparison_and_cross_fitting_feeds_only_the_score()
     {

@@ -6,6 +6,7 @@ using Seminar.MLNet.Training.PsuTraining;
 
 namespace Seminar.MLNet.Tests.Evaluation;
 
+[Trait("Category", "Slow")]
 public class EvaluatorSeedsTests
 {
     static EvaluationOptions Options(int seed, int seeds) => new()

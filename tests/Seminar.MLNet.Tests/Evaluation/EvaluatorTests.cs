@@ -10,6 +10,7 @@ using Seminar.MLNet.Training.PsuTraining;
 
 namespace Seminar.MLNet.Tests.Evaluation;
 
+[Trait("Category", "Slow")]
 public class EvaluatorTests
 {
     [Fact]

@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 
 namespace Seminar.MLNet.Tests.PsuTraining;
 
+[Trait("Category", "Slow")]
 public class PretrainingHelpsTests(ITestOutputHelper output)
 {
     /// <summary>

@@ -9,6 +9,7 @@ using Xunit.Abstractions;
 
 namespace Seminar.MLNet.Tests.Quantization;
 
+[Trait("Category", "Slow")]
 public class PqRecallTests(ITestOutputHelper output)
 {
     /// <summary>

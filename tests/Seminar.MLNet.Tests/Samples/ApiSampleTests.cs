@@ -2,6 +2,7 @@ using Seminar.MLNet.Tests.Support;
 
 namespace Seminar.MLNet.Tests.Samples;
 
+[Trait("Category", "Slow")]
 public class ApiSampleTests
 {
     [Fact]
