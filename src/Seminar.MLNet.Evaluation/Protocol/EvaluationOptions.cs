@@ -107,4 +107,15 @@ public sealed class EvaluationOptions
         if (PqRequests < 1) throw new ArgumentOutOfRangeException(nameof(PqRequests), PqRequests, "PQ requests must be at least 1.");
         Curves?.Validate();
     }
+
+    /// <summary>
+    /// Throws when sampled negatives are asked for beyond the <paramref name="items"/> items they are drawn from less the positive
+    /// itself: some would have to repeat. Checked once the catalog is read, before any sample is built.
+    /// </summary>
+    internal void ValidateNegatives(int items)
+    {
+        if (Negatives > items - 1)
+            throw new ArgumentOutOfRangeException(nameof(Negatives), Negatives,
+                $"Negatives ({Negatives}) must be at most the catalog size minus one ({items} items - 1 = {items - 1}); more would repeat negatives of the same positive.");
+    }
 }
