@@ -104,8 +104,9 @@ static class EvaluateCommand
     public static void CheckBeforeWork(EvaluationOptions options, string? reportPath, string? outputFolder)
     {
         options.Validate();
-        if (reportPath != null) OutputPaths.CheckWritableFile(reportPath, "--report");
+        // The output folder first: demo's default report lies in it, and the error then names the option the user gave.
         if (outputFolder != null) OutputPaths.CheckWritableFolder(outputFolder, "--output");
+        if (reportPath != null) OutputPaths.CheckWritableFile(reportPath, "--report");
     }
 
     /// <summary>Runs the evaluation and writes its outputs; shared with <c>demo</c>.</summary>
