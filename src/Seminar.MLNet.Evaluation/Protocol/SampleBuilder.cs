@@ -21,7 +21,6 @@ public static class SampleBuilder
         var test = new SampleSet(log, options.MaxHistory);
         bool sampleTrain = !HasNegativeIn(log, cuts, test: false);
         bool sampleTest = !HasNegativeIn(log, cuts, test: true);
-        if (sampleTrain || sampleTest) options.ValidateNegatives(log.ItemIds.Length);
         var sampler = new NegativeSampler(log, options.NegativeSampling, options.Seed);
         var popularity = new ItemPopularityIndex(log);
         var itemCounts = new Dictionary<int, int>();

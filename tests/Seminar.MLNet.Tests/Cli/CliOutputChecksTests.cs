@@ -1,5 +1,6 @@
 using System.Text;
 using Seminar.MLNet.Evaluation;
+using Seminar.MLNet.Evaluation.Protocol;
 using Seminar.MLNet.Tests.Support;
 
 namespace Seminar.MLNet.Tests.Cli;
@@ -84,6 +85,9 @@ public class CliOutputChecksTests
         // demo checks before generating its data.
         AssertRefused(CliRunner.Run("demo", "--output", tmp.File("demo"), "--models", ""), $"--models names no model; choose from {valid}.");
         Assert.False(Directory.Exists(tmp.File("demo")));
+        // The library refuses an empty list too (null asks for every model).
+        var error = Assert.Throws<ArgumentException>(() => new EvaluationOptions { Models = Array.Empty<string>() }.Validate());
+        Assert.Equal($"Models names no model; name at least one of {valid}, or leave it null for all. (Parameter 'Models')", error.Message);
     }
 
     [Fact]
