@@ -89,11 +89,11 @@ static class EvaluateCommand
     {
         if (values is not { Length: > 0 }) return null;
         var names = values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+        string valid = string.Join(", ", Evaluator.ModelNames);
         // `--models ""` (an empty shell variable) would otherwise train nothing and exit 0.
-        if (names.Length == 0) throw new ArgumentException($"--models names no model; choose from {string.Join(", ", Evaluator.ModelNames)}.");
+        if (names.Length == 0) throw new ArgumentException($"--models names no model; choose from {valid}.");
         var unknown = names.Where(n => !Evaluator.ModelNames.Contains(n, StringComparer.Ordinal)).ToArray();
-        if (unknown.Length > 0)
-            throw new ArgumentException($"--models: unknown model(s) {string.Join(", ", unknown)}; choose from {string.Join(", ", Evaluator.ModelNames)}.");
+        if (unknown.Length > 0) throw new ArgumentException($"--models: unknown model(s) {string.Join(", ", unknown)}; choose from {valid}.");
         return names;
     }
 
