@@ -98,6 +98,7 @@ public static class Evaluator
         var dataset = CanonicalDataset.Open(datasetFolder, policy);
         var log = EventLog.Load(dataset, Stage(progress, "reading events"));
         var split = SampleBuilder.Build(log, options, Stage(progress, "building samples"));
+        if (split.TrainNegativesSampled || split.TestNegativesSampled) options.ValidateNegatives(log.ItemIds.Length);
         var train = new SampleDataView(split.Train);
         var test = new SampleDataView(split.Test);
 

@@ -23,6 +23,7 @@ static class BenchCommand
         {
             var lengths = parse.GetValue(Lengths)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(v => int.TryParse(v, out int n) && n > 0 ? n : throw new ArgumentException($"--lengths: '{v}' is not a positive whole number.")).ToArray();
+            if (parse.GetValue(Report) is { } reportPath) OutputPaths.CheckWritableFile(reportPath, "--report");
             string? data = parse.GetValue(Data);
             string? temporary = null;
             if (data == null)

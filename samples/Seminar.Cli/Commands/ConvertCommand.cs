@@ -26,6 +26,7 @@ static class ConvertCommand
             var converter = DatasetConverters.Get(parse.GetValue(From)!, parse.GetValue(Name));
             var issues = new DataIssues();
             string output = parse.GetValue(Output)!;
+            OutputPaths.CheckWritableFolder(output, "--output");
             var summary = converter.Convert(parse.GetValue(Input)!, output, issues);
             ReportPrinter.PrintIssues(issues);
             AnsiConsole.MarkupLine($"[green]{Markup.Escape(summary.Name)}[/]: {summary.Items:N0} items, {summary.Users:N0} users, " +

@@ -30,16 +30,18 @@ static class DemoCommand
         command.SetAction(parse => CliErrors.Guard(() =>
         {
             string output = parse.GetValue(Output)!;
-            string data = Path.Combine(output, "data");
-            AnsiConsole.MarkupLine("[bold]SEMINAR.MLNet demo[/]: synthetic lifelong histories; FastTree baseline against SEMINAR.");
-            GenerateCommand.Generate(data, GenerateCommand.Options(parse, Users));
+            string data = Path.Combine(output, "data"), report = parse.GetValue(Report) ?? Path.Combine(output, "report.json");
             var options = new EvaluationOptions
             {
                 Seed = parse.GetValue(GenerateCommand.Seed), TrainFromQuantile = DemoTrainFrom,
                 Models = EvaluateCommand.SelectedModels(parse.GetValue(EvaluateCommand.Models)),
                 Seeds = parse.GetValue(EvaluateCommand.Seeds), BootstrapReplicates = parse.GetValue(EvaluateCommand.Bootstrap),
             };
-            EvaluateCommand.Execute(data, options, parse.GetValue(Report) ?? Path.Combine(output, "report.json"), output, BadRowPolicy.SkipAndCount);
+            // Before generating: the data folder is under the output folder, which the check covers.
+            EvaluateCommand.CheckBeforeWork(options, report, output);
+            AnsiConsole.MarkupLine("[bold]SEMINAR.MLNet demo[/]: synthetic lifelong histories; FastTree baseline against SEMINAR.");
+            GenerateCommand.Generate(data, GenerateCommand.Options(parse, Users));
+            EvaluateCommand.Execute(data, options, report, output, BadRowPolicy.SkipAndCount);
         }));
         return command;
     }

@@ -67,6 +67,7 @@ static class EvaluateCommand
                 Models = SelectedModels(parse.GetValue(Models)), Stacking = ParseStacking(parse.GetValue(Stacking)),
                 Seeds = parse.GetValue(Seeds), BootstrapReplicates = parse.GetValue(Bootstrap),
             };
+            CheckBeforeWork(options, parse.GetValue(Report), parse.GetValue(Output));
             Execute(parse.GetValue(Data)!, options, parse.GetValue(Report), parse.GetValue(Output),
                 parse.GetValue(Strict) ? BadRowPolicy.Throw : BadRowPolicy.SkipAndCount);
         }));
@@ -83,11 +84,33 @@ static class EvaluateCommand
     };
 
     /// <summary>The models chosen with <c>--models</c> (comma- or space-separated), or null for all.</summary>
-    public static IReadOnlyList<string>? SelectedModels(string[]? values) =>
-        values is { Length: > 0 } ? values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray() : null;
+    /// <exception cref="ArgumentException">The option was given but names no model, or a model <c>evaluate</c> does not know.</exception>
+    public static IReadOnlyList<string>? SelectedModels(string[]? values)
+    {
+        if (values is not { Length: > 0 }) return null;
+        var names = values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+        string valid = string.Join(", ", Evaluator.ModelNames);
+        // `--models ""` (an empty shell variable) would otherwise train nothing and exit 0.
+        if (names.Length == 0) throw new ArgumentException($"--models names no model; choose from {valid}.");
+        var unknown = names.Where(n => !Evaluator.ModelNames.Contains(n, StringComparer.Ordinal)).ToArray();
+        if (unknown.Length > 0) throw new ArgumentException($"--models: unknown model(s) {string.Join(", ", unknown)}; choose from {valid}.");
+        return names;
+    }
+
+    /// <summary>
+    /// What can be checked before reading the data, shared with <c>demo</c>: the options, and that the report, the plots
+    /// beside it and the model zips can be written.
+    /// </summary>
+    public static void CheckBeforeWork(EvaluationOptions options, string? reportPath, string? outputFolder)
+    {
+        options.Validate();
+        // The output folder first: demo's default report lies in it, and the error then names the option the user gave.
+        if (outputFolder != null) OutputPaths.CheckWritableFolder(outputFolder, "--output");
+        if (reportPath != null) OutputPaths.CheckWritableFile(reportPath, "--report");
+    }
 
     /// <summary>Runs the evaluation and writes its outputs; shared with <c>demo</c>.</summary>
-    public static EvaluationResult Execute(string data, EvaluationOptions options, string? reportPath, string? outputFolder, BadRowPolicy policy)
+    public static void Execute(string data, EvaluationOptions options, string? reportPath, string? outputFolder, BadRowPolicy policy)
     {
         // The round trip's zip is the one the output folder keeps for that model: saved once.
         if (outputFolder != null)
@@ -96,6 +119,19 @@ static class EvaluateCommand
             options.RoundTripZip ??= ModelZip(outputFolder, FastTreeSeminar.PqModelName);
         }
         var result = StageProgressDisplay.Run(progress => Evaluator.Run(data, options, progress: progress, policy: policy));
+        try
+        {
+            WriteOutputs(result, options, reportPath, outputFolder);
+        }
+        finally
+        {
+            // The fitted chains hold native resources (ONNX Runtime sessions, model tables) until disposed.
+            foreach (var run in result.Runs) (run.Model as IDisposable)?.Dispose();
+        }
+    }
+
+    static void WriteOutputs(EvaluationResult result, EvaluationOptions options, string? reportPath, string? outputFolder)
+    {
         ReportPrinter.PrintIssues(result.Issues);
         var sampled = new[] { ("train", result.Split.TrainNegativesSampled), ("test", result.Split.TestNegativesSampled) }.Where(s => s.Item2).Select(s => s.Item1).ToArray();
         if (sampled.Length > 0)
@@ -122,7 +158,6 @@ static class EvaluateCommand
                 AnsiConsole.MarkupLine($"Model: {Markup.Escape(Path.GetFullPath(zip))}");
             }
         }
-        return result;
     }
 
     static string ModelZip(string folder, string model) => Path.Combine(folder, model + ".zip");

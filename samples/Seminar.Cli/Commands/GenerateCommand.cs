@@ -22,7 +22,11 @@ static class GenerateCommand
         {
             Output, Users, Items, History, ExactHistory, Seed,
         };
-        command.SetAction(parse => CliErrors.Guard(() => Generate(parse.GetValue(Output)!, Options(parse))));
+        command.SetAction(parse => CliErrors.Guard(() =>
+        {
+            OutputPaths.CheckWritableFolder(parse.GetValue(Output)!, "--output");
+            Generate(parse.GetValue(Output)!, Options(parse));
+        }));
         return command;
     }
 

@@ -23,7 +23,10 @@ public static class RoundTrip
         ArgumentNullException.ThrowIfNull(run);
         ml.Model.Save(run.Model, inputSchema, zipPath);
         var loaded = ml.Model.Load(zipPath, out _);
-        var reloaded = ModelRunner.ReadSingleColumn(loaded.Transform(test), probabilityColumn);
+        float[] reloaded;
+        // The loaded chain's OnnxTransformers hold ONNX Runtime sessions and their model copies until disposed.
+        try { reloaded = ModelRunner.ReadSingleColumn(loaded.Transform(test), probabilityColumn); }
+        finally { (loaded as IDisposable)?.Dispose(); }
         if (reloaded.Length != run.Probabilities.Length)
             throw new InvalidOperationException($"The loaded {run.Name} scored {reloaded.Length} rows; the fitted one scored {run.Probabilities.Length}.");
         double max = 0;

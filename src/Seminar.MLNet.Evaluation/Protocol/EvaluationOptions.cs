@@ -106,5 +106,20 @@ public sealed class EvaluationOptions
         if (BootstrapReplicates < 0) throw new ArgumentOutOfRangeException(nameof(BootstrapReplicates), BootstrapReplicates, "Bootstrap replicates must be at least 0.");
         if (PqRequests < 1) throw new ArgumentOutOfRangeException(nameof(PqRequests), PqRequests, "PQ requests must be at least 1.");
         Curves?.Validate();
+        // An empty list would run nothing and still succeed; null is the way to ask for every model.
+        if (Models is { Count: 0 })
+            throw new ArgumentException($"Models names no model; name at least one of {string.Join(", ", Evaluator.ModelNames)}, or leave it null for all.", nameof(Models));
+    }
+
+    /// <summary>
+    /// Throws when sampled negatives are asked for beyond the <paramref name="items"/> items they are drawn from less the positive
+    /// itself: some would have to repeat. The evaluation checks it once it knows it samples, before any training;
+    /// <see cref="SampleBuilder"/> alone draws with replacement and allows it (a sampler test may ask for many draws).
+    /// </summary>
+    internal void ValidateNegatives(int items)
+    {
+        if (Negatives > items - 1)
+            throw new ArgumentOutOfRangeException(nameof(Negatives), Negatives,
+                $"Negatives ({Negatives}) must be at most the catalog size minus one ({items} items - 1 = {items - 1}); more would repeat negatives of the same positive.");
     }
 }

@@ -16,9 +16,11 @@ public static class CliRunner
         lock (Gate)
         {
             var original = Console.Out;
+            var originalError = Console.Error;
             var originalAnsi = AnsiConsole.Console;
             using var writer = new StringWriter();
             Console.SetOut(writer);
+            Console.SetError(writer); // error lines go to standard error
             // Spectre.Console keeps the writer it was created with; point it at the capture too.
             AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings
             {
@@ -33,6 +35,7 @@ public static class CliRunner
             finally
             {
                 Console.SetOut(original);
+                Console.SetError(originalError);
                 AnsiConsole.Console = originalAnsi;
             }
         }
