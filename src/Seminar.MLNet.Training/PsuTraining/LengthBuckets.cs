@@ -12,7 +12,7 @@ static class LengthBuckets
     public const int WindowBatches = 64;
 
     /// <summary>
-    /// Cuts <paramref name="rows"/> into batches of <paramref name="batchSize"/> (the last one of the stream may be smaller):
+    /// Cuts <paramref name="rows"/> into batches of <paramref name="batchSize"/> (one batch of the stream's last window may be smaller):
     /// each window of <see cref="WindowBatches"/> batches is sorted by <paramref name="length"/> (stably, so the
     /// result is a function of the stream and <paramref name="random"/>), cut, and its batches emitted in a random order.
     /// Every row is emitted exactly once.
