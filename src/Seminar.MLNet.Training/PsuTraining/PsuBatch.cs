@@ -5,12 +5,20 @@ namespace Seminar.MLNet.Training.PsuTraining;
 /// <summary>A mini-batch of rows as tensors, histories right-padded with item 0 to the longest in the batch.</summary>
 sealed class PsuBatch
 {
-    public PsuBatch(IReadOnlyList<PsuRow> rows, int queryTokens)
+    /// <param name="rows">The rows.</param>
+    /// <param name="queryTokens">Query tokens per behaviour.</param>
+    /// <param name="prefixes">
+    /// Per row, how many of its first behaviours the step reads (pretraining on a stretch of a sequence never looks past
+    /// the stretch's end); null reads whole histories.
+    /// </param>
+    public PsuBatch(IReadOnlyList<PsuRow> rows, int queryTokens, IReadOnlyList<int>? prefixes = null)
     {
         Rows = rows;
         int b = rows.Count, t = queryTokens;
+        int Used(int i) => prefixes == null ? rows[i].Length : Math.Min(rows[i].Length, prefixes[i]);
         // At least one position, so tensors are never zero-sized; an all-empty batch is fully masked.
-        int l = Math.Max(1, rows.Max(r => r.Length));
+        int l = 1;
+        for (int i = 0; i < b; i++) l = Math.Max(l, Used(i));
         var items = new long[b * l];
         var tokens = new long[b * l * t];
         var lengths = new long[b];
@@ -20,9 +28,10 @@ sealed class PsuBatch
         for (int i = 0; i < b; i++)
         {
             var r = rows[i];
-            for (int j = 0; j < r.Length; j++) items[i * l + j] = r.Items[j];
-            for (int j = 0; j < r.QueryTokens.Length; j++) tokens[(long)i * l * t + j] = r.QueryTokens[j];
-            lengths[i] = r.Length;
+            int used = Used(i);
+            Array.Copy(r.Items, 0, items, i * l, used);
+            Array.Copy(r.QueryTokens, 0, tokens, (long)i * l * t, (long)used * t);
+            lengths[i] = used;
             targets[i] = r.Target;
             for (int j = 0; j < t; j++) targetTokens[i * t + j] = r.TargetQuery[j];
             labels[i] = r.Label;

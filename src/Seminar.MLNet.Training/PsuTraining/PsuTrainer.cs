@@ -112,12 +112,14 @@ sealed class PsuTrainer
             long done = 0;
             _clock.Restart();
             var batches = sequences == null
-                ? Batches(_reader.Shuffled(false, _o.ShufflePoolRows, random).Where(r => r.Length > 0 && !_split.HoldsOut(r))).Select(rows => (rows, (List<PretrainingSequence>?)null))
-                : Batches(sequences.Epoch(random)).Select(stretches => (stretches.Select(s => s.Row).ToList(), (List<PretrainingSequence>?)stretches));
+                ? LengthBuckets.Batches(_reader.Shuffled(false, _o.ShufflePoolRows, random).Where(r => r.Length > 0 && !_split.HoldsOut(r)), r => r.Length, _o.BatchSize, random)
+                    .Select(rows => (rows, (List<PretrainingSequence>?)null))
+                : LengthBuckets.Batches(sequences.Epoch(random), s => s.To, _o.BatchSize, random)
+                    .Select(stretches => (stretches.Select(s => s.Row).ToList(), (List<PretrainingSequence>?)stretches));
             foreach (var (rows, stretches) in batches)
             {
                 using var scope = NewDisposeScope();
-                var batch = new PsuBatch(rows, _v.MaxQueryTokens);
+                var batch = new PsuBatch(rows, _v.MaxQueryTokens, stretches?.ConvertAll(s => s.To));
                 using (var hold = CollectorHold.Enter())
                 {
                     optimizer.zero_grad();
@@ -156,7 +158,7 @@ sealed class PsuTrainer
             var meter = new LossMeter();
             long done = 0;
             _clock.Restart();
-            foreach (var rows in Batches(_reader.Shuffled(true, _o.ShufflePoolRows, random).Where(r => !_split.HoldsOut(r))))
+            foreach (var rows in LengthBuckets.Batches(_reader.Shuffled(true, _o.ShufflePoolRows, random).Where(r => !_split.HoldsOut(r)), r => r.Length, _o.BatchSize, random))
             {
                 using var scope = NewDisposeScope();
                 var batch = new PsuBatch(rows, _v.MaxQueryTokens);
@@ -224,7 +226,7 @@ sealed class PsuTrainer
         var meter = new LossMeter();
         // Its own clock: the epoch's clock still measures the training pass it reports at its end.
         var clock = new StageClock();
-        foreach (var rows in Batches(_reader.Rows(true).Where(_split.HoldsOut)))
+        foreach (var rows in LengthBuckets.Batches(_reader.Rows(true).Where(_split.HoldsOut), r => r.Length, _o.BatchSize, new Random(_seed)))
         {
             using var scope = NewDisposeScope();
             var batch = new PsuBatch(rows, _v.MaxQueryTokens);
@@ -256,19 +258,6 @@ sealed class PsuTrainer
             Report(stage, 1, 1, 1, ++n, _summary.Rows, meter, end: false);
         }
         Report(stage, 1, 1, 1, n, _summary.Rows, meter, end: true);
-    }
-
-    IEnumerable<List<T>> Batches<T>(IEnumerable<T> rows)
-    {
-        var batch = new List<T>(_o.BatchSize);
-        foreach (var row in rows)
-        {
-            batch.Add(row);
-            if (batch.Count < _o.BatchSize) continue;
-            yield return batch;
-            batch = new List<T>(_o.BatchSize);
-        }
-        if (batch.Count > 0) yield return batch;
     }
 
     DateTime _lastReport = DateTime.MinValue;

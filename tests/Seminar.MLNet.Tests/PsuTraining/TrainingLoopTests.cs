@@ -21,7 +21,7 @@ public class TrainingLoopTests
         for (int epoch = 1; epoch <= 2; epoch++)
         {
             Assert.Equal(unflagged, run.Positions("fine-tuning", epoch).Order());
-            Assert.Equal(flagged.Order(), run.Positions("validation", epoch));
+            Assert.Equal(flagged.Order(), run.Positions("validation", epoch).Order());
         }
         // Progress counts the rows each pass really had.
         var tuned = run.Progress.Last(p => p.Stage == "fine-tuning");
@@ -40,7 +40,7 @@ public class TrainingLoopTests
         var noFlags = f.Ml.Transforms.DropColumns(nameof(LoopRow.IsValidation)).Fit(f.Featurized).Transform(f.Featurized);
         var run = f.Train(o, noFlags);
         int n = f.Rows.Length, tail = (int)Math.Round(n * 0.25);
-        Assert.Equal(Enumerable.Range(n - tail, tail).Select(i => (long)i), run.Positions("validation", 1));
+        Assert.Equal(Enumerable.Range(n - tail, tail).Select(i => (long)i), run.Positions("validation", 1).Order());
         Assert.Equal(Enumerable.Range(0, n - tail).Select(i => (long)i), run.Positions("fine-tuning", 1).Order());
         Assert.All(run.Positions("pretraining", 1), p => Assert.True(p < n - tail, $"held-out row {p} pretrained"));
 
