@@ -17,7 +17,14 @@ internal sealed class NegativeSampler
     readonly long[] _times;
     readonly int[] _items;
 
-    public NegativeSampler(EventLog log, NegativeSampling mode, int seed)
+    /// <param name="log">The events.</param>
+    /// <param name="mode">Popularity-weighted or uniform.</param>
+    /// <param name="seed">Seed of the draws.</param>
+    /// <param name="cuts">
+    /// The periods; with an ordinal clock they say which positives are known popularity (every user's positives outside the
+    /// test period). Required for an ordinal log sampled by popularity.
+    /// </param>
+    public NegativeSampler(EventLog log, NegativeSampling mode, int seed, PeriodCuts? cuts = null)
     {
         _rng = new Random(seed);
         _itemCount = log.ItemIds.Length;
@@ -28,12 +35,13 @@ internal sealed class NegativeSampler
             _items = Array.Empty<int>();
             return;
         }
-        _times = new long[log.Positives.Length];
-        _items = new int[log.Positives.Length];
+        var known = ItemPopularity.Known(log, cuts);
+        _times = new long[known.Length];
+        _items = new int[known.Length];
         for (int p = 0; p < _times.Length; p++)
         {
-            int e = log.Positives[p];
-            _times[p] = log.Time[e];
+            int e = known[p];
+            _times[p] = ItemPopularity.CountsFrom(log, e);
             _items[p] = log.Item[e];
         }
         Array.Sort(_times, _items);
@@ -45,7 +53,7 @@ internal sealed class NegativeSampler
     /// </summary>
     public int Draw(long time, ReadOnlySpan<int> excluded)
     {
-        // With popularity, weight(item) = earlier positives + 1: draw one of the earlier events or one of the items.
+        // With popularity, weight(item) = earlier (ordinal clock: training-period) positives + 1: draw one of those events or one of the items.
         long earlier = _mode == NegativeSampling.Popularity ? SortedTimes.CountBefore(_times, time) : 0;
         for (int attempt = 0; attempt < Attempts; attempt++)
         {

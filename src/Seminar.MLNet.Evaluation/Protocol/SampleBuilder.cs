@@ -21,8 +21,8 @@ public static class SampleBuilder
         var test = new SampleSet(log, options.MaxHistory);
         bool sampleTrain = !HasNegativeIn(log, cuts, test: false);
         bool sampleTest = !HasNegativeIn(log, cuts, test: true);
-        var sampler = new NegativeSampler(log, options.NegativeSampling, options.Seed);
-        var popularity = new ItemPopularityIndex(log);
+        var sampler = new NegativeSampler(log, options.NegativeSampling, options.Seed, cuts);
+        var popularity = new ItemPopularity(log, cuts);
         var itemCounts = new Dictionary<int, int>();
         var attrCounts = new Dictionary<int, int>();
         var searches = new List<int>();
@@ -55,7 +55,9 @@ public static class SampleBuilder
                     {
                         // Sampled: a positive and its negatives. Real exposures: one search, the same user, time and query.
                         int g = sampleNegatives ? group++ : SearchGroup(searches, log.Query[k], ref group);
-                        Features(log, log.Item[k], t, positives, seen, itemCounts, attrCounts, popularity, features);
+                        // Ordinal clock: the item's training-period popularity counts this very positive; leave it out.
+                        int self = log.IsOrdinal && log.Label[k] && target == train ? 1 : 0;
+                        Features(log, log.Item[k], t, positives, seen, itemCounts, attrCounts, popularity, features, self);
                         target.Add(u, log.Item[k], log.Query[k], t, log.Label[k], positives, g, validation, features);
                         if (!sampleNegatives || !log.Label[k]) continue;
                         for (int n = 0; n < options.Negatives; n++)
@@ -126,29 +128,14 @@ public static class SampleBuilder
     }
 
     static void Features(EventLog log, int item, long time, int positives, int seen,
-        Dictionary<int, int> itemCounts, Dictionary<int, int> attrCounts, ItemPopularityIndex popularity, Span<float> f)
+        Dictionary<int, int> itemCounts, Dictionary<int, int> attrCounts, ItemPopularity popularity, Span<float> f, int self = 0)
     {
         float attrShare = 0;
         foreach (int a in log.ItemAttributes[item]) attrShare += attrCounts.GetValueOrDefault(a);
         f[0] = positives;
         f[1] = itemCounts.GetValueOrDefault(item);
         f[2] = positives > 0 ? attrShare / positives : 0;
-        f[3] = popularity.Before(item, time);
+        f[3] = popularity.Before(item, time) - self;
         f[4] = (positives + 1f) / (seen + 2f);
-    }
-
-    /// <summary>Per item, the sorted times of its positive events, to count those strictly before a time.</summary>
-    sealed class ItemPopularityIndex
-    {
-        readonly long[][] _times;
-
-        public ItemPopularityIndex(EventLog log)
-        {
-            var lists = new List<long>?[log.ItemIds.Length];
-            foreach (int e in log.Positives) (lists[log.Item[e]] ??= new List<long>()).Add(log.Time[e]);
-            _times = lists.Select(l => { var a = l?.ToArray() ?? Array.Empty<long>(); Array.Sort(a); return a; }).ToArray();
-        }
-
-        public int Before(int item, long time) => SortedTimes.CountBefore(_times[item], time);
     }
 }

@@ -54,6 +54,36 @@ public class SampleProtocolTests
     }
 
     [Fact]
+    public void With_the_ordinal_clock_popularity_is_the_training_periods_positives_at_every_position()
+    {
+        using var tmp = new TempFolder();
+        WriteOrdinal(tmp.Path, DatasetManifest.OrdinalClock);
+        var log = Load(tmp.Path);
+        var options = new EvaluationOptions { SplitQuantile = 0.7, ValidationFraction = 0.2, Negatives = 3 };
+        // Outside the test period (a@1-3, b@1-2, c@1-7; item "xyz"[p % 3]): x 3 positives, y 5, z 4.
+        var known = new Dictionary<string, int> { ["x"] = 3, ["y"] = 5, ["z"] = 4 };
+
+        var sampler = new NegativeSampler(log, NegativeSampling.Popularity, 7, PeriodCuts.Of(log, options));
+        foreach (long position in new long[] { 1, 9 })
+        {
+            // Weights x 3+1, y 5+1, z 4+1 of 15 at the first position as at the ninth (position 1 has no earlier positive:
+            // the time clock's rule would draw uniformly there).
+            var counts = new Dictionary<string, int>();
+            for (int d = 0; d < 30_000; d++) { var item = log.ItemIds[sampler.Draw(position, ReadOnlySpan<int>.Empty)]; counts[item] = counts.GetValueOrDefault(item) + 1; }
+            foreach (var (item, weight) in new[] { ("x", 4), ("y", 6), ("z", 5) })
+                Assert.InRange(counts[item] / 30_000.0, weight / 15.0 - 0.01, weight / 15.0 + 0.01);
+        }
+        Assert.Throws<ArgumentNullException>(() => new NegativeSampler(log, NegativeSampling.Popularity, 7));
+
+        // The baseline's popularity feature: the same counts, a training positive's own event left out; test events never count.
+        var split = SampleBuilder.Build(log, options);
+        int feature = Array.IndexOf(BaselineFeatures.Names, BaselineFeatures.ItemPopularity);
+        foreach (var (set, training) in new[] { (split.Train, true), (split.Test, false) })
+            for (int s = 0; s < set.Count; s++)
+                Assert.Equal(known[log.ItemIds[set.Item(s)]] - (training && set.Label(s) ? 1 : 0), set.Feature(s, feature));
+    }
+
+    [Fact]
     public void The_same_positions_on_the_time_clock_give_one_global_split_that_tests_only_the_longest_user()
     {
         using var tmp = new TempFolder();
