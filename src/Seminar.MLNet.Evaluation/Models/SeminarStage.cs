@@ -35,6 +35,8 @@ public sealed class SeminarStage
     PqAttentionTransformer? _pqTransformer;
     CrossFittedFeatures? _crossFitted;
     IReadOnlyList<ITransformer>? _foldPretrained;
+    (StackingOutcome Outcome, double Seconds)? _stacking;
+    (ITransformer Trees, double Seconds)? _stackedTrees;
 
     /// <summary>Creates the stage over an item catalog with featurizer, PSU and product quantization options.</summary>
     public SeminarStage(IDataView catalog, SequenceFeaturizerOptions featurizer, PsuEmbeddingOptions psu, PqAttentionOptions? pq = null)
@@ -124,8 +126,26 @@ public sealed class SeminarStage
             return fit;
         }, train, SeminarColumns.UserId, folds, _model);
         _foldPretrained = fits.Select(f => f.Pretrained ?? throw new InvalidOperationException("A fold's estimator was never fitted.")).ToArray();
+        _stacking = null;
+        _stackedTrees = null;
         CrossFitSeconds = clock.Elapsed.TotalSeconds;
         return _crossFitted;
+    }
+
+    /// <summary>
+    /// The stacking choice on the cross-fitted features, made once per fit with its seconds: the exact and the PQ model
+    /// choose on the same exact features, so the second reuses the first's choice (and reports what it cost).
+    /// </summary>
+    internal (StackingOutcome Outcome, double Seconds) ChooseStacking(Func<StackingOutcome> choose) => _stacking ??= Timed(choose);
+
+    /// <summary>The trees fitted on the out-of-fold score, once per fit with their seconds: both stacked models learn the same ones.</summary>
+    internal (ITransformer Trees, double Seconds) FitStackedTrees(Func<ITransformer> fit) => _stackedTrees ??= Timed(fit);
+
+    static (T, double) Timed<T>(Func<T> work)
+    {
+        var clock = Stopwatch.StartNew();
+        var result = work();
+        return (result, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Per fold, the fold's stage with the PSU as pretraining left it (empty until <see cref="FitCrossFitted"/>).</summary>
@@ -140,6 +160,8 @@ public sealed class SeminarStage
         _pqTransformer = null;
         _crossFitted = null;
         _foldPretrained = null;
+        _stacking = null;
+        _stackedTrees = null;
         (_fittedFeaturizer, _model, _pretrained) = FitChains(ml, train, _psu);
         Seconds = clock.Elapsed.TotalSeconds;
         _fittedOn = train;
@@ -291,21 +313,24 @@ public sealed class FastTreeSeminar : IComparedModel, IAnnotatesReport
             return FitInSample(ml, train, 0);
         }
         var crossFitted = _stage.FitCrossFitted(ml, train, _folds);
-        var clock = Stopwatch.StartNew();
         // The choice is made on exact features for both models: approximate retrieval only serves what the trees learnt.
-        Outcome = Stacking == SeminarStacking.Auto
-            ? StackingSelection.Choose(train, crossFitted, _stage.FoldPretrained, s => StackScore(ml, "SeminarScore").Append(Trees(ml, s)))
-            : new StackingOutcome(SeminarStacking.CrossFitted, null);
-        double choosing = clock.Elapsed.TotalSeconds;
+        double choosing = 0;
+        if (Stacking == SeminarStacking.Auto)
+            (Outcome, choosing) = _stage.ChooseStacking(() => StackingSelection.Choose(train, crossFitted, _stage.FoldPretrained, s => StackScore(ml, "SeminarScore").Append(Trees(ml, s))));
+        else
+            Outcome = new StackingOutcome(SeminarStacking.CrossFitted, null);
         if (Outcome.Used == SeminarStacking.InSamplePretrained) return FitInSample(ml, train, _stage.CrossFitSeconds + choosing);
-        var trees = StackScore(ml, "SeminarScore").Append(Trees(ml, SeminarStacking.CrossFitted)).Fit(crossFitted.OutOfFoldTrain);
+        var (trees, fitting) = _stage.FitStackedTrees(() => StackScore(ml, "SeminarScore").Append(Trees(ml, SeminarStacking.CrossFitted)).Fit(crossFitted.OutOfFoldTrain));
+        // Each model reports the shared work as its own, as it reports the shared stage's seconds.
+        double seconds = _stage.Seconds + _stage.CrossFitSeconds + choosing + fitting;
         if (!Approximate)
-            return new FittedModel(new TransformerChain<ITransformer>(crossFitted.Model, trees), _stage.Seconds + _stage.CrossFitSeconds + clock.Elapsed.TotalSeconds);
+            return new FittedModel(new TransformerChain<ITransformer>(crossFitted.Model, trees), seconds);
         // Served with approximate retrieval: the full fine-tuned PSU's PQ score takes the exact score's place.
+        var clock = Stopwatch.StartNew();
         var served = _stage.FitFineTunedPq(ml, train);
         var pqScore = StackScore(ml, "SeminarPqScore").Fit(served.Transform(train));
         return new FittedModel(new TransformerChain<ITransformer>(new ITransformer[] { served, pqScore }.Concat(((IEnumerable<ITransformer>)trees).Skip(1)).ToArray()),
-            _stage.Seconds + _stage.CrossFitSeconds + _stage.PqSeconds + clock.Elapsed.TotalSeconds);
+            seconds + _stage.PqSeconds + clock.Elapsed.TotalSeconds);
     }
 
     FittedModel FitInSample(MLContext ml, IDataView train, double extraSeconds)

@@ -78,6 +78,22 @@ public class CrossFittingTests
 
     [Trait("Category", "Slow")]
     [Fact]
+    public void The_stacking_choice_and_the_stacked_trees_are_made_once_for_both_stacked_models()
+    {
+        var ml = new MLContext(1);
+        var stage = new SeminarStage(ml.Data.LoadFromEnumerable(new[] { new TimedRow() }), new(), new());
+        int choices = 0, fits = 0;
+        var first = stage.ChooseStacking(() => { choices++; return new StackingOutcome(SeminarStacking.CrossFitted, null); });
+        var second = stage.ChooseStacking(() => { choices++; return new StackingOutcome(SeminarStacking.InSamplePretrained, null); });
+        Assert.Equal(1, choices);
+        Assert.Same(first.Outcome, second.Outcome);
+        Assert.Equal(first.Seconds, second.Seconds);   // the second model reports what the shared choice cost
+        var trees = stage.FitStackedTrees(() => { fits++; return ml.Transforms.CopyColumns("Copied", nameof(FlaggedRow.Timestamp)).Fit(ml.Data.LoadFromEnumerable(new[] { new FlaggedRow() })); });
+        Assert.Same(trees.Trees, stage.FitStackedTrees(() => { fits++; throw new InvalidOperationException("fitted twice"); }).Trees);
+        Assert.Equal(1, fits);
+    }
+
+    [Fact]
     public void Auto_stacking_without_validation_rows_keeps_the_out_of_fold_features_instead_of_failing()
     {
         using var tmp = new TempFolder();
