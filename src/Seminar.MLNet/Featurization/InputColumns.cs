@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 namespace Seminar.MLNet.Featurization;
 
 /// <summary>The featurizer's input columns found in a schema, type-checked; optional ones may be absent.</summary>
-public sealed class InputColumns
+internal sealed class InputColumns
 {
     InputColumns(DataViewSchema.Column items, DataViewSchema.Column? queries, DataViewSchema.Column target, DataViewSchema.Column? query)
     {
@@ -60,7 +60,7 @@ public sealed class InputColumns
 }
 
 /// <summary>Reads one row's featurizer inputs through reused buffers (per cursor, never shared).</summary>
-public sealed class InputRowReader
+internal sealed class InputRowReader
 {
     readonly DataViewRow _row;
     readonly InputColumns _columns;

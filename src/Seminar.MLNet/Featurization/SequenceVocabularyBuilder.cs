@@ -8,7 +8,7 @@ namespace Seminar.MLNet.Featurization;
 /// MaxHistory behaviours of each, as the transform keeps) and one over the catalog, which is held in
 /// memory since every item's content is needed at once.
 /// </summary>
-public static class SequenceVocabularyBuilder
+internal static class SequenceVocabularyBuilder
 {
     /// <summary>Fits the vocabularies and content tables.</summary>
     /// <param name="data">Training rows in the column contract.</param>

@@ -29,7 +29,7 @@ public sealed class PqAttentionTransformer : ITransformer, IDisposable
     /// <param name="options">Column names (the rest of the options is not used here).</param>
     /// <param name="inputSchema">Schema with the featurizer's output columns.</param>
     /// <exception cref="ArgumentException">An input column is missing or mistyped, or names clash.</exception>
-    public static PqAttentionTransformer Create(MLContext ml, PqAttentionModel model, PqAttentionOptions options, DataViewSchema inputSchema)
+    internal static PqAttentionTransformer Create(MLContext ml, PqAttentionModel model, PqAttentionOptions options, DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(model);
@@ -43,7 +43,7 @@ public sealed class PqAttentionTransformer : ITransformer, IDisposable
     }
 
     /// <summary>The trained model: PSU, quantizers and codes.</summary>
-    public PqAttentionModel Model { get; }
+    internal PqAttentionModel Model { get; }
     /// <summary>Column names.</summary>
     public PqAttentionOptions Options { get; }
     /// <summary>

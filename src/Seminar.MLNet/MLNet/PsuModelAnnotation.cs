@@ -7,7 +7,7 @@ namespace Seminar.MLNet.MLNet;
 /// Carries the trained PSU (<see cref="PsuScoringModel"/>) to later estimators in the same pipeline: the PSU's fast
 /// path annotates its interest column with it, which is how <c>PqAttention</c> finds the network it quantizes.
 /// </summary>
-public static class PsuModelAnnotation
+internal static class PsuModelAnnotation
 {
     /// <summary>The annotation kind.</summary>
     public const string Kind = "SeminarPsuModel";

@@ -9,7 +9,7 @@ namespace Seminar.MLNet.Onnx;
 /// each token's surface form (<see cref="TokenLookup"/>), pad each query to MaxQueryTokens. Vector inputs are [1, L] and scalar text inputs [1, 1], as
 /// OnnxTransformer feeds them; outputs are [L], [L*T], [1], [1] and [T].
 /// </summary>
-public static class SequenceFeaturizerGraph
+internal static class SequenceFeaturizerGraph
 {
     /// <summary>Names of the graph's inputs: the column each reads.</summary>
     /// <param name="HistoryItems">History item ids column.</param>

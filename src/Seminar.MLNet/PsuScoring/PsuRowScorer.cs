@@ -10,7 +10,7 @@ namespace Seminar.MLNet.PsuScoring;
 /// Holds scratch buffers that grow to the longest history seen, so after warm-up a row allocates nothing.
 /// Not thread-safe: give each cursor or thread its own scorer over one shared <see cref="PsuScoringModel"/>.
 /// </summary>
-public sealed class PsuRowScorer
+internal sealed class PsuRowScorer
 {
     readonly PsuScoringModel _model;
     readonly PsuWeights _w;

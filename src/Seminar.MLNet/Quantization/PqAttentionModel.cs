@@ -13,7 +13,7 @@ namespace Seminar.MLNet.Quantization;
 /// Relevance against the request is then a sum of table lookups over the codes (asymmetric distance: the target
 /// stays exact). Immutable; shared by every <see cref="PqRowScorer"/>.
 /// </summary>
-public sealed class PqAttentionModel
+internal sealed class PqAttentionModel
 {
     readonly byte[] _itemCodes;
 

@@ -10,7 +10,7 @@ namespace Seminar.MLNet.Quantization;
 /// then the exact ESU on those K and the head MLP. Buffers grow to the longest history seen; after warm-up a row
 /// allocates nothing. Not thread-safe: one per cursor or thread over a shared <see cref="PqAttentionModel"/>.
 /// </summary>
-public sealed class PqRowScorer
+internal sealed class PqRowScorer
 {
     readonly PqAttentionModel _model;
     readonly PsuScoringModel _psu;
