@@ -2,12 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Seminar.MLNet;
 using Seminar.MLNet.Datasets.Canonical;
 using Seminar.MLNet.Datasets.Synthetic;
 using Seminar.MLNet.Evaluation.Protocol;
-using Seminar.MLNet.MLNet;
-using Seminar.MLNet.Training.MLNet;
-using Seminar.MLNet.Training.PsuTraining;
 
 // Usage: Seminar.ApiSample [dataset folder] [output folder]
 // Without a dataset folder a small synthetic one is generated, so the sample runs anywhere.
@@ -45,7 +43,7 @@ public static class ApiSample
             // so the sample trains in about a minute on 2 cores. One libtorch thread: at this size more threads
             // gain nothing, and they stall each other whenever another process holds a core (11 s against 560 s
             // for this fit on a 2-core machine with one other busy process).
-            .Append(ml.Seminar().PsuEmbedding(new PsuEmbeddingOptions { LabelColumn = null, Dimension = 32, Heads = 2, TopK = 20, Threads = 1 }))
+            .Append(ml.Seminar().PsuEmbedding(new PsuEmbeddingOptions { LabelColumnName = null, Dimension = 32, Heads = 2, TopK = 20, Threads = 1 }))
             .Append(ml.Seminar().PqAttention())
             .Append(ml.Transforms.Concatenate("Features", features))
             .Append(ml.BinaryClassification.Trainers.FastTree());

@@ -38,10 +38,10 @@ internal sealed class InputColumns
     /// <summary>Finds and checks the columns; throws naming a missing or mistyped column.</summary>
     public static InputColumns Resolve(DataViewSchema schema, SequenceFeaturizerOptions options)
     {
-        var items = Find(schema, options.HistoryItemsColumn, vector: true, required: true)!.Value;
-        var queries = Find(schema, options.HistoryQueriesColumn, vector: true, required: false);
-        var target = Find(schema, options.TargetItemColumn, vector: false, required: true)!.Value;
-        var query = Find(schema, options.QueryColumn, vector: false, required: false);
+        var items = Find(schema, options.HistoryItemsColumnName, vector: true, required: true)!.Value;
+        var queries = Find(schema, options.HistoryQueriesColumnName, vector: true, required: false);
+        var target = Find(schema, options.TargetItemColumnName, vector: false, required: true)!.Value;
+        var query = Find(schema, options.QueryColumnName, vector: false, required: false);
         return new InputColumns(items, queries, target, query);
     }
 

@@ -1,4 +1,6 @@
-namespace Seminar.MLNet.Featurization;
+using Seminar.MLNet.Featurization;
+
+namespace Seminar.MLNet;
 
 /// <summary>
 /// What fitting the sequence featurizer learned: the item, token (shared by queries and titles) and

@@ -113,7 +113,7 @@ internal static class SequenceVocabularyBuilder
 
     static (string Name, int Dimension)[] CatalogModalities(DataViewSchema schema, SequenceFeaturizerOptions options)
     {
-        var names = options.CatalogModalityColumns
+        var names = options.CatalogModalityColumnNames
             ?? schema.Where(c => c.Type is VectorDataViewType v && v.ItemType == NumberDataViewType.Single && v.IsKnownSize).Select(c => c.Name).ToArray();
         return names.Select(n =>
         {
@@ -127,10 +127,10 @@ internal static class SequenceVocabularyBuilder
     static (List<CatalogItem> Items, (string Name, int Dimension)[] Modalities) ReadCatalog(IDataView catalog, SequenceFeaturizerOptions options)
     {
         var schema = catalog.Schema;
-        var id = RequireText(schema, options.CatalogItemIdColumn, "catalog item id");
-        var title = schema.GetColumnOrNull(options.CatalogTitleColumn);
+        var id = RequireText(schema, options.CatalogItemIdColumnName, "catalog item id");
+        var title = schema.GetColumnOrNull(options.CatalogTitleColumnName);
         if (title is { } tc && tc.Type is not TextDataViewType) throw new ArgumentException($"Catalog title column '{tc.Name}' must be text; it is {tc.Type}.");
-        var attrs = schema.GetColumnOrNull(options.CatalogAttributesColumn);
+        var attrs = schema.GetColumnOrNull(options.CatalogAttributesColumnName);
         bool attrVector = attrs is { Type: VectorDataViewType { ItemType: TextDataViewType } };
         if (attrs is { } ac && ac.Type is not TextDataViewType && !attrVector)
             throw new ArgumentException($"Catalog attributes column '{ac.Name}' must be text or a vector of text; it is {ac.Type}.");

@@ -4,7 +4,7 @@ using Seminar.MLNet.Featurization;
 using Seminar.MLNet.Onnx;
 using Seminar.MLNet.PsuScoring;
 
-namespace Seminar.MLNet.MLNet;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// A trained PSU as a transformer: reads the sequence featurizer's index columns and adds the fused target

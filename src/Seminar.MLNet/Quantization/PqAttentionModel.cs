@@ -33,7 +33,7 @@ internal sealed class PqAttentionModel
         ArgumentNullException.ThrowIfNull(psu);
         ArgumentNullException.ThrowIfNull(itemQuantizers);
         ArgumentNullException.ThrowIfNull(queryQuantizer);
-        if (psu.Weights.Strategy != Retrieval.Strategies.RetrievalStrategy.Exact)
+        if (psu.Weights.Strategy != RetrievalStrategy.Exact)
             throw new ArgumentException(
                 $"Approximate retrieval approximates the exact GSU, but this PSU was trained with the {psu.Weights.Strategy} retrieval strategy; use a PSU trained with the Exact strategy.", nameof(psu));
         int modalities = psu.Weights.ItemModalities;
