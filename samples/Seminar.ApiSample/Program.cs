@@ -2,12 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Seminar.MLNet;
 using Seminar.MLNet.Datasets.Canonical;
 using Seminar.MLNet.Datasets.Synthetic;
 using Seminar.MLNet.Evaluation.Protocol;
-using Seminar.MLNet.MLNet;
-using Seminar.MLNet.Training.MLNet;
-using Seminar.MLNet.Training.PsuTraining;
 
 // Usage: Seminar.ApiSample [dataset folder] [output folder]
 // Without a dataset folder a small synthetic one is generated, so the sample runs anywhere.
@@ -37,33 +35,33 @@ public static class ApiSample
         var catalog = new CatalogDataView(dataset, new DataIssues());
         log.WriteLine($"{dataset.Manifest.Name}: {events.Count:N0} events, {split.Train.Count:N0} training and {split.Test.Count:N0} test samples");
 
-        // SEMINAR's outputs go to the trees beside the features the app already has.
-        string[] features = ["SeminarPqInterest", "SeminarPqScore", .. BaselineFeatures.Names];
-        var pipeline = ml.Seminar().FeaturizeSequences(catalog)
-            // Pretraining only (no label column): a network fine-tuned on the trees' own training rows would
-            // hand them over-confident features. Smaller than the default network (D = 64, 4 heads, K = 50)
-            // so the sample trains in about a minute on 2 cores. One libtorch thread: at this size more threads
-            // gain nothing, and they stall each other whenever another process holds a core (11 s against 560 s
-            // for this fit on a 2-core machine with one other busy process).
-            .Append(ml.Seminar().PsuEmbedding(new PsuEmbeddingOptions { LabelColumn = null, Dimension = 32, Heads = 2, TopK = 20, Threads = 1 }))
-            .Append(ml.Seminar().PqAttention())
-            .Append(ml.Transforms.Concatenate("Features", features))
-            .Append(ml.BinaryClassification.Trainers.FastTree());
-
+        // The features the app already has; SEMINAR's outputs go to the trees beside them.
+        string[] appFeatures = BaselineFeatures.Names;
+        Directory.CreateDirectory(outputFolder);
+        string zip = Path.GetFullPath(Path.Combine(outputFolder, "ctr.zip"));
         var clock = Stopwatch.StartNew();
+
+        // The README's pipeline, word for word (a test holds the two to each other).
+        #region README pipeline
+        // ml: an MLContext. catalog: the items (ItemId, Title, Attributes and any Single vector columns: modalities).
+        // train: rows in SEMINAR's column contract (HistoryItems, HistoryQueries, TargetItem, Query, Label) with the
+        // app's own feature columns (appFeatures). zip: where the model goes.
+        var pipeline = ml.Seminar().FeaturizeSequences(catalog)
+            // Pretraining only (no label column): a PSU fine-tuned on the trees' own training rows hands them
+            // over-confident features. A small network on one libtorch thread: about a minute on 2 cores.
+            .Append(ml.Seminar().PsuEmbedding(new PsuEmbeddingOptions { LabelColumnName = null, Dimension = 32, Heads = 2, TopK = 20, Threads = 1 }))
+            .Append(ml.Seminar().PqAttention())                  // codebooks + approximate target attention
+            .Append(ml.Transforms.Concatenate("Features", ["SeminarPqInterest", "SeminarPqScore", .. appFeatures]))
+            .Append(ml.BinaryClassification.Trainers.FastTree());
         var model = pipeline.Fit(train);
-        log.WriteLine($"fitted in {clock.Elapsed.TotalSeconds:F0} s");
+        ml.Model.Save(model, train.Schema, zip);               // an ordinary ML.NET model zip
+        var loaded = new MLContext().Model.Load(zip, out _);   // stock ML.NET loads it: no registration, no TorchSharp
+        #endregion
+        log.WriteLine($"fitted and saved in {clock.Elapsed.TotalSeconds:F0} s; model written to {zip}");
 
         var metrics = ml.BinaryClassification.Evaluate(model.Transform(test));
         log.WriteLine($"test: AUC {metrics.AreaUnderRocCurve:F4}, log-loss {metrics.LogLoss:F4} bits (reduction {metrics.LogLossReduction:F4}), " +
                       $"accuracy {metrics.Accuracy:F4}, F1 {metrics.F1Score:F4}");
-
-        // An ordinary ML.NET zip: any app loads it with stock ML.NET and ONNX Runtime, without TorchSharp.
-        Directory.CreateDirectory(outputFolder);
-        string zip = Path.GetFullPath(Path.Combine(outputFolder, "ctr.zip"));
-        ml.Model.Save(model, train.Schema, zip);
-        log.WriteLine($"model written to {zip}");
-        var loaded = new MLContext().Model.Load(zip, out _);
 
         // One request as an app would send it; the zip must score it as the fitted model does.
         var request = ml.Data.CreateEnumerable<CtrInput>(test, reuseRowObject: false).First(r => r.HistoryItems.Length > 0);

@@ -1,4 +1,3 @@
-using Seminar.MLNet;
 using Microsoft.ML;
 using Seminar.MLNet.Datasets.Canonical;
 using Seminar.MLNet.Evaluation.Models;
@@ -71,11 +70,11 @@ public static class Evaluator
     static PsuEmbeddingOptions Psu(EvaluationOptions options, int seedOffset, string label, IProgress<EvaluationProgress>? progress)
     {
         var psu = options.Psu?.Clone() ?? new PsuEmbeddingOptions();
-        psu.LabelColumn = SeminarColumns.Label;
+        psu.LabelColumnName = SeminarColumns.Label;
         psu.Seed = (psu.Seed ?? options.Seed) + seedOffset;
         // Each user's lifelong sequence once per pretraining epoch, not once per sample row (five per positive with sampled negatives).
-        psu.PretrainingUserColumn ??= SeminarColumns.UserId;
-        if (options.SideFeatures) psu.SideFeaturesColumn = SeminarStage.SideFeaturesColumn;
+        psu.PretrainingUserColumnName ??= SeminarColumns.UserId;
+        if (options.SideFeatures) psu.SideFeaturesColumnName = SeminarStage.SideFeaturesColumnName;
         if (progress != null)
             psu.Progress = new SynchronousProgress<PsuTrainingProgress>(p => progress.Report(new EvaluationProgress(
                 $"{label} {p.Stage} | epoch {p.Epoch}: {p.Rows:N0}/{p.TotalRows:N0} rows, {p.RowsPerSecond:N0}/s, {Left(p.SecondsLeft)} left" +

@@ -1,7 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Seminar.MLNet.Featurization;
-using Seminar.MLNet.MLNet;
 
 namespace Seminar.MLNet.Benchmarks;
 

@@ -2,7 +2,6 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Seminar.MLNet.Featurization;
-using Seminar.MLNet.MLNet;
 using Seminar.MLNet.PsuScoring;
 
 namespace Seminar.MLNet.Benchmarks;

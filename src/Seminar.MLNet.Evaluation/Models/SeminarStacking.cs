@@ -15,7 +15,7 @@ public enum SeminarStacking
     InSamplePretrained,
     /// <summary>
     /// The fine-tuned SeminarScore out of fold: each training row scored by a PSU trained without its user
-    /// (<see cref="Training.MLNet.PsuCrossFitting"/>), test rows by the PSU trained on all rows. Costs folds + 1 PSU trainings.
+    /// (<see cref="PsuCrossFitting"/>), test rows by the PSU trained on all rows. Costs folds + 1 PSU trainings.
     /// </summary>
     CrossFitted,
 }

@@ -2,9 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Seminar.MLNet.Featurization;
-using Seminar.MLNet.MLNet;
 using Seminar.MLNet.Quantization;
-using Seminar.MLNet.Training.MLNet;
 using Seminar.MLNet.Evaluation.Reporting;
 using Seminar.MLNet.Training.PsuTraining;
 
@@ -21,9 +19,9 @@ public sealed class SeminarStage
 {
     /// <summary>
     /// The vector column the stage concatenates the baseline's count features (<see cref="Protocol.BaselineFeatures.Names"/>) into, ahead of
-    /// the PSU, when the PSU's <see cref="PsuScoring.PsuColumnOptions.SideFeaturesColumn"/> names it: the head then sees what FastTree sees.
+    /// the PSU, when the PSU's <see cref="PsuColumnOptions.SideFeaturesColumnName"/> names it: the head then sees what FastTree sees.
     /// </summary>
-    public const string SideFeaturesColumn = "SeminarSideFeatures";
+    public const string SideFeaturesColumnName = "SeminarSideFeatures";
 
     readonly IDataView _catalog;
     readonly SequenceFeaturizerOptions _featurizer;
@@ -45,7 +43,7 @@ public sealed class SeminarStage
         _featurizer = featurizer;
         _psu = psu;
         _pq = pq ?? new PqAttentionOptions();
-        _pq.SideFeaturesColumn = psu.SideFeaturesColumn;   // the quantized PSU runs the same head
+        _pq.SideFeaturesColumnName = psu.SideFeaturesColumnName;   // the quantized PSU runs the same head
     }
 
     /// <summary>Seconds the featurizer and PSU fit took.</summary>
@@ -171,7 +169,7 @@ public sealed class SeminarStage
     (SequenceFeaturizerTransformer Featurizer, ITransformer Final, ITransformer Pretrained) FitChains(MLContext ml, IDataView train, PsuEmbeddingOptions options)
     {
         // The baseline's count features reach the PSU head as one side-feature vector (the ranking tower), for the fold PSUs too.
-        var side = options.SideFeaturesColumn == SideFeaturesColumn ? ml.Transforms.Concatenate(SideFeaturesColumn, Protocol.BaselineFeatures.Names).Fit(train) : null;
+        var side = options.SideFeaturesColumnName == SideFeaturesColumnName ? ml.Transforms.Concatenate(SideFeaturesColumnName, Protocol.BaselineFeatures.Names).Fit(train) : null;
         var featurizer = ml.Seminar().FeaturizeSequences(_catalog, _featurizer).Fit(train);
         var psu = ml.Seminar().PsuEmbedding(options).FitWithPretrained(featurizer.Transform(side?.Transform(train) ?? train));
         ITransformer[] Chain(ITransformer last) => side == null ? new ITransformer[] { featurizer, last } : new ITransformer[] { side, featurizer, last };

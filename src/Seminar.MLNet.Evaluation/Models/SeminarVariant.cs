@@ -29,8 +29,8 @@ public sealed record SeminarVariant(string Name, string Description, Action<Sequ
         // query, and the relevance objective has no pairs to learn from.
         new("seminar_no_query", "queries ignored: history and target are items only", (featurizer, _) =>
         {
-            featurizer.HistoryQueriesColumn = null;
-            featurizer.QueryColumn = null;
+            featurizer.HistoryQueriesColumnName = null;
+            featurizer.QueryColumnName = null;
         }),
     };
 

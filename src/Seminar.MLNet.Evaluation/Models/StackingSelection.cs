@@ -2,7 +2,6 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Seminar.MLNet.Evaluation.Metrics;
 using Seminar.MLNet.Evaluation.Protocol;
-using Seminar.MLNet.Training.MLNet;
 
 namespace Seminar.MLNet.Evaluation.Models;
 

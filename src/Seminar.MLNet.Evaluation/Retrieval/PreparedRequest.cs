@@ -35,7 +35,7 @@ internal sealed record PreparedRequest(float[] U, BlockedVectors Vectors, PqCode
         for (int j = 0; j < n; j++)
         {
             int l = positions[j];
-            fusion.Fuse((int)request.HistoryItems[l], request.HistoryQueryTokens.AsSpan(l * t, t), columns.HistoryQueryTokensColumn, "history query token", l, rows.AsSpan(j * d, d));
+            fusion.Fuse((int)request.HistoryItems[l], request.HistoryQueryTokens.AsSpan(l * t, t), columns.HistoryQueryTokensColumnName, "history query token", l, rows.AsSpan(j * d, d));
         }
         var vectors = new BlockedVectors(d, Math.Max(n, 1));
         vectors.Load(rows, n);

@@ -5,10 +5,8 @@ using Seminar.MLNet.Datasets.Canonical;
 using Seminar.MLNet.Evaluation.Reporting;
 using Seminar.MLNet.Evaluation.Protocol;
 using Seminar.MLNet.Featurization;
-using Seminar.MLNet.MLNet;
 using Seminar.MLNet.Quantization;
 using Seminar.MLNet.Retrieval;
-using Seminar.MLNet.Training.MLNet;
 using Seminar.MLNet.Training.PsuTraining;
 
 namespace Seminar.MLNet.Evaluation.Retrieval;
@@ -32,7 +30,7 @@ public sealed class RetrievalBenchOptions
     /// <summary>Training samples the PSU and codebooks are fitted on (the first ones). Default 20,000: the bench measures retrieval, not accuracy.</summary>
     public int TrainingRows { get; set; } = 20_000;
     /// <summary>PSU options (pretraining only, one epoch over histories cut to 200 by default).</summary>
-    public PsuEmbeddingOptions Psu { get; set; } = new() { LabelColumn = null, PretrainingEpochs = 1, TrainingMaxHistory = 200 };
+    public PsuEmbeddingOptions Psu { get; set; } = new() { LabelColumnName = null, PretrainingMaxEpoch = 1, TrainingMaxHistory = 200 };
     /// <summary>Product quantization options.</summary>
     public PqAttentionOptions Pq { get; set; } = new();
 

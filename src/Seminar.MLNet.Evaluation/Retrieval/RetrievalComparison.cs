@@ -16,7 +16,7 @@ public static class RetrievalComparison
     /// <param name="model">The PSU and its quantizers.</param>
     /// <param name="requests">Requests (at least one); each is prepared once and kept in memory, so size them to fit.</param>
     /// <param name="rounds">Timed passes over all requests (after warm-up passes); the median pass counts.</param>
-    public static RetrievalMeasurement Measure(PqAttentionModel model, IReadOnlyList<RetrievalRequest> requests, int rounds = 5)
+    internal static RetrievalMeasurement Measure(PqAttentionModel model, IReadOnlyList<RetrievalRequest> requests, int rounds = 5)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(requests);

@@ -20,7 +20,7 @@ public static class RetrievalCurves
     /// <param name="options">Lengths, K values and bounds; defaults when null.</param>
     /// <param name="progress">Receives a stage per length and for the recall curve.</param>
     /// <returns>The report's <c>curves</c> section. Its lengths are empty when the requests hold no behaviour at all.</returns>
-    public static RetrievalCurvesReport Measure(PqAttentionModel model, IReadOnlyList<RetrievalRequest> requests, RetrievalCurvesOptions? options = null,
+    internal static RetrievalCurvesReport Measure(PqAttentionModel model, IReadOnlyList<RetrievalRequest> requests, RetrievalCurvesOptions? options = null,
         IProgress<EvaluationProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(model);

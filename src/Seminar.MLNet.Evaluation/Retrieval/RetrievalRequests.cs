@@ -11,7 +11,7 @@ public static class RetrievalRequests
     public static IReadOnlyList<RetrievalRequest> Read(IDataView featurized, int limit, PsuColumnOptions? columns = null)
     {
         columns ??= new PsuColumnOptions();
-        var names = new[] { columns.HistoryItemsColumn, columns.HistoryQueryTokensColumn, columns.TargetItemColumn, columns.QueryTokensColumn };
+        var names = new[] { columns.HistoryItemIndicesColumnName, columns.HistoryQueryTokensColumnName, columns.TargetItemIndexColumnName, columns.QueryTokensColumnName };
         var cols = names.Select(n => featurized.Schema[n]).ToArray();
         var requests = new List<RetrievalRequest>();
         using var cursor = featurized.GetRowCursor(cols);

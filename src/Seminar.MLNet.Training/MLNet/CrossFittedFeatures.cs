@@ -1,9 +1,9 @@
 using Microsoft.ML;
 
-namespace Seminar.MLNet.Training.MLNet;
+namespace Seminar.MLNet;
 
 /// <summary>
-/// What <see cref="PsuCrossFitting.CrossFit(Seminar.MLNet.MLNet.SeminarCatalog, Func{int, IEstimator{ITransformer}}, IDataView, string, int, ITransformer?)"/>
+/// What <see cref="PsuCrossFitting.CrossFit(Seminar.MLNet.SeminarCatalog, Func{int, IEstimator{ITransformer}}, IDataView, string, int, ITransformer?)"/>
 /// returns: the model fitted on every training row, for new data, and the training rows with out-of-fold outputs, for a
 /// downstream trainer (stacking).
 /// </summary>
@@ -11,13 +11,13 @@ public sealed class CrossFittedFeatures
 {
     readonly UserFolds _folds;
 
-    internal CrossFittedFeatures(ITransformer model, IDataView outOfFoldTrain, IReadOnlyList<ITransformer> foldModels, UserFolds folds, string userColumn)
+    internal CrossFittedFeatures(ITransformer model, IDataView outOfFoldTrain, IReadOnlyList<ITransformer> foldModels, UserFolds folds, string userColumnName)
     {
         Model = model;
         OutOfFoldTrain = outOfFoldTrain;
         FoldModels = foldModels;
         _folds = folds;
-        UserColumn = userColumn;
+        UserColumnName = userColumnName;
     }
 
     /// <summary>The model fitted on all training rows: score test and serving data with it.</summary>
@@ -38,7 +38,7 @@ public sealed class CrossFittedFeatures
     public IReadOnlyList<ITransformer> FoldModels { get; }
 
     /// <summary>The user column the folds were drawn on.</summary>
-    public string UserColumn { get; }
+    public string UserColumnName { get; }
 
     /// <summary>Number of folds.</summary>
     public int Folds => _folds.Count;

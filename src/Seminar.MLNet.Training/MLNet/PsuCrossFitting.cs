@@ -1,8 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
-using Seminar.MLNet.MLNet;
 
-namespace Seminar.MLNet.Training.MLNet;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// Cross-fitting (out-of-fold features) for stacking a tree model on the PSU. A PSU trained on a user's rows scores those
@@ -31,13 +30,13 @@ public static class PsuCrossFitting
     /// <param name="catalog">The SEMINAR catalog of the context the fold assignment draws its seed from.</param>
     /// <param name="estimator">The estimator to cross-fit (e.g. FeaturizeSequences followed by PsuEmbedding); it must map rows one to one.</param>
     /// <param name="train">The training rows (read several times in the same order; not shuffled).</param>
-    /// <param name="userColumn">Text column of user ids: folds hold whole users.</param>
+    /// <param name="userColumnName">Text column of user ids: folds hold whole users.</param>
     /// <param name="folds">Number of folds (at least 2). Default 3.</param>
     public static CrossFittedFeatures CrossFit(this SeminarCatalog catalog, IEstimator<ITransformer> estimator, IDataView train,
-        string userColumn = SeminarColumns.UserId, int folds = 3)
+        string userColumnName = SeminarColumns.UserId, int folds = 3)
     {
         ArgumentNullException.ThrowIfNull(estimator);
-        return catalog.CrossFit(_ => estimator, train, userColumn, folds);
+        return catalog.CrossFit(_ => estimator, train, userColumnName, folds);
     }
 
     /// <summary>
@@ -48,11 +47,11 @@ public static class PsuCrossFitting
     /// <param name="catalog">The SEMINAR catalog of the context the seeds are drawn from.</param>
     /// <param name="estimatorFor">Builds an estimator for a seed; each estimator must map rows one to one.</param>
     /// <param name="train">The training rows (read several times in the same order; not shuffled).</param>
-    /// <param name="userColumn">Text column of user ids: folds hold whole users.</param>
+    /// <param name="userColumnName">Text column of user ids: folds hold whole users.</param>
     /// <param name="folds">Number of folds (at least 2). Default 3.</param>
     /// <param name="model">The full model when it is already fitted on <paramref name="train"/>: it is then not fitted again.</param>
     public static CrossFittedFeatures CrossFit(this SeminarCatalog catalog, Func<int, IEstimator<ITransformer>> estimatorFor, IDataView train,
-        string userColumn = SeminarColumns.UserId, int folds = 3, ITransformer? model = null)
+        string userColumnName = SeminarColumns.UserId, int folds = 3, ITransformer? model = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(estimatorFor);
@@ -60,7 +59,7 @@ public static class PsuCrossFitting
         var host = ((IHostEnvironment)catalog.Context).Register(nameof(PsuCrossFitting));
         int assignmentSeed = host.Rand.Next();
         var seeds = Enumerable.Range(0, folds + 1).Select(_ => host.Rand.Next()).ToArray();
-        var userFolds = UserFolds.Build(train, userColumn, folds, assignmentSeed);
+        var userFolds = UserFolds.Build(train, userColumnName, folds, assignmentSeed);
         using var channel = host.Start(nameof(PsuCrossFitting));
 
         var foldModels = new ITransformer[folds];
@@ -79,7 +78,7 @@ public static class PsuCrossFitting
             model = estimatorFor(seeds[folds]).Fit(train);
         }
         var outOfFold = new OutOfFoldDataView(model.GetOutputSchema(train.Schema), scored, userFolds.RowFolds);
-        return new CrossFittedFeatures(model, outOfFold, foldModels, userFolds, userColumn);
+        return new CrossFittedFeatures(model, outOfFold, foldModels, userFolds, userColumnName);
     }
 
     static IDataView Rows(IDataView train, UserFolds folds, Func<byte, bool> fold)

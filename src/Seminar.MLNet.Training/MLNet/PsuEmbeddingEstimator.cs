@@ -2,11 +2,10 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Seminar.MLNet.Featurization;
-using Seminar.MLNet.MLNet;
 using Seminar.MLNet.PsuScoring;
 using Seminar.MLNet.Training.PsuTraining;
 
-namespace Seminar.MLNet.Training.MLNet;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// Fits the Pretraining Search Unit with TorchSharp — pretraining on the histories, then fine-tuning when a
@@ -55,9 +54,9 @@ public sealed class PsuEmbeddingEstimator : IEstimator<PsuEmbeddingTransformer>
     (PsuWeights Final, PsuWeights? Pretrained, SequenceVocabularies Vocabularies) Train(IDataView input)
     {
         var vocabularies = _options.Vocabularies
-            ?? (input.Schema.GetColumnOrNull(_options.HistoryItemsColumn) is { } column ? SequenceVocabulariesAnnotation.Find(column) : null)
+            ?? (input.Schema.GetColumnOrNull(_options.HistoryItemIndicesColumnName) is { } column ? SequenceVocabulariesAnnotation.Find(column) : null)
             ?? throw new InvalidOperationException(
-                $"No sequence vocabularies found on column '{_options.HistoryItemsColumn}'. Put the PSU right after FeaturizeSequences in the pipeline, " +
+                $"No sequence vocabularies found on column '{_options.HistoryItemIndicesColumnName}'. Put the PSU right after FeaturizeSequences in the pipeline, " +
                 "or set PsuEmbeddingOptions.Vocabularies to the fitted featurizer's Vocabularies.");
         CheckFinite(vocabularies.Content);
         var reader = PsuTrainer.Reader(input, _options, vocabularies.MaxQueryTokens);
@@ -68,7 +67,7 @@ public sealed class PsuEmbeddingEstimator : IEstimator<PsuEmbeddingTransformer>
         using var channel = host.Start("PsuEmbedding");
         var summary = Summarise(reader);
         channel.Info(MessageSensitivity.None, $"PSU training data: {summary.Rows:N0} rows, {summary.EmptyHistories:N0} with an empty history" +
-            (_options.LabelColumn != null ? $", {summary.Positives:N0} positive and {summary.Negatives:N0} negative labels." : "."));
+            (_options.LabelColumnName != null ? $", {summary.Positives:N0} positive and {summary.Negatives:N0} negative labels." : "."));
 
         var trainer = new PsuTrainer(reader, summary, vocabularies, _options, seed, channel);
         using var content = new ItemContentTensors(vocabularies.Content);
@@ -78,12 +77,12 @@ public sealed class PsuEmbeddingEstimator : IEstimator<PsuEmbeddingTransformer>
 
     PsuTrainer.DataSummary Summarise(PsuRowReader reader)
     {
-        var summary = PsuTrainer.DataSummary.Read(reader, _options.LabelColumn != null);
+        var summary = PsuTrainer.DataSummary.Read(reader, _options.LabelColumnName != null);
         if (summary.Rows == 0) throw new InvalidOperationException("The PSU cannot be trained on a data view with no rows.");
-        if (_options.LabelColumn != null && (summary.Positives == 0 || summary.Negatives == 0))
+        if (_options.LabelColumnName != null && (summary.Positives == 0 || summary.Negatives == 0))
             throw new InvalidOperationException(
-                $"Label column '{_options.LabelColumn}' is constant ({summary.Positives:N0} positive, {summary.Negatives:N0} negative rows): fine-tuning needs both classes. " +
-                "Set LabelColumn = null to pretrain only.");
+                $"Label column '{_options.LabelColumnName}' is constant ({summary.Positives:N0} positive, {summary.Negatives:N0} negative rows): fine-tuning needs both classes. " +
+                "Set LabelColumnName = null to pretrain only.");
         return summary;
     }
 

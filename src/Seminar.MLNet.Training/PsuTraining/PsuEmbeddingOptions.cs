@@ -1,7 +1,7 @@
 using Seminar.MLNet.PsuScoring;
 using Seminar.MLNet.Retrieval.Strategies;
 
-namespace Seminar.MLNet.Training.PsuTraining;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// Options of the PSU estimator (<c>mlContext.Seminar().PsuEmbedding(options)</c>): network sizes, the three
@@ -11,7 +11,7 @@ namespace Seminar.MLNet.Training.PsuTraining;
 public sealed class PsuEmbeddingOptions : PsuColumnOptions
 {
     /// <summary>Label column (Boolean or Single, 1 = positive) for fine-tuning; null = pretraining only. Default "Label".</summary>
-    public string? LabelColumn { get; set; } = SeminarColumns.Label;
+    public string? LabelColumnName { get; set; } = SeminarColumns.Label;
 
     /// <summary>Embedding dimension D. Default 64.</summary>
     public int Dimension { get; set; } = 64;
@@ -25,7 +25,7 @@ public sealed class PsuEmbeddingOptions : PsuColumnOptions
     /// <summary>
     /// How the network chooses the behaviours it attends to: SEMINAR's exact GSU (the default; also TWIN) or a predecessor's
     /// search (DIN's recent window, SIM's soft search, ETA's SimHash, SDIM's hash collisions). Every strategy shares the
-    /// embeddings, pair fusion, value and output projections and head. See <see cref="Retrieval.Strategies.RetrievalStrategy"/>.
+    /// embeddings, pair fusion, value and output projections and head. See <see cref="RetrievalStrategy"/>.
     /// </summary>
     public RetrievalStrategy RetrievalStrategy { get; set; } = RetrievalStrategy.Exact;
     /// <summary>Most recent real behaviours the <see cref="RetrievalStrategy.Recent"/> strategy (DIN) attends to. Default 50, DIN's usual window.</summary>
@@ -60,7 +60,7 @@ public sealed class PsuEmbeddingOptions : PsuColumnOptions
     /// <summary>Whether to pretrain on the histories before fine-tuning. Default true.</summary>
     public bool Pretrain { get; set; } = true;
     /// <summary>Passes over the rows while pretraining. Default 1.</summary>
-    public int PretrainingEpochs { get; set; } = 1;
+    public int PretrainingMaxEpoch { get; set; } = 1;
     /// <summary>Adam learning rate while pretraining. Default 0.002.</summary>
     public double PretrainingLearningRate { get; set; } = 0.002;
     /// <summary>Objective 1 (next query–item pair prediction) on/off. Default on.</summary>
@@ -85,11 +85,11 @@ public sealed class PsuEmbeddingOptions : PsuColumnOptions
     public int ContrastiveBatch { get; set; } = 512;
 
     /// <summary>Most passes over the labelled rows while fine-tuning (early stopping may end sooner). Default 5.</summary>
-    public int FineTuningEpochs { get; set; } = 5;
+    public int MaxEpoch { get; set; } = 5;
     /// <summary>Adam learning rate while fine-tuning. Default 0.001.</summary>
     public double FineTuningLearningRate { get; set; } = 0.001;
     /// <summary>
-    /// Share of labelled rows held out to choose the epoch to keep when the input has no <see cref="ValidationColumn"/>: the
+    /// Share of labelled rows held out to choose the epoch to keep when the input has no <see cref="ValidationSetColumnName"/>: the
     /// last rows in data order (the latest period when rows come in time order). 0 turns validation off (flags included):
     /// every epoch runs and the last is kept. Default 0.1.
     /// </summary>
@@ -109,7 +109,7 @@ public sealed class PsuEmbeddingOptions : PsuColumnOptions
     /// epoch for early stopping; used when the input has it, else the last <see cref="ValidationFraction"/> share of rows
     /// is held out. Default <see cref="SeminarColumns.IsValidation"/>.
     /// </summary>
-    public string? ValidationColumn { get; set; } = SeminarColumns.IsValidation;
+    public string? ValidationSetColumnName { get; set; } = SeminarColumns.IsValidation;
     /// <summary>
     /// Decoupled weight decay of fine-tuning (AdamW): every step shrinks every parameter by <c>lr × WeightDecay</c>
     /// of itself, so id embeddings of items that rarely appear decay towards 0 instead of keeping what a few rows taught
@@ -123,15 +123,15 @@ public sealed class PsuEmbeddingOptions : PsuColumnOptions
     /// longest history among the user's rows, truncated to <see cref="TrainingMaxHistory"/>), with cut points spread
     /// over it (<see cref="CutPointStride"/>).
     /// </summary>
-    public string? PretrainingUserColumn { get; set; }
+    public string? PretrainingUserColumnName { get; set; }
     /// <summary>
-    /// With <see cref="PretrainingUserColumn"/>: one cut point per this many behaviours of a sequence, at least
+    /// With <see cref="PretrainingUserColumnName"/>: one cut point per this many behaviours of a sequence, at least
     /// <see cref="CutPointsPerSequence"/> and at most <see cref="MaxCutPointsPerSequence"/>, spread evenly. Default 1: each
     /// prefix of a sequence up to 256 behaviours predicts its next pair once per epoch, as row-wise pretraining does once per row.
     /// </summary>
     public int CutPointStride { get; set; } = 1;
     /// <summary>
-    /// With <see cref="PretrainingUserColumn"/>: most cut points per sequence and epoch, which bounds the work a very long
+    /// With <see cref="PretrainingUserColumnName"/>: most cut points per sequence and epoch, which bounds the work a very long
     /// sequence costs (every cut attends over the whole truncated history). Default 256.
     /// </summary>
     public int MaxCutPointsPerSequence { get; set; } = 256;
@@ -140,7 +140,7 @@ public sealed class PsuEmbeddingOptions : PsuColumnOptions
     /// The featurizer's vocabularies. Null (the default) = found on the history items column, which the featurizer's fast path
     /// annotates; set it when the input comes from elsewhere (e.g. a loaded model's featurizer: <c>SequenceFeaturizerTransformer.Vocabularies</c>).
     /// </summary>
-    public Featurization.SequenceVocabularies? Vocabularies { get; set; }
+    public SequenceVocabularies? Vocabularies { get; set; }
 
     /// <summary>Receives training progress (stage, step, losses); ML.NET's channel gets the same as log lines.</summary>
     public IProgress<PsuTrainingProgress>? Progress { get; set; }
@@ -157,10 +157,10 @@ public sealed class PsuEmbeddingOptions : PsuColumnOptions
         Positive(TrainingMaxHistory, nameof(TrainingMaxHistory));
         Positive(BatchSize, nameof(BatchSize));
         Positive(ShufflePoolRows, nameof(ShufflePoolRows));
-        Positive(PretrainingEpochs, nameof(PretrainingEpochs));
+        Positive(PretrainingMaxEpoch, nameof(PretrainingMaxEpoch));
         Positive(CutPointsPerSequence, nameof(CutPointsPerSequence));
         Positive(ContrastiveBatch, nameof(ContrastiveBatch));
-        Positive(FineTuningEpochs, nameof(FineTuningEpochs));
+        Positive(MaxEpoch, nameof(MaxEpoch));
         if (Negatives < 0) throw new ArgumentOutOfRangeException(nameof(Negatives), Negatives, "Negatives must be 0 or more.");
         if (Patience < 0) throw new ArgumentOutOfRangeException(nameof(Patience), Patience, "Patience must be 0 or more.");
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be 0 (one per core) or positive.");

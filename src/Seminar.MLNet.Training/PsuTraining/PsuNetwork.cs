@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Seminar.MLNet.Training.PsuTraining;
 
 /// <summary>
-/// The PSU as a TorchSharp module, computing exactly what <see cref="PsuScoring.PsuWeights"/> specifies.
+/// The PSU as a TorchSharp module, computing exactly what <see cref="PsuWeights"/> specifies.
 /// Every parameter is a registered field, so it trains, is listed by <c>parameters()</c> and round-trips
 /// through <c>state_dict</c>. Targets come in groups (<c>[B, T', …]</c>) so pretraining scores many cut
 /// points and negatives per sequence against one embedded history. The search stage follows the

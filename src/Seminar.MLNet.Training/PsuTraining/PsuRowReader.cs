@@ -32,7 +32,7 @@ sealed class PsuRowReader
         _label = labelColumn;
         _window = window;
         _tokens = queryTokens;
-        foreach (var name in new[] { columns.HistoryItemsColumn, columns.HistoryQueryTokensColumn, columns.TargetItemColumn, columns.QueryTokensColumn })
+        foreach (var name in new[] { columns.HistoryItemIndicesColumnName, columns.HistoryQueryTokensColumnName, columns.TargetItemIndexColumnName, columns.QueryTokensColumnName })
         {
             var col = data.Schema.GetColumnOrNull(name)
                 ?? throw new ArgumentException($"Input column '{name}' is missing; the PSU reads the sequence featurizer's outputs (put FeaturizeSequences before it).", nameof(data));
@@ -40,11 +40,11 @@ sealed class PsuRowReader
                 throw new ArgumentException($"Input column '{name}' must be a vector of Int64 (a sequence featurizer output), not {col.Type}.", nameof(data));
         }
         _side = new Lazy<(float[] Mean, float[] Scale)?>(FitSide);
-        if (columns.SideFeaturesColumn is { } sideName) CheckSideColumn(data.Schema, sideName);
+        if (columns.SideFeaturesColumnName is { } sideName) CheckSideColumn(data.Schema, sideName);
         if (labelColumn != null)
         {
             var col = data.Schema.GetColumnOrNull(labelColumn)
-                ?? throw new ArgumentException($"Label column '{labelColumn}' is missing; set LabelColumn = null to pretrain without labels.", nameof(data));
+                ?? throw new ArgumentException($"Label column '{labelColumn}' is missing; set LabelColumnName = null to pretrain without labels.", nameof(data));
             if (col.Type != BooleanDataViewType.Instance && col.Type != NumberDataViewType.Single)
                 throw new ArgumentException($"Label column '{labelColumn}' must be Boolean or Single, not {col.Type}.", nameof(data));
         }
@@ -66,14 +66,14 @@ sealed class PsuRowReader
     static void CheckSideColumn(DataViewSchema schema, string name)
     {
         var col = schema.GetColumnOrNull(name)
-            ?? throw new ArgumentException($"Side feature column '{name}' is missing; set SideFeaturesColumn = null to train without side features.", nameof(schema));
+            ?? throw new ArgumentException($"Side feature column '{name}' is missing; set SideFeaturesColumnName = null to train without side features.", nameof(schema));
         if (col.Type is not VectorDataViewType { ItemType: var item, IsKnownSize: true } || item != NumberDataViewType.Single)
             throw new ArgumentException($"Side feature column '{name}' must be a known-size vector of Single (e.g. Concatenate the count columns), not {col.Type}.", nameof(schema));
     }
 
     (float[] Mean, float[] Scale)? FitSide()
     {
-        if (_columns.SideFeaturesColumn is not { } name) return null;
+        if (_columns.SideFeaturesColumnName is not { } name) return null;
         return SideFeatureScaling.Fit(SideValues(name), ((VectorDataViewType)_data.Schema[name].Type).Size);
     }
 
@@ -110,16 +110,16 @@ sealed class PsuRowReader
     public IEnumerable<PsuRow> Rows(bool withLabel)
     {
         var schema = _data.Schema;
-        var items = schema[_columns.HistoryItemsColumn];
-        var queries = schema[_columns.HistoryQueryTokensColumn];
-        var target = schema[_columns.TargetItemColumn];
-        var query = schema[_columns.QueryTokensColumn];
+        var items = schema[_columns.HistoryItemIndicesColumnName];
+        var queries = schema[_columns.HistoryQueryTokensColumnName];
+        var target = schema[_columns.TargetItemIndexColumnName];
+        var query = schema[_columns.QueryTokensColumnName];
         DataViewSchema.Column? label = withLabel && _label != null ? schema[_label] : null;
         var active = new List<DataViewSchema.Column> { items, queries, target, query };
         if (label != null) active.Add(label.Value);
         var extras = new RowExtras(schema, _validation, _user, active);
         var scaling = SideScaling;
-        DataViewSchema.Column? side = _columns.SideFeaturesColumn is { } sideName ? schema[sideName] : null;
+        DataViewSchema.Column? side = _columns.SideFeaturesColumnName is { } sideName ? schema[sideName] : null;
         if (side != null) active.Add(side.Value);
         using var cursor = _data.GetRowCursor(active);
         extras.Bind(cursor);

@@ -25,8 +25,8 @@ sealed class PsuTrainer
 
     public PsuTrainer(PsuRowReader reader, DataSummary summary, SequenceVocabularies vocabularies, PsuEmbeddingOptions options, int seed, IChannel channel)
     {
-        if (options.Pretrain && options.PretrainingUserColumn != null && !reader.ReadsUsers)
-            throw new ArgumentException($"PretrainingUserColumn is '{options.PretrainingUserColumn}' but the row reader reads no user column; build it with PsuTrainer.Reader.", nameof(reader));
+        if (options.Pretrain && options.PretrainingUserColumnName != null && !reader.ReadsUsers)
+            throw new ArgumentException($"PretrainingUserColumnName is '{options.PretrainingUserColumnName}' but the row reader reads no user column; build it with PsuTrainer.Reader.", nameof(reader));
         _reader = reader;
         _summary = summary;
         _v = vocabularies;
@@ -39,9 +39,9 @@ sealed class PsuTrainer
     /// <summary>The row reader the options ask for: the validation column when the input has it, the pretraining user column when set.</summary>
     public static PsuRowReader Reader(IDataView data, PsuEmbeddingOptions o, int queryTokens)
     {
-        bool flags = o.LabelColumn != null && o.ValidationFraction > 0 && o.ValidationColumn != null && data.Schema.GetColumnOrNull(o.ValidationColumn) != null;
-        return new PsuRowReader(data, o, o.LabelColumn, o.TrainingMaxHistory, queryTokens,
-            flags ? o.ValidationColumn : null, o.Pretrain ? o.PretrainingUserColumn : null);
+        bool flags = o.LabelColumnName != null && o.ValidationFraction > 0 && o.ValidationSetColumnName != null && data.Schema.GetColumnOrNull(o.ValidationSetColumnName) != null;
+        return new PsuRowReader(data, o, o.LabelColumnName, o.TrainingMaxHistory, queryTokens,
+            flags ? o.ValidationSetColumnName : null, o.Pretrain ? o.PretrainingUserColumnName : null);
     }
 
     /// <summary>What a first pass over the data found (<paramref name="Flagged"/>: rows the validation column flags).</summary>
@@ -87,7 +87,7 @@ sealed class PsuTrainer
         bool pretrain = _o.Pretrain && ((_o.UseNextPair && _o.NextPairWeight > 0) || (_o.UseAlignment && _o.AlignmentWeight > 0) || (_o.UseRelevance && _o.RelevanceWeight > 0));
         if (pretrain) Pretrain(network);
         pretrained = null;
-        if (_o.LabelColumn != null)
+        if (_o.LabelColumnName != null)
         {
             pretrained = PsuWeightsExport.From(network);
             FineTune(network);
@@ -101,12 +101,12 @@ sealed class PsuTrainer
         var objectives = new PretrainingObjectives(network, _o, _v.MaxQueryTokens, _v.Items.Size, random);
         using var optimizer = optim.Adam(network.PretrainedParameters(), lr: _o.PretrainingLearningRate);
         // Held-out rows stay unseen: their targets are later positives that pretraining would otherwise learn as next pairs.
-        var sequences = _o.PretrainingUserColumn == null ? null : UserSequences.Read(Counted("reading sequences", _reader.Rows(false)).Where(r => !_split.HoldsOut(r)), _o);
+        var sequences = _o.PretrainingUserColumnName == null ? null : UserSequences.Read(Counted("reading sequences", _reader.Rows(false)).Where(r => !_split.HoldsOut(r)), _o);
         if (sequences != null)
             Info($"PSU pretraining on {sequences.Sequences.Count:N0} user sequences ({sequences.Segments:N0} stretches of {_o.CutPointsPerSequence} cut points per epoch).");
         long usable = sequences?.Segments ?? _summary.Rows - _summary.EmptyHistories - _split.HeldOutRows;
         network.train();
-        for (int epoch = 1; epoch <= _o.PretrainingEpochs; epoch++)
+        for (int epoch = 1; epoch <= _o.PretrainingMaxEpoch; epoch++)
         {
             var meter = new LossMeter();
             long done = 0;
@@ -130,9 +130,9 @@ sealed class PsuTrainer
                 }
                 Stepped?.Invoke("pretraining", epoch, rows, stretches);
                 done += rows.Count;
-                Report("pretraining", epoch, _o.PretrainingEpochs, epoch, done, usable, meter, end: false);
+                Report("pretraining", epoch, _o.PretrainingMaxEpoch, epoch, done, usable, meter, end: false);
             }
-            Report("pretraining", epoch, _o.PretrainingEpochs, epoch, done, usable, meter, end: true);
+            Report("pretraining", epoch, _o.PretrainingMaxEpoch, epoch, done, usable, meter, end: true);
         }
     }
 
@@ -151,8 +151,8 @@ sealed class PsuTrainer
         long trainRows = _split.TrainingRows;
         if (_split.Enabled)
             Info($"PSU fine-tuning on {trainRows:N0} rows; {_split.HeldOutRows:N0} held out for validation" +
-                 (_reader.ReadsValidation ? $" (flagged by '{_o.ValidationColumn}')." : " (the last rows in data order)."));
-        for (int epoch = 1; epoch <= _o.FineTuningEpochs; epoch++)
+                 (_reader.ReadsValidation ? $" (flagged by '{_o.ValidationSetColumnName}')." : " (the last rows in data order)."));
+        for (int epoch = 1; epoch <= _o.MaxEpoch; epoch++)
         {
             network.train();
             var meter = new LossMeter();
@@ -181,16 +181,16 @@ sealed class PsuTrainer
                 }
                 Stepped?.Invoke("fine-tuning", epoch, rows, null);
                 done += rows.Count;
-                Report("fine-tuning", epoch, _o.FineTuningEpochs, epoch, done, trainRows, meter, end: false);
+                Report("fine-tuning", epoch, _o.MaxEpoch, epoch, done, trainRows, meter, end: false);
             }
             if (!_split.Enabled)
             {
-                Report("fine-tuning", epoch, _o.FineTuningEpochs, epoch, done, trainRows, meter, end: true);
+                Report("fine-tuning", epoch, _o.MaxEpoch, epoch, done, trainRows, meter, end: true);
                 continue;
             }
             double validation = ValidationLoss(network, epoch);
             meter.Add(new Dictionary<string, double> { ["validation_bce"] = validation }, 1);
-            Report("fine-tuning", epoch, _o.FineTuningEpochs, epoch, done, trainRows, meter, end: true);
+            Report("fine-tuning", epoch, _o.MaxEpoch, epoch, done, trainRows, meter, end: true);
             if (validation < best - 1e-6)
             {
                 best = validation;

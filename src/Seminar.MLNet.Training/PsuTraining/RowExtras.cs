@@ -34,7 +34,7 @@ sealed class RowExtras
         if (userColumn != null)
         {
             var col = schema.GetColumnOrNull(userColumn)
-                ?? throw new ArgumentException($"Pretraining user column '{userColumn}' is missing; set PretrainingUserColumn = null to pretrain on every row.", nameof(userColumn));
+                ?? throw new ArgumentException($"Pretraining user column '{userColumn}' is missing; set PretrainingUserColumnName = null to pretrain on every row.", nameof(userColumn));
             if (col.Type is not TextDataViewType && col.Type is not KeyDataViewType)
                 throw new ArgumentException($"Pretraining user column '{userColumn}' must be text or a key, not {col.Type}.", nameof(userColumn));
         }

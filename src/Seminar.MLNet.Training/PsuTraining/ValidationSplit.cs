@@ -33,12 +33,12 @@ sealed class ValidationSplit
     /// </summary>
     public static ValidationSplit For(PsuEmbeddingOptions options, PsuTrainer.DataSummary summary, bool flagged)
     {
-        if (options.LabelColumn == null || options.ValidationFraction <= 0) return new ValidationSplit(false, long.MaxValue, 0, summary.Rows);
+        if (options.LabelColumnName == null || options.ValidationFraction <= 0) return new ValidationSplit(false, long.MaxValue, 0, summary.Rows);
         if (flagged)
         {
             if (summary.Flagged >= summary.Rows)
                 throw new InvalidOperationException(
-                    $"Validation column '{options.ValidationColumn}' flags all {summary.Rows:N0} rows: fine-tuning needs rows to train on.");
+                    $"Validation column '{options.ValidationSetColumnName}' flags all {summary.Rows:N0} rows: fine-tuning needs rows to train on.");
             return new ValidationSplit(true, long.MaxValue, summary.Flagged, summary.Rows);
         }
         long tail = summary.Rows < 2 ? 0 : Math.Max(1, (long)Math.Round(summary.Rows * options.ValidationFraction));

@@ -8,7 +8,7 @@ namespace Seminar.MLNet.Training.Runtime;
 /// libtorch's generator and thread pool are process-wide, so a run holds <see cref="Exclusive"/> from seeding
 /// to its last step: two trainings in one process then run one after the other, each reproducible.
 /// </summary>
-public static class TorchRuntime
+internal static class TorchRuntime
 {
     static readonly object Gate = new();
 

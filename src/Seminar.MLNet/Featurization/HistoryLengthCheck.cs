@@ -7,7 +7,7 @@ namespace Seminar.MLNet.Featurization;
 /// The featurizer's one row check, shared by every C# path (the fast path's reader and the prediction engine's mapper):
 /// history queries and items must have the same length, so no query is ever paired with another behaviour's item.
 /// </summary>
-public static class HistoryLengthCheck
+internal static class HistoryLengthCheck
 {
     /// <summary>Throws the documented error when the lengths differ.</summary>
     /// <param name="row">The row's position, for the message.</param>

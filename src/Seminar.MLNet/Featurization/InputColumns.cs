@@ -4,7 +4,7 @@ using Microsoft.ML.Data;
 namespace Seminar.MLNet.Featurization;
 
 /// <summary>The featurizer's input columns found in a schema, type-checked; optional ones may be absent.</summary>
-public sealed class InputColumns
+internal sealed class InputColumns
 {
     InputColumns(DataViewSchema.Column items, DataViewSchema.Column? queries, DataViewSchema.Column target, DataViewSchema.Column? query)
     {
@@ -38,10 +38,10 @@ public sealed class InputColumns
     /// <summary>Finds and checks the columns; throws naming a missing or mistyped column.</summary>
     public static InputColumns Resolve(DataViewSchema schema, SequenceFeaturizerOptions options)
     {
-        var items = Find(schema, options.HistoryItemsColumn, vector: true, required: true)!.Value;
-        var queries = Find(schema, options.HistoryQueriesColumn, vector: true, required: false);
-        var target = Find(schema, options.TargetItemColumn, vector: false, required: true)!.Value;
-        var query = Find(schema, options.QueryColumn, vector: false, required: false);
+        var items = Find(schema, options.HistoryItemsColumnName, vector: true, required: true)!.Value;
+        var queries = Find(schema, options.HistoryQueriesColumnName, vector: true, required: false);
+        var target = Find(schema, options.TargetItemColumnName, vector: false, required: true)!.Value;
+        var query = Find(schema, options.QueryColumnName, vector: false, required: false);
         return new InputColumns(items, queries, target, query);
     }
 
@@ -60,7 +60,7 @@ public sealed class InputColumns
 }
 
 /// <summary>Reads one row's featurizer inputs through reused buffers (per cursor, never shared).</summary>
-public sealed class InputRowReader
+internal sealed class InputRowReader
 {
     readonly DataViewRow _row;
     readonly InputColumns _columns;

@@ -6,7 +6,7 @@ namespace Seminar.MLNet.Featurization;
 /// (and the reserved indices) have empty rows and no vectors; <see cref="ModalityTable.HasVector"/> tells them apart
 /// from items whose vector is genuinely zero.
 /// </summary>
-public sealed class ItemContentTables
+internal sealed class ItemContentTables
 {
     /// <summary>Creates empty tables for <paramref name="itemCount"/> item indices.</summary>
     public ItemContentTables(int itemCount, int titleWidth, int attributeWidth, IReadOnlyList<(string Name, int Dimension)> modalities)

@@ -1,30 +1,30 @@
-namespace Seminar.MLNet.Featurization;
+namespace Seminar.MLNet;
 
 /// <summary>Options of the sequence featurizer: input and output column names, history and vocabulary limits.</summary>
 public sealed class SequenceFeaturizerOptions
 {
     /// <summary>History item ids, oldest first (vector of text). Default <see cref="SeminarColumns.HistoryItems"/>.</summary>
-    public string HistoryItemsColumn { get; set; } = SeminarColumns.HistoryItems;
+    public string HistoryItemsColumnName { get; set; } = SeminarColumns.HistoryItems;
     /// <summary>
     /// Query per history behaviour (vector of text, same length; empty = browsing). Optional: when the input lacks it, or this is
     /// null (queries ignored even when present), every behaviour is browsing.
     /// </summary>
-    public string? HistoryQueriesColumn { get; set; } = SeminarColumns.HistoryQueries;
+    public string? HistoryQueriesColumnName { get; set; } = SeminarColumns.HistoryQueries;
     /// <summary>Target item id (text).</summary>
-    public string TargetItemColumn { get; set; } = SeminarColumns.TargetItem;
+    public string TargetItemColumnName { get; set; } = SeminarColumns.TargetItem;
     /// <summary>Target query (text). Optional: when the input lacks it, or this is null (query ignored), the target query is empty.</summary>
-    public string? QueryColumn { get; set; } = SeminarColumns.Query;
+    public string? QueryColumnName { get; set; } = SeminarColumns.Query;
 
     /// <summary>Output: item index per kept behaviour (vector of Int64, variable length).</summary>
-    public string OutputHistoryItemsColumn { get; set; } = "SeminarHistoryItems";
+    public string OutputHistoryItemIndicesColumnName { get; set; } = "SeminarHistoryItems";
     /// <summary>Output: <see cref="MaxQueryTokens"/> token indices per kept behaviour, flattened (vector of Int64, variable length; 0 pads).</summary>
-    public string OutputHistoryQueryTokensColumn { get; set; } = "SeminarHistoryQueryTokens";
+    public string OutputHistoryQueryTokensColumnName { get; set; } = "SeminarHistoryQueryTokens";
     /// <summary>Output: number of kept behaviours (vector of Int64 of size 1).</summary>
-    public string OutputHistoryLengthColumn { get; set; } = "SeminarHistoryLength";
+    public string OutputHistoryLengthColumnName { get; set; } = "SeminarHistoryLength";
     /// <summary>Output: target item index (vector of Int64 of size 1).</summary>
-    public string OutputTargetItemColumn { get; set; } = "SeminarTargetItem";
+    public string OutputTargetItemIndexColumnName { get; set; } = "SeminarTargetItem";
     /// <summary>Output: target query token indices (vector of Int64 of size <see cref="MaxQueryTokens"/>; 0 pads).</summary>
-    public string OutputQueryTokensColumn { get; set; } = "SeminarQueryTokens";
+    public string OutputQueryTokensColumnName { get; set; } = "SeminarQueryTokens";
 
     /// <summary>Most recent behaviours kept per row. Default 10,000.</summary>
     public int MaxHistory { get; set; } = 10_000;
@@ -44,13 +44,13 @@ public sealed class SequenceFeaturizerOptions
     public int MaxExtraItems { get; set; }
 
     /// <summary>Catalog: item id column (text).</summary>
-    public string CatalogItemIdColumn { get; set; } = "ItemId";
+    public string CatalogItemIdColumnName { get; set; } = "ItemId";
     /// <summary>Catalog: title column (text; may be empty).</summary>
-    public string CatalogTitleColumn { get; set; } = "Title";
+    public string CatalogTitleColumnName { get; set; } = "Title";
     /// <summary>Catalog: attributes column (text of space-separated tokens, or vector of text). Optional.</summary>
-    public string CatalogAttributesColumn { get; set; } = "Attributes";
+    public string CatalogAttributesColumnName { get; set; } = "Attributes";
     /// <summary>Catalog: float vector columns holding precomputed modality embeddings. Null = every known-size Single vector column of the catalog.</summary>
-    public string[]? CatalogModalityColumns { get; set; }
+    public string[]? CatalogModalityColumnNames { get; set; }
 
     /// <summary>Throws when an option is out of range.</summary>
     public void Validate()

@@ -7,7 +7,7 @@ namespace Seminar.MLNet.Featurization;
 /// give each cursor its own instance. Writes into the caller's reused <see cref="VBuffer{T}"/>s.
 /// The saved ONNX graph computes the same outputs; parity tests hold them together.
 /// </summary>
-public sealed class SequenceRowFeaturizer
+internal sealed class SequenceRowFeaturizer
 {
     readonly SequenceVocabularies _v;
 

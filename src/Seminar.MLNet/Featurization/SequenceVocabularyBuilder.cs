@@ -8,7 +8,7 @@ namespace Seminar.MLNet.Featurization;
 /// MaxHistory behaviours of each, as the transform keeps) and one over the catalog, which is held in
 /// memory since every item's content is needed at once.
 /// </summary>
-public static class SequenceVocabularyBuilder
+internal static class SequenceVocabularyBuilder
 {
     /// <summary>Fits the vocabularies and content tables.</summary>
     /// <param name="data">Training rows in the column contract.</param>
@@ -113,7 +113,7 @@ public static class SequenceVocabularyBuilder
 
     static (string Name, int Dimension)[] CatalogModalities(DataViewSchema schema, SequenceFeaturizerOptions options)
     {
-        var names = options.CatalogModalityColumns
+        var names = options.CatalogModalityColumnNames
             ?? schema.Where(c => c.Type is VectorDataViewType v && v.ItemType == NumberDataViewType.Single && v.IsKnownSize).Select(c => c.Name).ToArray();
         return names.Select(n =>
         {
@@ -127,10 +127,10 @@ public static class SequenceVocabularyBuilder
     static (List<CatalogItem> Items, (string Name, int Dimension)[] Modalities) ReadCatalog(IDataView catalog, SequenceFeaturizerOptions options)
     {
         var schema = catalog.Schema;
-        var id = RequireText(schema, options.CatalogItemIdColumn, "catalog item id");
-        var title = schema.GetColumnOrNull(options.CatalogTitleColumn);
+        var id = RequireText(schema, options.CatalogItemIdColumnName, "catalog item id");
+        var title = schema.GetColumnOrNull(options.CatalogTitleColumnName);
         if (title is { } tc && tc.Type is not TextDataViewType) throw new ArgumentException($"Catalog title column '{tc.Name}' must be text; it is {tc.Type}.");
-        var attrs = schema.GetColumnOrNull(options.CatalogAttributesColumn);
+        var attrs = schema.GetColumnOrNull(options.CatalogAttributesColumnName);
         bool attrVector = attrs is { Type: VectorDataViewType { ItemType: TextDataViewType } };
         if (attrs is { } ac && ac.Type is not TextDataViewType && !attrVector)
             throw new ArgumentException($"Catalog attributes column '{ac.Name}' must be text or a vector of text; it is {ac.Type}.");

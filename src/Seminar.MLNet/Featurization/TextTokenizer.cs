@@ -6,7 +6,7 @@ namespace Seminar.MLNet.Featurization;
 /// line breaks stay inside tokens). Case folding happens in
 /// the vocabulary (<see cref="TokenLookup"/>), so non-ASCII text passes through as it is.
 /// </summary>
-public static class TextTokenizer
+internal static class TextTokenizer
 {
     /// <summary>True for the separator ONNX Runtime's StringSplit uses when no delimiter is given.</summary>
     public static bool IsSeparator(char c) => c == ' ';

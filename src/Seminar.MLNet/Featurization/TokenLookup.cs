@@ -8,7 +8,7 @@ namespace Seminar.MLNet.Featurization;
 /// same keys) agree exactly: each token maps from its lower, UPPER and Capitalized forms and from every
 /// other form seen while fitting; a casing never seen (e.g. "sHoE") is out of vocabulary in both.
 /// </summary>
-public sealed class TokenLookup
+internal sealed class TokenLookup
 {
     readonly Dictionary<string, int> _forms;
 

@@ -1,4 +1,4 @@
-namespace Seminar.MLNet.Featurization;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// A string-to-index vocabulary with two reserved indices: <see cref="Padding"/> (0, never a real entry)

@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 
-namespace Seminar.MLNet.MLNet;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// Turns a one-value logit column (the PSU's <c>SeminarScore</c>, <c>Vector&lt;Single, 1&gt;</c>) into ML.NET's usual
@@ -25,11 +25,11 @@ public sealed class LogitPredictionEstimator : IEstimator<ITransformer>
     readonly MLContext _ml;
     readonly string _logitColumn;
 
-    internal LogitPredictionEstimator(MLContext ml, string logitColumn)
+    internal LogitPredictionEstimator(MLContext ml, string logitColumnName)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(logitColumn);
+        ArgumentException.ThrowIfNullOrWhiteSpace(logitColumnName);
         _ml = ml;
-        _logitColumn = logitColumn;
+        _logitColumn = logitColumnName;
     }
 
     sealed class NoInput { }

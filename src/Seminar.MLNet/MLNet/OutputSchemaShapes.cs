@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Seminar.MLNet.MLNet;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// Builds output <see cref="SchemaShape"/>s from public API only: <c>SchemaShape.Column</c>'s constructor is

@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Onnx;
 using Seminar.MLNet.Onnx;
 
-namespace Seminar.MLNet.MLNet;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// The stock OnnxTransformer a SEMINAR transformer saves as, built from the graph bytes in memory so no model file

@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Seminar.MLNet.Quantization;
 
-namespace Seminar.MLNet.MLNet;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// Approximate retrieval's C# fast path as an <see cref="IDataView"/>: the input's columns plus the PQ interest and
@@ -30,8 +30,8 @@ sealed class PqAttentionDataView : AppendingDataView
     /// <summary>Output names and types: interest <c>Vector&lt;Single, D&gt;</c> and score <c>Vector&lt;Single, 1&gt;</c>, as the ONNX path gives them.</summary>
     public static (string Name, DataViewType Type)[] OutputColumns(PqAttentionOptions o, int dimension) => new (string, DataViewType)[]
     {
-        (o.PqInterestColumn, new VectorDataViewType(NumberDataViewType.Single, dimension)),
-        (o.PqScoreColumn, new VectorDataViewType(NumberDataViewType.Single, 1)),
+        (o.OutputPqInterestColumnName, new VectorDataViewType(NumberDataViewType.Single, dimension)),
+        (o.OutputPqScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, 1)),
     };
 
     protected override IRowOutputs CreateOutputs(DataViewRowCursor input)

@@ -4,7 +4,7 @@ using Microsoft.ML.Runtime;
 using Seminar.MLNet.PsuScoring;
 using Seminar.MLNet.Quantization;
 
-namespace Seminar.MLNet.MLNet;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// Fits multi-modal codebook product quantization for a trained PSU and returns a <see cref="PqAttentionTransformer"/>:
@@ -46,10 +46,10 @@ public sealed class PqAttentionEstimator : IEstimator<PqAttentionTransformer>
     }
 
     PsuScoringModel FindPsu(DataViewSchema schema) =>
-        (schema.GetColumnOrNull(_options.InterestOutputColumn) is { } column ? PsuModelAnnotation.Find(column) : null)
+        (schema.GetColumnOrNull(_options.OutputInterestColumnName) is { } column ? PsuModelAnnotation.Find(column) : null)
         ?? throw new InvalidOperationException(
-            $"No trained PSU found on column '{_options.InterestOutputColumn}'. Put PqAttention after PsuEmbedding in the pipeline " +
-            "(its interest column carries the PSU), or set PqAttentionOptions.InterestOutputColumn to that column's name.");
+            $"No trained PSU found on column '{_options.OutputInterestColumnName}'. Put PqAttention after PsuEmbedding in the pipeline " +
+            "(its interest column carries the PSU), or set PqAttentionOptions.OutputInterestColumnName to that column's name.");
 
     /// <summary>The distinct query–item pairs of the histories and targets, up to <see cref="PqAttentionOptions.MaxKnownPairs"/>.</summary>
     PairCodeTable CollectPairs(IDataView input, PsuInputColumns inputs, PsuScoringModel psu, IChannel channel)
@@ -97,9 +97,9 @@ public sealed class PqAttentionEstimator : IEstimator<PqAttentionTransformer>
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         PsuInputColumns.Check(inputSchema, _options);
-        var interest = inputSchema.FirstOrDefault(c => c.Name == _options.InterestOutputColumn);
+        var interest = inputSchema.FirstOrDefault(c => c.Name == _options.OutputInterestColumnName);
         if (interest.Name is null || interest.Kind != SchemaShape.Column.VectorKind.Vector || interest.ItemType != NumberDataViewType.Single)
-            throw new ArgumentException($"Input column '{_options.InterestOutputColumn}' (the PSU's interest) is missing or not a known-size Single vector: place PqAttention after PsuEmbedding.", nameof(inputSchema));
+            throw new ArgumentException($"Input column '{_options.OutputInterestColumnName}' (the PSU's interest) is missing or not a known-size Single vector: place PqAttention after PsuEmbedding.", nameof(inputSchema));
         // A SchemaShape records that a vector has a known size, not the size, so D need not be known here.
         return OutputSchemaShapes.Append(_ml, inputSchema, PqAttentionDataView.OutputColumns(_options, dimension: 1));
     }

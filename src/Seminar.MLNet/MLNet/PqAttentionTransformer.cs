@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 using Seminar.MLNet.Onnx;
 using Seminar.MLNet.Quantization;
 
-namespace Seminar.MLNet.MLNet;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// A PSU with multi-modal product quantization as a transformer: reads the featurizer's index columns and adds the
@@ -29,7 +29,7 @@ public sealed class PqAttentionTransformer : ITransformer, IDisposable
     /// <param name="options">Column names (the rest of the options is not used here).</param>
     /// <param name="inputSchema">Schema with the featurizer's output columns.</param>
     /// <exception cref="ArgumentException">An input column is missing or mistyped, or names clash.</exception>
-    public static PqAttentionTransformer Create(MLContext ml, PqAttentionModel model, PqAttentionOptions options, DataViewSchema inputSchema)
+    internal static PqAttentionTransformer Create(MLContext ml, PqAttentionModel model, PqAttentionOptions options, DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(model);
@@ -37,13 +37,13 @@ public sealed class PqAttentionTransformer : ITransformer, IDisposable
         ArgumentNullException.ThrowIfNull(inputSchema);
         options.Validate();
         PsuInputColumns.Resolve(inputSchema, options, model.Psu.QueryTokens, model.Psu.Weights.SideFeatures);
-        byte[] onnx = PqGraph.Build(model, options, options.PqInterestColumn, options.PqScoreColumn);
+        byte[] onnx = PqGraph.Build(model, options, options.OutputPqInterestColumnName, options.OutputPqScoreColumnName);
         return new PqAttentionTransformer(model, options,
-            new PersistedGraph(ml, onnx, inputSchema, PqGraph.InputNames(options), new[] { options.PqInterestColumn, options.PqScoreColumn }));
+            new PersistedGraph(ml, onnx, inputSchema, PqGraph.InputNames(options), new[] { options.OutputPqInterestColumnName, options.OutputPqScoreColumnName }));
     }
 
     /// <summary>The trained model: PSU, quantizers and codes.</summary>
-    public PqAttentionModel Model { get; }
+    internal PqAttentionModel Model { get; }
     /// <summary>Column names.</summary>
     public PqAttentionOptions Options { get; }
     /// <summary>

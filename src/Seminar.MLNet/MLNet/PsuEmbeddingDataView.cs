@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Seminar.MLNet.PsuScoring;
 
-namespace Seminar.MLNet.MLNet;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// The PSU's C# fast path as an <see cref="IDataView"/>: the input's columns plus target, interest and score.
@@ -34,16 +34,16 @@ sealed class PsuEmbeddingDataView : AppendingDataView
         var b = new DataViewSchema.Builder();
         b.AddColumns(input);
         foreach (var (name, type) in OutputColumns(columns, model.Dimension))
-            b.AddColumn(name, type, name == columns.InterestOutputColumn ? PsuModelAnnotation.Create(model) : null);
+            b.AddColumn(name, type, name == columns.OutputInterestColumnName ? PsuModelAnnotation.Create(model) : null);
         return b.ToSchema();
     }
 
     /// <summary>Output names and types: target and interest <c>Vector&lt;Single, D&gt;</c>, score <c>Vector&lt;Single, 1&gt;</c>, as the ONNX path gives them.</summary>
     public static (string Name, DataViewType Type)[] OutputColumns(PsuColumnOptions c, int dimension) => new (string, DataViewType)[]
     {
-        (c.TargetOutputColumn, new VectorDataViewType(NumberDataViewType.Single, dimension)),
-        (c.InterestOutputColumn, new VectorDataViewType(NumberDataViewType.Single, dimension)),
-        (c.ScoreOutputColumn, new VectorDataViewType(NumberDataViewType.Single, 1)),
+        (c.OutputTargetColumnName, new VectorDataViewType(NumberDataViewType.Single, dimension)),
+        (c.OutputInterestColumnName, new VectorDataViewType(NumberDataViewType.Single, dimension)),
+        (c.OutputScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, 1)),
     };
 
     protected override IRowOutputs CreateOutputs(DataViewRowCursor input)

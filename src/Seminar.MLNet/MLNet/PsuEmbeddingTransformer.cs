@@ -4,7 +4,7 @@ using Seminar.MLNet.Featurization;
 using Seminar.MLNet.Onnx;
 using Seminar.MLNet.PsuScoring;
 
-namespace Seminar.MLNet.MLNet;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// A trained PSU as a transformer: reads the sequence featurizer's index columns and adds the fused target
@@ -64,7 +64,7 @@ public sealed class PsuEmbeddingTransformer : ITransformer, IDisposable
     /// <param name="columns">Input and output column names.</param>
     /// <param name="dimension">Embedding dimension D.</param>
     /// <exception cref="ArgumentException">An input column is missing or is not an Int64 vector.</exception>
-    public static SchemaShape OutputSchemaShape(MLContext ml, SchemaShape inputSchema, PsuColumnOptions columns, int dimension)
+    internal static SchemaShape OutputSchemaShape(MLContext ml, SchemaShape inputSchema, PsuColumnOptions columns, int dimension)
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(inputSchema);
@@ -79,7 +79,7 @@ public sealed class PsuEmbeddingTransformer : ITransformer, IDisposable
     /// <summary>The featurizer vocabularies the weights index.</summary>
     public SequenceVocabularies Vocabularies => Model.Vocabularies;
     /// <summary>The precomputed scoring model (shared by every cursor's <see cref="PsuRowScorer"/>).</summary>
-    public PsuScoringModel Model { get; }
+    internal PsuScoringModel Model { get; }
     /// <summary>Input and output column names.</summary>
     public PsuColumnOptions Columns { get; }
     /// <summary>

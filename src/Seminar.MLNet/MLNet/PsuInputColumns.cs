@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Seminar.MLNet.PsuScoring;
 
-namespace Seminar.MLNet.MLNet;
+namespace Seminar.MLNet;
 
 /// <summary>The PSU's four input columns found in a schema and type-checked (the featurizer's outputs), and its side feature column if any.</summary>
 sealed class PsuInputColumns
@@ -28,11 +28,11 @@ sealed class PsuInputColumns
     /// <param name="sideFeatures">Side features the PSU's head reads (0 = none).</param>
     public static PsuInputColumns Resolve(DataViewSchema schema, PsuColumnOptions columns, int queryTokens, int sideFeatures) => new(new[]
     {
-        Find(schema, columns.HistoryItemsColumn, null, "history item indices"),
-        Find(schema, columns.HistoryQueryTokensColumn, null, "history query token indices"),
-        Find(schema, columns.TargetItemColumn, 1, "target item index"),
-        Find(schema, columns.QueryTokensColumn, queryTokens, "query token indices"),
-    }, FindSide(schema, columns.SideFeaturesColumn, sideFeatures));
+        Find(schema, columns.HistoryItemIndicesColumnName, null, "history item indices"),
+        Find(schema, columns.HistoryQueryTokensColumnName, null, "history query token indices"),
+        Find(schema, columns.TargetItemIndexColumnName, 1, "target item index"),
+        Find(schema, columns.QueryTokensColumnName, queryTokens, "query token indices"),
+    }, FindSide(schema, columns.SideFeaturesColumnName, sideFeatures));
 
     /// <summary>The side feature column, checked against the size the PSU was trained with; null when neither names one.</summary>
     static DataViewSchema.Column? FindSide(DataViewSchema schema, string? name, int size)
@@ -40,10 +40,10 @@ sealed class PsuInputColumns
         if (name == null)
         {
             if (size == 0) return null;
-            throw new ArgumentException($"The PSU was trained with {size} side features, but no side feature column is set: set SideFeaturesColumn to the column it was fitted with.", nameof(schema));
+            throw new ArgumentException($"The PSU was trained with {size} side features, but no side feature column is set: set SideFeaturesColumnName to the column it was fitted with.", nameof(schema));
         }
         if (size == 0)
-            throw new ArgumentException($"Side feature column '{name}' is set, but the PSU was trained without side features: set SideFeaturesColumn = null.", nameof(schema));
+            throw new ArgumentException($"Side feature column '{name}' is set, but the PSU was trained without side features: set SideFeaturesColumnName = null.", nameof(schema));
         var col = SideColumn(schema, name);
         int found = ((VectorDataViewType)col.Type).Size;
         if (found != size)
@@ -66,8 +66,8 @@ sealed class PsuInputColumns
     {
         foreach (var (name, fixedSize, what) in new[]
                  {
-                     (columns.HistoryItemsColumn, false, "history item indices"), (columns.HistoryQueryTokensColumn, false, "history query token indices"),
-                     (columns.TargetItemColumn, true, "target item index"), (columns.QueryTokensColumn, true, "query token indices"),
+                     (columns.HistoryItemIndicesColumnName, false, "history item indices"), (columns.HistoryQueryTokensColumnName, false, "history query token indices"),
+                     (columns.TargetItemIndexColumnName, true, "target item index"), (columns.QueryTokensColumnName, true, "query token indices"),
                  })
         {
             var found = shape.Where(c => c.Name == name).ToArray();
@@ -80,7 +80,7 @@ sealed class PsuInputColumns
             if (!ok)
                 throw new ArgumentException($"Input column '{name}' ({what}) must be {(fixedSize ? "a known-size vector" : "a vector")} of Int64; it is {col.Kind} of {col.ItemType}.", nameof(shape));
         }
-        if (columns.SideFeaturesColumn is not { } side) return;
+        if (columns.SideFeaturesColumnName is not { } side) return;
         var sides = shape.Where(c => c.Name == side).ToArray();
         if (sides.Length == 0)
             throw new ArgumentException($"Side feature column '{side}' is missing (columns: {string.Join(", ", shape.Select(c => c.Name))}).", nameof(shape));

@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Seminar.MLNet.PsuScoring;
 
-namespace Seminar.MLNet.MLNet;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// One cursor's float-vector outputs computed from the PSU's four input columns (the featurizer's index vectors) and its

@@ -1,13 +1,13 @@
 using Microsoft.ML;
 using Seminar.MLNet.PsuScoring;
 
-namespace Seminar.MLNet.MLNet;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// Carries the trained PSU (<see cref="PsuScoringModel"/>) to later estimators in the same pipeline: the PSU's fast
 /// path annotates its interest column with it, which is how <c>PqAttention</c> finds the network it quantizes.
 /// </summary>
-public static class PsuModelAnnotation
+internal static class PsuModelAnnotation
 {
     /// <summary>The annotation kind.</summary>
     public const string Kind = "SeminarPsuModel";

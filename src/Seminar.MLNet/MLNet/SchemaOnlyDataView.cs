@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Seminar.MLNet.MLNet;
+namespace Seminar.MLNet;
 
 /// <summary>A data view with a schema and no rows: what fitting a schema-only estimator (OnnxTransformer) needs when the caller has only a schema.</summary>
 sealed class SchemaOnlyDataView : IDataView

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Seminar.MLNet.Featurization;
 
-namespace Seminar.MLNet.MLNet;
+namespace Seminar.MLNet;
 
 /// <summary>Entry point to SEMINAR components: <c>mlContext.Seminar()</c>.</summary>
 public static class SeminarMLContextExtensions
@@ -26,21 +26,63 @@ public sealed class SeminarCatalog
     /// <paramref name="itemCatalog"/> (an IDataView with ItemId, Title, Attributes and modality vector
     /// columns) and from the training data at fit time.
     /// </summary>
-    public SequenceFeaturizerEstimator FeaturizeSequences(IDataView itemCatalog, SequenceFeaturizerOptions? options = null) =>
-        new(Context, itemCatalog ?? throw new ArgumentNullException(nameof(itemCatalog)), options ?? new SequenceFeaturizerOptions());
+    /// <param name="itemCatalog">The item catalog.</param>
+    /// <param name="options">Column names, history and vocabulary limits.</param>
+    public SequenceFeaturizerEstimator FeaturizeSequences(IDataView itemCatalog, SequenceFeaturizerOptions options) =>
+        new(Context, itemCatalog ?? throw new ArgumentNullException(nameof(itemCatalog)), options ?? throw new ArgumentNullException(nameof(options)));
+
+    /// <summary>
+    /// Featurizes lifelong query–item histories with the main settings (see the overload taking
+    /// <see cref="SequenceFeaturizerOptions"/> for the rest, which keep their defaults).
+    /// </summary>
+    /// <param name="itemCatalog">The item catalog: an IDataView with ItemId, Title, Attributes and modality vector columns.</param>
+    /// <param name="historyItemsColumnName">History item ids, oldest first (vector of text).</param>
+    /// <param name="historyQueriesColumnName">Query per history behaviour (vector of text; empty = browsing); null = none.</param>
+    /// <param name="targetItemColumnName">Target item id (text).</param>
+    /// <param name="queryColumnName">Target query (text); null = none.</param>
+    /// <param name="maxHistory">Most recent behaviours kept per row.</param>
+    /// <param name="maxQueryTokens">Tokens kept per query.</param>
+    public SequenceFeaturizerEstimator FeaturizeSequences(IDataView itemCatalog,
+        string historyItemsColumnName = SeminarColumns.HistoryItems, string? historyQueriesColumnName = SeminarColumns.HistoryQueries,
+        string targetItemColumnName = SeminarColumns.TargetItem, string? queryColumnName = SeminarColumns.Query,
+        int maxHistory = 10_000, int maxQueryTokens = 8) =>
+        FeaturizeSequences(itemCatalog, new SequenceFeaturizerOptions
+        {
+            HistoryItemsColumnName = historyItemsColumnName, HistoryQueriesColumnName = historyQueriesColumnName,
+            TargetItemColumnName = targetItemColumnName, QueryColumnName = queryColumnName,
+            MaxHistory = maxHistory, MaxQueryTokens = maxQueryTokens,
+        });
 
     /// <summary>
     /// Multi-modal codebook product quantization for approximate target attention: adds SeminarPqInterest and
     /// SeminarPqScore, the PSU's interest and score with each head's top-K found by a lookup-table scan over byte
     /// codes instead of exact relevance. Place after <c>PsuEmbedding</c>.
     /// </summary>
-    public PqAttentionEstimator PqAttention(Quantization.PqAttentionOptions? options = null) => new(Context, options ?? new Quantization.PqAttentionOptions());
+    /// <param name="options">Column names, quantizer and retrieval settings.</param>
+    public PqAttentionEstimator PqAttention(PqAttentionOptions options) => new(Context, options ?? throw new ArgumentNullException(nameof(options)));
+
+    /// <summary>
+    /// Product-quantized approximate target attention with the main settings (see the overload taking
+    /// <see cref="PqAttentionOptions"/> for the rest, which keep their defaults). Place after <c>PsuEmbedding</c>.
+    /// </summary>
+    /// <param name="outputPqInterestColumnName">Output: the interest vector computed with approximate retrieval.</param>
+    /// <param name="outputPqScoreColumnName">Output: the head's logit computed with approximate retrieval.</param>
+    /// <param name="topK">Behaviours kept per head; null = the PSU's K.</param>
+    /// <param name="subSpaces">Sub-spaces per code set (must divide the embedding dimension).</param>
+    /// <param name="centroids">Centroids per sub-space, 2..256.</param>
+    public PqAttentionEstimator PqAttention(string outputPqInterestColumnName = "SeminarPqInterest", string outputPqScoreColumnName = "SeminarPqScore",
+        int? topK = null, int subSpaces = 16, int centroids = 256) =>
+        PqAttention(new PqAttentionOptions
+        {
+            OutputPqInterestColumnName = outputPqInterestColumnName, OutputPqScoreColumnName = outputPqScoreColumnName, TopK = topK,
+            Quantizer = new ProductQuantizerOptions { SubSpaces = subSpaces, Centroids = centroids },
+        });
 
     /// <summary>
     /// ML.NET's binary prediction columns from a logit column such as <c>SeminarScore</c> or <c>SeminarPqScore</c>: scalar
     /// <c>Score</c> (the logit), <c>Probability</c> (its sigmoid) and <c>PredictedLabel</c>, so the usual
     /// <c>float Probability</c> output class binds, after stock loading too.
     /// </summary>
-    /// <param name="logitColumn">A one-value Single vector column holding a logit.</param>
-    public LogitPredictionEstimator Prediction(string logitColumn = "SeminarScore") => new(Context, logitColumn);
+    /// <param name="logitColumnName">A one-value Single vector column holding a logit.</param>
+    public LogitPredictionEstimator Prediction(string logitColumnName = "SeminarScore") => new(Context, logitColumnName);
 }

@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Seminar.MLNet.Featurization;
 
-namespace Seminar.MLNet.MLNet;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// The featurizer's C# fast path as an <see cref="IDataView"/>: the input's columns plus the five outputs,
@@ -35,18 +35,18 @@ sealed class SequenceFeaturizerDataView : AppendingDataView
         var b = new DataViewSchema.Builder();
         b.AddColumns(input);
         foreach (var (name, type) in OutputColumns(o, vocabularies.MaxQueryTokens))
-            b.AddColumn(name, type, name == o.OutputHistoryItemsColumn ? SequenceVocabulariesAnnotation.Create(vocabularies) : null);
+            b.AddColumn(name, type, name == o.OutputHistoryItemIndicesColumnName ? SequenceVocabulariesAnnotation.Create(vocabularies) : null);
         return b.ToSchema();
     }
 
     /// <summary>Output names and types, in output order; the ONNX path gives the same types.</summary>
     public static (string Name, DataViewType Type)[] OutputColumns(SequenceFeaturizerOptions o, int queryTokens) => new (string, DataViewType)[]
     {
-        (o.OutputHistoryItemsColumn, new VectorDataViewType(NumberDataViewType.Int64)),
-        (o.OutputHistoryQueryTokensColumn, new VectorDataViewType(NumberDataViewType.Int64)),
-        (o.OutputHistoryLengthColumn, new VectorDataViewType(NumberDataViewType.Int64, 1)),
-        (o.OutputTargetItemColumn, new VectorDataViewType(NumberDataViewType.Int64, 1)),
-        (o.OutputQueryTokensColumn, new VectorDataViewType(NumberDataViewType.Int64, queryTokens)),
+        (o.OutputHistoryItemIndicesColumnName, new VectorDataViewType(NumberDataViewType.Int64)),
+        (o.OutputHistoryQueryTokensColumnName, new VectorDataViewType(NumberDataViewType.Int64)),
+        (o.OutputHistoryLengthColumnName, new VectorDataViewType(NumberDataViewType.Int64, 1)),
+        (o.OutputTargetItemIndexColumnName, new VectorDataViewType(NumberDataViewType.Int64, 1)),
+        (o.OutputQueryTokensColumnName, new VectorDataViewType(NumberDataViewType.Int64, queryTokens)),
     };
 
     protected override IRowOutputs CreateOutputs(DataViewRowCursor input) => new Outputs(this, input);

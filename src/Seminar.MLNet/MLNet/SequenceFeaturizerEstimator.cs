@@ -4,7 +4,7 @@ using Microsoft.ML.Runtime;
 using Seminar.MLNet.Featurization;
 using Seminar.MLNet.Onnx;
 
-namespace Seminar.MLNet.MLNet;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// Fits the sequence featurizer: streams the training rows and the item catalog into vocabularies and
@@ -50,8 +50,8 @@ public sealed class SequenceFeaturizerEstimator : IEstimator<SequenceFeaturizerT
     {
         foreach (var (name, vector, required) in new (string? Name, bool Vector, bool Required)[]
                  {
-                     (_options.HistoryItemsColumn, true, true), (_options.HistoryQueriesColumn, true, false),
-                     (_options.TargetItemColumn, false, true), (_options.QueryColumn, false, false),
+                     (_options.HistoryItemsColumnName, true, true), (_options.HistoryQueriesColumnName, true, false),
+                     (_options.TargetItemColumnName, false, true), (_options.QueryColumnName, false, false),
                  })
         {
             if (name == null) continue;

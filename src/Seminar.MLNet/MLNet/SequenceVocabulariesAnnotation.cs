@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Seminar.MLNet.Featurization;
 
-namespace Seminar.MLNet.MLNet;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// Carries the fitted <see cref="SequenceVocabularies"/> to later estimators in the same pipeline: the

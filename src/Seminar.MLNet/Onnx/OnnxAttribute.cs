@@ -4,7 +4,7 @@ using Onnx;
 namespace Seminar.MLNet.Onnx;
 
 /// <summary>Factory of node attributes (<see cref="AttributeProto"/>) of each supported kind.</summary>
-public static class OnnxAttribute
+internal static class OnnxAttribute
 {
     /// <summary>An integer attribute.</summary>
     /// <param name="name">Attribute name.</param>

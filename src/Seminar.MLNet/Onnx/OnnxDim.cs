@@ -5,7 +5,7 @@ namespace Seminar.MLNet.Onnx;
 /// (e.g. <c>"batch"</c>, <c>"L"</c>) that ONNX Runtime binds at run time.
 /// Converts implicitly from <see cref="long"/>/<see cref="int"/> (fixed) and <see cref="string"/> (symbolic).
 /// </summary>
-public readonly record struct OnnxDim
+internal readonly record struct OnnxDim
 {
     private OnnxDim(long? size, string? symbol)
     {

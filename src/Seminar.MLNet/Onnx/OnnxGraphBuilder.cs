@@ -13,7 +13,7 @@ namespace Seminar.MLNet.Onnx;
 /// leading batch dimension of 1 (shape <c>[1, "L"]</c>): <c>OnnxTransformer</c> feeds one row per run and cannot
 /// bind a bare <c>["L"]</c> input. See <see cref="OnnxTransformerFactory"/>.
 /// </remarks>
-public sealed class OnnxGraphBuilder
+internal sealed class OnnxGraphBuilder
 {
     private readonly GraphProto _graph;
     private readonly Dictionary<string, string> _defined = new(StringComparer.Ordinal); // value name -> what defined it

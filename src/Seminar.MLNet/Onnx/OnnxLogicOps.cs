@@ -1,7 +1,7 @@
 namespace Seminar.MLNet.Onnx;
 
 /// <summary>Comparison and selection operators (broadcasting; comparisons give bool tensors).</summary>
-public static class OnnxLogicOps
+internal static class OnnxLogicOps
 {
     /// <summary><c>Equal</c>: a == c element-wise (bool).</summary>
     /// <param name="b">The builder.</param>

@@ -3,7 +3,7 @@ using Onnx;
 namespace Seminar.MLNet.Onnx;
 
 /// <summary>Arithmetic, matrix and reduction operators (default domain, opset 20 forms).</summary>
-public static class OnnxMathOps
+internal static class OnnxMathOps
 {
     /// <summary><c>MatMul</c> (numpy semantics, batched over leading dims).</summary>
     /// <param name="b">The builder.</param>

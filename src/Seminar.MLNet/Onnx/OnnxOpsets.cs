@@ -4,7 +4,7 @@ namespace Seminar.MLNet.Onnx;
 /// Versions and domains the SEMINAR graphs are written for, checked against ONNX Runtime 1.31
 /// (the runtime <c>Microsoft.ML.OnnxRuntime</c> brings) through ML.NET's <c>OnnxTransformer</c>.
 /// </summary>
-public static class OnnxOpsets
+internal static class OnnxOpsets
 {
     /// <summary>The default ONNX domain (empty string).</summary>
     public const string DefaultDomain = "";

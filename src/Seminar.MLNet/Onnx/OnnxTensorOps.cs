@@ -3,7 +3,7 @@ using Onnx;
 namespace Seminar.MLNet.Onnx;
 
 /// <summary>Shape and indexing operators (default domain; opset-13+ forms that take axes/shapes as inputs).</summary>
-public static class OnnxTensorOps
+internal static class OnnxTensorOps
 {
     /// <summary><c>Identity</c>, typically to copy an intermediate value into a declared graph output.</summary>
     /// <param name="b">The builder.</param>

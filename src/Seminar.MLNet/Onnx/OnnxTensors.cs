@@ -4,7 +4,7 @@ using Onnx;
 namespace Seminar.MLNet.Onnx;
 
 /// <summary>Factory of <see cref="TensorProto"/> values (initializers, tensor attributes) from C# arrays.</summary>
-public static class OnnxTensors
+internal static class OnnxTensors
 {
     /// <summary>A float tensor.</summary>
     /// <param name="name">Tensor name (may be empty for an attribute tensor).</param>

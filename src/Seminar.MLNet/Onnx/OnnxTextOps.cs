@@ -4,7 +4,7 @@ namespace Seminar.MLNet.Onnx;
 
 /// <summary>String operators: vocabulary lookup (<c>ai.onnx.ml LabelEncoder</c>) and opset-20 <c>StringSplit</c>.</summary>
 /// <remarks>Do not use <c>StringNormalizer</c>: ONNX Runtime fails with it unless the machine has the <c>en_US.UTF-8</c> locale.</remarks>
-public static class OnnxTextOps
+internal static class OnnxTextOps
 {
     /// <summary>
     /// Maps each string of <paramref name="input"/> to an int64 (same shape): <paramref name="keys"/>[i] to

@@ -36,7 +36,7 @@ namespace Seminar.MLNet.Onnx;
 /// OnnxTransformer's object getter): one-value outputs stay <c>[1]</c>.</item>
 /// </list>
 /// </remarks>
-public static class OnnxTransformerFactory
+internal static class OnnxTransformerFactory
 {
     /// <summary>
     /// Writes <paramref name="modelBytes"/> to <paramref name="modelPath"/> and returns the ML.NET estimator that runs it.

@@ -12,7 +12,7 @@ namespace Seminar.MLNet.Onnx;
 /// with a query encoded in the graph by the same nearest-centroid rule as <see cref="ProductQuantizer.Encode(ReadOnlySpan{float}, Span{byte})"/>),
 /// sums table entries per head, keeps the top-K and runs the exact ESU on them.
 /// </summary>
-public static class PqGraph
+internal static class PqGraph
 {
     const TensorProto.Types.DataType Int64 = TensorProto.Types.DataType.Int64;
     const TensorProto.Types.DataType Float = TensorProto.Types.DataType.Float;

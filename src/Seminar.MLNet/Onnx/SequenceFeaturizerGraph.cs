@@ -9,7 +9,7 @@ namespace Seminar.MLNet.Onnx;
 /// each token's surface form (<see cref="TokenLookup"/>), pad each query to MaxQueryTokens. Vector inputs are [1, L] and scalar text inputs [1, 1], as
 /// OnnxTransformer feeds them; outputs are [L], [L*T], [1], [1] and [T].
 /// </summary>
-public static class SequenceFeaturizerGraph
+internal static class SequenceFeaturizerGraph
 {
     /// <summary>Names of the graph's inputs: the column each reads.</summary>
     /// <param name="HistoryItems">History item ids column.</param>
@@ -21,7 +21,7 @@ public static class SequenceFeaturizerGraph
     /// <summary>Builds the graph's bytes.</summary>
     public static byte[] Build(SequenceVocabularies v, SequenceFeaturizerOptions o, Inputs inputs)
     {
-        var outputs = new[] { o.OutputHistoryItemsColumn, o.OutputHistoryQueryTokensColumn, o.OutputHistoryLengthColumn, o.OutputTargetItemColumn, o.OutputQueryTokensColumn };
+        var outputs = new[] { o.OutputHistoryItemIndicesColumnName, o.OutputHistoryQueryTokensColumnName, o.OutputHistoryLengthColumnName, o.OutputTargetItemIndexColumnName, o.OutputQueryTokensColumnName };
         var ins = new[] { inputs.HistoryItems, inputs.HistoryQueries, inputs.TargetItem, inputs.Query }.OfType<string>().ToArray();
         foreach (var name in outputs)
             if (ins.Contains(name, StringComparer.Ordinal))
@@ -41,8 +41,8 @@ public static class SequenceFeaturizerGraph
         var items = b.AddInput(inputs.HistoryItems, text, 1, "L");
         var kept = b.Slice(items, new[] { -(long)v.MaxHistory }, new[] { long.MaxValue }, new[] { 1L });
         var itemIndex = b.LabelEncoder(kept, itemKeys, itemValues, Vocabulary.Unknown);
-        b.Reshape(itemIndex, new[] { 1L, -1L }, o.OutputHistoryItemsColumn);
-        var length = b.Shape(kept, 1, 2, o.OutputHistoryLengthColumn);
+        b.Reshape(itemIndex, new[] { 1L, -1L }, o.OutputHistoryItemIndicesColumnName);
+        var length = b.Shape(kept, 1, 2, o.OutputHistoryLengthColumnName);
 
         // History query tokens: [1, L', M] split, mapped ("" pads to 0), padded with T zeros and cut to T.
         var zeroColumn = b.Mul(b.Unsqueeze(itemIndex, new[] { 2L }), b.Int64Scalar(0));
@@ -58,11 +58,11 @@ public static class SequenceFeaturizerGraph
             var mapped = b.LabelEncoder(split, tokenKeys, tokenValues, Vocabulary.Unknown);
             tokens = b.Slice(b.Concat(2, mapped, zeros), new[] { 0L }, new[] { t }, new[] { 2L });
         }
-        b.Reshape(tokens, new[] { 1L, -1L }, o.OutputHistoryQueryTokensColumn);
+        b.Reshape(tokens, new[] { 1L, -1L }, o.OutputHistoryQueryTokensColumnName);
 
         // Target item and query.
         var target = b.AddInput(inputs.TargetItem, text, 1, 1);
-        b.Reshape(b.LabelEncoder(target, itemKeys, itemValues, Vocabulary.Unknown), new[] { 1L }, o.OutputTargetItemColumn);
+        b.Reshape(b.LabelEncoder(target, itemKeys, itemValues, Vocabulary.Unknown), new[] { 1L }, o.OutputTargetItemIndexColumnName);
         var queryPad = b.AddInitializer(b.UniqueName("query_pad"), new long[t], 1, 1, t);
         if (inputs.Query != null)
         {
@@ -70,16 +70,16 @@ public static class SequenceFeaturizerGraph
             var (split, _) = b.StringSplit(query);
             var mapped = b.LabelEncoder(split, tokenKeys, tokenValues, Vocabulary.Unknown);
             var cut = b.Slice(b.Concat(2, mapped, queryPad), new[] { 0L }, new[] { t }, new[] { 2L });
-            b.Reshape(cut, new[] { t }, o.OutputQueryTokensColumn);
+            b.Reshape(cut, new[] { t }, o.OutputQueryTokensColumnName);
         }
-        else b.Reshape(queryPad, new[] { t }, o.OutputQueryTokensColumn);
+        else b.Reshape(queryPad, new[] { t }, o.OutputQueryTokensColumnName);
 
         // Variable-length outputs keep a leading 1: a loaded OnnxTransformer types a lone symbolic dim as size 1.
-        b.AddOutput(o.OutputHistoryItemsColumn, int64, 1, "kept");
-        b.AddOutput(o.OutputHistoryQueryTokensColumn, int64, 1, "kept_x_tokens");
-        b.AddOutput(o.OutputHistoryLengthColumn, int64, 1);
-        b.AddOutput(o.OutputTargetItemColumn, int64, 1);
-        b.AddOutput(o.OutputQueryTokensColumn, int64, t);
+        b.AddOutput(o.OutputHistoryItemIndicesColumnName, int64, 1, "kept");
+        b.AddOutput(o.OutputHistoryQueryTokensColumnName, int64, 1, "kept_x_tokens");
+        b.AddOutput(o.OutputHistoryLengthColumnName, int64, 1);
+        b.AddOutput(o.OutputTargetItemIndexColumnName, int64, 1);
+        b.AddOutput(o.OutputQueryTokensColumnName, int64, t);
         return b.ToBytes();
     }
 }

@@ -64,7 +64,7 @@ sealed class PairFusion
     /// <param name="u">Receives u (H·D).</param>
     public void FuseTarget(long targetItem, ReadOnlySpan<long> queryTokens, PsuColumnOptions columns, Span<float> target, Span<float> u)
     {
-        Fuse(CheckItem(targetItem, columns.TargetItemColumn, "target item", -1), queryTokens, columns.QueryTokensColumn, "query token", -1, target);
+        Fuse(CheckItem(targetItem, columns.TargetItemIndexColumnName, "target item", -1), queryTokens, columns.QueryTokensColumnName, "query token", -1, target);
         DenseMath.MatVec(_model.FoldedAttentionData, target, u);
     }
 

@@ -10,7 +10,7 @@ namespace Seminar.MLNet.PsuScoring;
 /// Holds scratch buffers that grow to the longest history seen, so after warm-up a row allocates nothing.
 /// Not thread-safe: give each cursor or thread its own scorer over one shared <see cref="PsuScoringModel"/>.
 /// </summary>
-public sealed class PsuRowScorer
+internal sealed class PsuRowScorer
 {
     readonly PsuScoringModel _model;
     readonly PsuWeights _w;
@@ -82,7 +82,7 @@ public sealed class PsuRowScorer
         ReadOnlySpan<float> sideFeatures, Span<float> target, Span<float> interest)
     {
         RowChecks.Lengths(_columns, historyItems.Length, historyQueryTokens.Length, _t, _d, target.Length, interest.Length);
-        SideFeatureScaling.Check(sideFeatures, _w.SideFeatures, _columns.SideFeaturesColumn);
+        SideFeatureScaling.Check(sideFeatures, _w.SideFeatures, _columns.SideFeaturesColumnName);
         _fusion.FuseTarget(targetItem, queryTokens, _columns, target, _u);
         Reserve(historyItems.Length);
 
@@ -106,7 +106,7 @@ public sealed class PsuRowScorer
         int n = 0;
         for (int l = 0; l < items.Length; l++)
         {
-            int item = _fusion.CheckItem(items[l], _columns.HistoryItemsColumn, "history item", l);
+            int item = _fusion.CheckItem(items[l], _columns.HistoryItemIndicesColumnName, "history item", l);
             if (item == Vocabulary.Padding) continue;
             FuseRow(n++, item, tokens, l, scoreHeads);
         }
@@ -123,7 +123,7 @@ public sealed class PsuRowScorer
     void FuseRow(int row, int item, ReadOnlySpan<long> tokens, int position, bool scoreHeads)
     {
         var x = _x.AsSpan(row * _d, _d);
-        _fusion.Fuse(item, tokens.Slice(position * _t, _t), _columns.HistoryQueryTokensColumn, "history query token", position, x);
+        _fusion.Fuse(item, tokens.Slice(position * _t, _t), _columns.HistoryQueryTokensColumnName, "history query token", position, x);
         if (scoreHeads)
             for (int h = 0; h < _heads; h++) _scores[h * _capacity + row] = TensorPrimitives.Dot(_u.AsSpan(h * _d, _d), x);
     }
@@ -131,7 +131,7 @@ public sealed class PsuRowScorer
     /// <summary>Every item index checked against the vocabulary, so the strategies that fuse only some behaviours fail on the same input as the exact GSU.</summary>
     void CheckItems(ReadOnlySpan<long> items)
     {
-        for (int l = 0; l < items.Length; l++) _fusion.CheckItem(items[l], _columns.HistoryItemsColumn, "history item", l);
+        for (int l = 0; l < items.Length; l++) _fusion.CheckItem(items[l], _columns.HistoryItemIndicesColumnName, "history item", l);
     }
 
     /// <summary>DIN: the last N real behaviours.</summary>
@@ -248,7 +248,7 @@ static class RowChecks
     {
         if (historyTokens != (long)length * slots)
             throw new ArgumentException(
-                $"'{columns.HistoryQueryTokensColumn}' holds {historyTokens} token indices but '{columns.HistoryItemsColumn}' has {length} behaviours: expected {slots} per behaviour ({(long)length * slots}).",
+                $"'{columns.HistoryQueryTokensColumnName}' holds {historyTokens} token indices but '{columns.HistoryItemIndicesColumnName}' has {length} behaviours: expected {slots} per behaviour ({(long)length * slots}).",
                 "historyQueryTokens");
     }
 }

@@ -13,7 +13,7 @@ namespace Seminar.MLNet.PsuScoring;
 /// tokens; <c>(W_Q t)·(W_K x) / sqrt(D) = (A t)·x</c> with <c>A = W_Kᵀ W_Q / sqrt(D)</c>, so the GSU costs one
 /// D-dot per head and behaviour instead of a D×D projection of every key.
 /// </remarks>
-public sealed class PsuScoringModel
+internal sealed class PsuScoringModel
 {
     readonly ItemModalities _modalities;
     readonly Lazy<float[]>[] _modalityTables;

@@ -1,6 +1,7 @@
+using Seminar.MLNet.PsuScoring;
 using Seminar.MLNet.Retrieval.Strategies;
 
-namespace Seminar.MLNet.PsuScoring;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// The trained parameters of the Pretraining Search Unit, copied out of the training module, and the

@@ -11,7 +11,7 @@ namespace Seminar.MLNet.PsuScoring;
 /// the identity's shape near 0 and keeps negative inputs meaningful, so rates and signed features need no special case.
 /// Training, the C# scorer and the ONNX graph all apply exactly these operations.
 /// </remarks>
-public static class SideFeatureScaling
+internal static class SideFeatureScaling
 {
     /// <summary>The compression <c>sign(v) · ln(1 + |v|)</c>.</summary>
     public static float Compress(float value) => MathF.Sign(value) * MathF.Log(1f + MathF.Abs(value));

@@ -13,7 +13,7 @@ namespace Seminar.MLNet.Quantization;
 /// Relevance against the request is then a sum of table lookups over the codes (asymmetric distance: the target
 /// stays exact). Immutable; shared by every <see cref="PqRowScorer"/>.
 /// </summary>
-public sealed class PqAttentionModel
+internal sealed class PqAttentionModel
 {
     readonly byte[] _itemCodes;
 
@@ -33,7 +33,7 @@ public sealed class PqAttentionModel
         ArgumentNullException.ThrowIfNull(psu);
         ArgumentNullException.ThrowIfNull(itemQuantizers);
         ArgumentNullException.ThrowIfNull(queryQuantizer);
-        if (psu.Weights.Strategy != Retrieval.Strategies.RetrievalStrategy.Exact)
+        if (psu.Weights.Strategy != RetrievalStrategy.Exact)
             throw new ArgumentException(
                 $"Approximate retrieval approximates the exact GSU, but this PSU was trained with the {psu.Weights.Strategy} retrieval strategy; use a PSU trained with the Exact strategy.", nameof(psu));
         int modalities = psu.Weights.ItemModalities;

@@ -1,18 +1,18 @@
 using Seminar.MLNet.PsuScoring;
 
-namespace Seminar.MLNet.Quantization;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// Options of <c>mlContext.Seminar().PqAttention(options)</c>. The inherited input columns are the featurizer's
-/// index columns the PSU reads; <see cref="PsuColumnOptions.InterestOutputColumn"/> names the PSU output through which
+/// index columns the PSU reads; <see cref="PsuColumnOptions.OutputInterestColumnName"/> names the PSU output through which
 /// the trained PSU is found (place PqAttention after PsuEmbedding).
 /// </summary>
 public sealed class PqAttentionOptions : PsuColumnOptions
 {
     /// <summary>Output: the interest vector computed with approximate retrieval (vector of Single, D).</summary>
-    public string PqInterestColumn { get; set; } = "SeminarPqInterest";
+    public string OutputPqInterestColumnName { get; set; } = "SeminarPqInterest";
     /// <summary>Output: the head's logit computed with approximate retrieval (vector of Single of size 1).</summary>
-    public string PqScoreColumn { get; set; } = "SeminarPqScore";
+    public string OutputPqScoreColumnName { get; set; } = "SeminarPqScore";
     /// <summary>Product quantizer of every code set (each item modality and the query part): sub-spaces, centroids, k-means.</summary>
     public ProductQuantizerOptions Quantizer { get; set; } = new();
     /// <summary>Behaviours kept per head by the approximate GSU; null = the PSU's K. Larger than a history keeps all of it.</summary>
@@ -32,9 +32,9 @@ public sealed class PqAttentionOptions : PsuColumnOptions
     /// <summary>Throws when an option is out of range or the output names clash.</summary>
     public void Validate()
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(PqInterestColumn, nameof(PqInterestColumn));
-        ArgumentException.ThrowIfNullOrWhiteSpace(PqScoreColumn, nameof(PqScoreColumn));
-        if (PqInterestColumn == PqScoreColumn) throw new ArgumentException($"PqInterestColumn and PqScoreColumn are both '{PqScoreColumn}'.", nameof(PqScoreColumn));
+        ArgumentException.ThrowIfNullOrWhiteSpace(OutputPqInterestColumnName, nameof(OutputPqInterestColumnName));
+        ArgumentException.ThrowIfNullOrWhiteSpace(OutputPqScoreColumnName, nameof(OutputPqScoreColumnName));
+        if (OutputPqInterestColumnName == OutputPqScoreColumnName) throw new ArgumentException($"OutputPqInterestColumnName and OutputPqScoreColumnName are both '{OutputPqScoreColumnName}'.", nameof(OutputPqScoreColumnName));
         if (Quantizer is null) throw new ArgumentNullException(nameof(Quantizer));
         if (TopK is < 1) throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "TopK must be at least 1 (or null for the PSU's).");
         if (MaxKnownPairs < 1) throw new ArgumentOutOfRangeException(nameof(MaxKnownPairs), MaxKnownPairs, "MaxKnownPairs must be at least 1: the query codebook trains on these pairs.");

@@ -40,7 +40,7 @@ sealed class PqHistoryEncoder
     {
         int real = 0;
         for (int l = 0; l < items.Length; l++)
-            if (_fusion.CheckItem(items[l], _columns.HistoryItemsColumn, "history item", l) != Vocabulary.Padding) real++;
+            if (_fusion.CheckItem(items[l], _columns.HistoryItemIndicesColumnName, "history item", l) != Vocabulary.Padding) real++;
         if (_positions.Length < real) _positions = new int[Math.Max(real, 2 * _positions.Length)];
         Codes.Reset(real);
         var pairs = _model.Pairs;
@@ -56,7 +56,7 @@ sealed class PqHistoryEncoder
                 var known = pairs is null ? default : pairs.Lookup(item, query);
                 if (known.IsEmpty)
                 {
-                    PqAttentionModel.QueryPart(_model.Psu, _fusion, item, query, _columns.HistoryQueryTokensColumn, l, _part);
+                    PqAttentionModel.QueryPart(_model.Psu, _fusion, item, query, _columns.HistoryQueryTokensColumnName, l, _part);
                     _model.QueryQuantizer.Encode(_part, _pairCodes);
                     known = _pairCodes;
                 }

@@ -10,7 +10,7 @@ namespace Seminar.MLNet.Quantization;
 /// then the exact ESU on those K and the head MLP. Buffers grow to the longest history seen; after warm-up a row
 /// allocates nothing. Not thread-safe: one per cursor or thread over a shared <see cref="PqAttentionModel"/>.
 /// </summary>
-public sealed class PqRowScorer
+internal sealed class PqRowScorer
 {
     readonly PqAttentionModel _model;
     readonly PsuScoringModel _psu;
@@ -74,7 +74,7 @@ public sealed class PqRowScorer
         ReadOnlySpan<float> sideFeatures, Span<float> interest)
     {
         RowChecks.Lengths(_columns, historyItems.Length, historyQueryTokens.Length, _t, _d, _target.Length, interest.Length);
-        SideFeatureScaling.Check(sideFeatures, _psu.Weights.SideFeatures, _columns.SideFeaturesColumn);
+        SideFeatureScaling.Check(sideFeatures, _psu.Weights.SideFeatures, _columns.SideFeaturesColumnName);
         _fusion.FuseTarget(targetItem, queryTokens, _columns, _target, _u);
 
         int real = _encoder.Encode(historyItems, historyQueryTokens);
@@ -90,7 +90,7 @@ public sealed class PqRowScorer
                 {
                     int l = positions[_kept[h * _k + i]];
                     var x = _rows.AsSpan(i * _d, _d);
-                    _fusion.Fuse((int)historyItems[l], historyQueryTokens.Slice(l * _t, _t), _columns.HistoryQueryTokensColumn, "history query token", l, x);
+                    _fusion.Fuse((int)historyItems[l], historyQueryTokens.Slice(l * _t, _t), _columns.HistoryQueryTokensColumnName, "history query token", l, x);
                     _relevance[i] = TensorPrimitives.Dot(u, x);
                 }
                 _readout.AttendHead(h, _relevance.AsSpan(0, k), _rows, _rowIndex.AsSpan(0, k));

@@ -22,7 +22,7 @@ namespace Seminar.MLNet.Quantization;
 /// code 0 even inside a non-zero vector. Inputs are not checked for NaN on this path.
 /// </para>
 /// </summary>
-public sealed class ProductQuantizer
+internal sealed class ProductQuantizer
 {
     // Batches at least this large (rows × centroids) are worth spreading over the cores.
     const long ParallelWork = 1 << 18;

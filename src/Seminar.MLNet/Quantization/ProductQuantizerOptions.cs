@@ -1,4 +1,6 @@
-namespace Seminar.MLNet.Quantization;
+using Seminar.MLNet.Quantization;
+
+namespace Seminar.MLNet;
 
 /// <summary>
 /// How <see cref="ProductQuantizer.Train"/> splits the vectors and clusters each sub-space. The defaults are

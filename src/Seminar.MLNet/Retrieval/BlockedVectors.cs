@@ -14,7 +14,7 @@ namespace Seminar.MLNet.Retrieval;
 /// 64-byte aligned (pinned) so no load straddles a cache line. Reused by <see cref="Load"/>, which only grows it.
 /// Not thread-safe for <see cref="Load"/>; <see cref="Score(ReadOnlySpan{float}, int, Span{float})"/> only reads and may run concurrently.
 /// </remarks>
-public sealed class BlockedVectors
+internal sealed class BlockedVectors
 {
     /// <summary>Behaviours per block: one 512-bit vector of floats per dimension.</summary>
     public const int BlockSize = 16;

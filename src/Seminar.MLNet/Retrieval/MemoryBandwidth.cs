@@ -10,7 +10,7 @@ namespace Seminar.MLNet.Retrieval;
 /// approximate scan) are compared against. A scan reading B bytes cannot take less than <c>B / bandwidth</c>; how
 /// close it gets says whether it is memory-bound or compute-bound.
 /// </summary>
-public static class MemoryBandwidth
+internal static class MemoryBandwidth
 {
     // Each timed repetition reads at least this much, so a cache-sized buffer is timed over many passes rather
     // than one pass of a few microseconds that timer and loop start-up would dominate.

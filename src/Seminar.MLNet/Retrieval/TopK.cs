@@ -10,7 +10,7 @@ namespace Seminar.MLNet.Retrieval;
 /// first, ties to the lower index, i.e. a stable sort by score descending. Each call allocates a scratch buffer;
 /// hot paths hold a <see cref="TopKSelector"/> instead.
 /// </summary>
-public static class TopK
+internal static class TopK
 {
     /// <summary>Writes the indices of the <c>min(k, scores.Length)</c> best scores into <paramref name="indices"/>, best first.</summary>
     /// <param name="scores">Scores to select from. NaN ranks below every other value (−∞ included), ties among NaNs to the lower index.</param>
@@ -37,7 +37,7 @@ public static class TopK
 /// end. Without it the threshold starts at the k-th of the first k scores and needs several cuts to climb (each a
 /// quickselect over the buffer), which measured several times slower.
 /// </remarks>
-public sealed class TopKSelector
+internal sealed class TopKSelector
 {
     // 4k candidates amortise each cut over 3k survivors; the floor keeps tiny k from cutting every few vectors.
     const int MinimumCandidates = 256;

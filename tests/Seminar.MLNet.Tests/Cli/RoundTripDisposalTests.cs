@@ -3,7 +3,6 @@ using Microsoft.ML.Data;
 using Seminar.MLNet.Evaluation.Models;
 using Seminar.MLNet.Evaluation.Reporting;
 using Seminar.MLNet.Featurization;
-using Seminar.MLNet.MLNet;
 using Seminar.MLNet.Tests.Featurization;
 using Seminar.MLNet.Tests.Support;
 

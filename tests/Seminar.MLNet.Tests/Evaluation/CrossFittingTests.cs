@@ -47,7 +47,7 @@ public class CrossFittingTests
         Seed = 2, TrainFromQuantile = 0.5, Models = new[] { FastTreeSeminar.ModelName }, Stacking = stacking, CrossFitFolds = 2,
         Psu = new PsuEmbeddingOptions
         {
-            Dimension = 8, Heads = 2, TopK = 4, HeadLayers = new[] { 8 }, PretrainingEpochs = 1, FineTuningEpochs = 1, BatchSize = 64,
+            Dimension = 8, Heads = 2, TopK = 4, HeadLayers = new[] { 8 }, PretrainingMaxEpoch = 1, MaxEpoch = 1, BatchSize = 64,
             TrainingMaxHistory = 32, Threads = 1,
         },
     };

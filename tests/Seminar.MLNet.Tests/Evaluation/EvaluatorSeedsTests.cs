@@ -15,7 +15,7 @@ public class EvaluatorSeedsTests
         Models = new[] { "fasttree_baseline", "seminar_neural", "seminar_no_pretrain" },
         Psu = new PsuEmbeddingOptions
         {
-            Dimension = 8, Heads = 1, TopK = 4, HeadLayers = new[] { 8 }, TrainingMaxHistory = 32, FineTuningEpochs = 1, Threads = 1,
+            Dimension = 8, Heads = 1, TopK = 4, HeadLayers = new[] { 8 }, TrainingMaxHistory = 32, MaxEpoch = 1, Threads = 1,
         },
     };
 

@@ -47,7 +47,7 @@ public class EvaluatorTests
         SyntheticDatasetGenerator.Generate(tmp.Path, new SyntheticDatasetOptions { Users = 40, Items = 300, MeanEventsPerUser = 120, Seed = 7 });
         var psu = new PsuEmbeddingOptions
         {
-            Dimension = 16, Heads = 2, TopK = 8, HeadLayers = new[] { 16 }, TrainingMaxHistory = 64, FineTuningEpochs = 2,
+            Dimension = 16, Heads = 2, TopK = 8, HeadLayers = new[] { 16 }, TrainingMaxHistory = 64, MaxEpoch = 2,
             RecentWindow = 16, SimHashBits = 32, HashFunctions = 8, BitsPerFunction = 2,
         };
         var options = new EvaluationOptions
@@ -122,7 +122,7 @@ public class EvaluatorTests
         {
             Seed = 3, TrainFromQuantile = 0.5, PqRequests = 50, Stacking = SeminarStacking.CrossFitted, CrossFitFolds = 2,
             Models = new[] { FastTreeSeminar.PqModelName }, BootstrapReplicates = 0,
-            Psu = new PsuEmbeddingOptions { Dimension = 16, Heads = 2, TopK = 8, HeadLayers = new[] { 16 }, TrainingMaxHistory = 64, FineTuningEpochs = 2, Threads = 1 },
+            Psu = new PsuEmbeddingOptions { Dimension = 16, Heads = 2, TopK = 8, HeadLayers = new[] { 16 }, TrainingMaxHistory = 64, MaxEpoch = 2, Threads = 1 },
             Curves = new RetrievalCurvesOptions { Lengths = new[] { 20 }, Ks = new[] { 4 }, MaxRequests = 4 },
         };
         var result = Evaluator.Run(tmp.Path, options);

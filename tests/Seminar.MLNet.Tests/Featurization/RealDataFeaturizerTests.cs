@@ -4,7 +4,6 @@ using Seminar.MLNet.Datasets.Converters;
 using Seminar.MLNet.Datasets.Synthetic;
 using Seminar.MLNet.Evaluation.Protocol;
 using Seminar.MLNet.Featurization;
-using Seminar.MLNet.MLNet;
 using Seminar.MLNet.Tests.Support;
 
 namespace Seminar.MLNet.Tests.Featurization;

@@ -1,7 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Seminar.MLNet.Featurization;
-using Seminar.MLNet.MLNet;
 using Seminar.MLNet.Tests.Support;
 
 namespace Seminar.MLNet.Tests.Featurization;
@@ -111,8 +110,8 @@ public class SequenceFeaturizerTests
         var ml = new MLContext(1);
         var data = ml.Data.LoadFromEnumerable(Rows());
         var options = Options();
-        options.HistoryQueriesColumn = null;
-        options.QueryColumn = null;
+        options.HistoryQueriesColumnName = null;
+        options.QueryColumnName = null;
         var model = ml.Seminar().FeaturizeSequences(Catalog(ml), options).Fit(data);
         var with = FeaturizerOutputs.Read(ml.Seminar().FeaturizeSequences(Catalog(ml), Options()).Fit(data).Transform(data));
 
@@ -185,7 +184,7 @@ public class SequenceFeaturizerTests
         Assert.Contains("has 1 entries but 'HistoryItems' has 2", e.Message);
 
         var noItems = ml.Data.LoadFromEnumerable(new[] { new CatalogRow() });
-        var missing = Assert.Throws<ArgumentException>(() => ml.Seminar().FeaturizeSequences(noItems, new SequenceFeaturizerOptions { HistoryItemsColumn = "Nope" }).Fit(ml.Data.LoadFromEnumerable(Rows())));
+        var missing = Assert.Throws<ArgumentException>(() => ml.Seminar().FeaturizeSequences(noItems, new SequenceFeaturizerOptions { HistoryItemsColumnName = "Nope" }).Fit(ml.Data.LoadFromEnumerable(Rows())));
         Assert.Contains("Input column 'Nope' is missing", missing.Message);
 
         var duplicate = ml.Data.LoadFromEnumerable(new[] { new CatalogRow { ItemId = "a" }, new CatalogRow { ItemId = "a" } });

@@ -171,10 +171,7 @@ public class PackageConsumerTests
         using System.Globalization;
         using Microsoft.ML;
         using Microsoft.ML.Data;
-        using Seminar.MLNet.MLNet;
-        using Seminar.MLNet.Quantization;
-        using Seminar.MLNet.Training.MLNet;
-        using Seminar.MLNet.Training.PsuTraining;
+        using Seminar.MLNet;
 
         var ml = new MLContext(seed: 1);
         var rng = new Random(5);
@@ -207,7 +204,7 @@ public class PackageConsumerTests
         var pipeline = ml.Seminar().FeaturizeSequences(ml.Data.LoadFromEnumerable(catalog))
             .Append(ml.Seminar().PsuEmbedding(new PsuEmbeddingOptions
             {
-                LabelColumn = null, Dimension = 8, Heads = 1, TopK = 4, HeadLayers = new[] { 8 }, Threads = 1,
+                LabelColumnName = null, Dimension = 8, Heads = 1, TopK = 4, HeadLayers = new[] { 8 }, Threads = 1,
             }))
             .Append(ml.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 2, Centroids = 4 } }))
             .Append(ml.Transforms.Concatenate("Features", "SeminarPqInterest", "SeminarPqScore"))

@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Seminar.MLNet.MLNet;
 using Seminar.MLNet.PsuScoring;
 using Seminar.MLNet.Tests.Support;
 

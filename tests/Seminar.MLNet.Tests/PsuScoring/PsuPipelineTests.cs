@@ -1,7 +1,6 @@
 using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Seminar.MLNet.MLNet;
 using Seminar.MLNet.PsuScoring;
 using Seminar.MLNet.Tests.Support;
 
@@ -81,7 +80,7 @@ public class PsuPipelineTests
             new PsuIndexRow { SeminarHistoryItems = new long[] { 999 }, SeminarHistoryQueryTokens = new long[PsuFixtures.QueryTokens], SeminarTargetItem = new long[] { 2 } },
         });
 
-        var missing = new PsuColumnOptions { QueryTokensColumn = "Nope" };
+        var missing = new PsuColumnOptions { QueryTokensColumnName = "Nope" };
         var e = Assert.Throws<ArgumentException>(() => PsuEmbeddingTransformer.Create(ml, weights, v, missing, rows));
         Assert.StartsWith("Input column 'Nope' (query token indices) is missing (columns: SeminarHistoryItems, SeminarHistoryQueryTokens, SeminarTargetItem, SeminarQueryTokens, Side).", e.Message);
         var psu = PsuEmbeddingTransformer.Create(ml, weights, v, new PsuColumnOptions(), rows);
@@ -110,7 +109,7 @@ public class PsuPipelineTests
         Assert.Throws<InvalidOperationException>(() => PsuOutputs.Read(psu.Transform(negativeToken)));
         Assert.ThrowsAny<Exception>(() => PsuOutputs.Read(psu.Persisted.Transform(negativeToken)));
 
-        var clash = new PsuColumnOptions { ScoreOutputColumn = "SeminarTargetItem" };
+        var clash = new PsuColumnOptions { OutputScoreColumnName = "SeminarTargetItem" };
         e = Assert.Throws<ArgumentException>(() => PsuEmbeddingTransformer.Create(ml, weights, v, clash, rows));
         Assert.StartsWith("Output column 'SeminarTargetItem' has the same name as an input column", e.Message);
     }

@@ -1,7 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Seminar.MLNet.Featurization;
-using Seminar.MLNet.MLNet;
 using Seminar.MLNet.PsuScoring;
 
 namespace Seminar.MLNet.Tests.PsuScoring;
@@ -10,7 +9,7 @@ namespace Seminar.MLNet.Tests.PsuScoring;
 public class PsuSideFeatureTests
 {
     const int D = 12, Heads = 3, TopK = 5;
-    static readonly PsuColumnOptions Columns = new() { SideFeaturesColumn = "Side" };
+    static readonly PsuColumnOptions Columns = new() { SideFeaturesColumnName = "Side" };
 
     static SequenceVocabularies Vocabularies()
     {

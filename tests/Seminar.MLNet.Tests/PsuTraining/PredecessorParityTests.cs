@@ -12,7 +12,7 @@ public class PredecessorParityTests
 {
     static PsuEmbeddingOptions Options(RetrievalStrategy strategy) => new()
     {
-        Dimension = 12, Heads = 2, TopK = 3, HeadLayers = new[] { 10 }, PretrainingEpochs = 1, FineTuningEpochs = 1, BatchSize = 32,
+        Dimension = 12, Heads = 2, TopK = 3, HeadLayers = new[] { 10 }, PretrainingMaxEpoch = 1, MaxEpoch = 1, BatchSize = 32,
         RetrievalStrategy = strategy, RecentWindow = 4, SimHashBits = 16, HashFunctions = 4, BitsPerFunction = 2,
     };
 

@@ -2,8 +2,6 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Seminar.MLNet.Datasets.Synthetic;
 using Seminar.MLNet.Evaluation.Protocol;
-using Seminar.MLNet.MLNet;
-using Seminar.MLNet.Training.MLNet;
 using Seminar.MLNet.Training.PsuTraining;
 
 namespace Seminar.MLNet.Tests.PsuTraining;
@@ -189,7 +187,7 @@ public class PsuCrossFittingTests
         var features = ml.Seminar().CrossFit(seed => ml.Seminar().FeaturizeSequences(catalog, new() { MaxHistory = 64 })
                 .Append(ml.Seminar().PsuEmbedding(new PsuEmbeddingOptions
                 {
-                    Dimension = 8, Heads = 2, TopK = 4, HeadLayers = new[] { 8 }, PretrainingEpochs = 1, FineTuningEpochs = 1, BatchSize = 32,
+                    Dimension = 8, Heads = 2, TopK = 4, HeadLayers = new[] { 8 }, PretrainingMaxEpoch = 1, MaxEpoch = 1, BatchSize = 32,
                     TrainingMaxHistory = 32, Threads = 1, Seed = seed,
                 })),
             data.Train, SeminarColumns.UserId, folds: 2);

@@ -1,16 +1,14 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Seminar.MLNet.MLNet;
 using Seminar.MLNet.Tests.PsuScoring;
 using Seminar.MLNet.Tests.Support;
-using Seminar.MLNet.Training.MLNet;
 using Seminar.MLNet.Training.PsuTraining;
 
 namespace Seminar.MLNet.Tests.PsuTraining;
 
 public class PsuEmbeddingEstimatorTests
 {
-    static PsuEmbeddingOptions Small() => new() { Dimension = 8, Heads = 2, TopK = 4, HeadLayers = new[] { 8 }, PretrainingEpochs = 1, FineTuningEpochs = 1, BatchSize = 32 };
+    static PsuEmbeddingOptions Small() => new() { Dimension = 8, Heads = 2, TopK = 4, HeadLayers = new[] { 8 }, PretrainingMaxEpoch = 1, MaxEpoch = 1, BatchSize = 32 };
 
     [Fact]
     public void Featurizer_PSU_and_FastTree_fit_as_one_pipeline_save_and_load_with_identical_scores()
@@ -64,10 +62,10 @@ public class PsuEmbeddingEstimatorTests
         // Missing label column.
         var noLabel = ml.Transforms.DropColumns("Label").Fit(constant).Transform(constant);
         var missing = Assert.Throws<ArgumentException>(() => ml.Seminar().PsuEmbedding(Small()).Fit(noLabel));
-        Assert.StartsWith("Label column 'Label' is missing; set LabelColumn = null to pretrain without labels.", missing.Message);
+        Assert.StartsWith("Label column 'Label' is missing; set LabelColumnName = null to pretrain without labels.", missing.Message);
         // ... which is fine when pretraining only.
         var o = Small();
-        o.LabelColumn = null;
+        o.LabelColumnName = null;
         Assert.NotNull(ml.Seminar().PsuEmbedding(o).Fit(noLabel).Weights);
 
         // Input that did not come from the featurizer's fast path: no vocabularies to embed with.

@@ -3,7 +3,6 @@ using Seminar.MLNet.Datasets.Canonical;
 using Seminar.MLNet.Datasets.Synthetic;
 using Seminar.MLNet.Evaluation.Protocol;
 using Seminar.MLNet.Featurization;
-using Seminar.MLNet.MLNet;
 using Seminar.MLNet.Tests.Support;
 
 namespace Seminar.MLNet.Tests.PsuTraining;

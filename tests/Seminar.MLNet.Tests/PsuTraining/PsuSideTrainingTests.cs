@@ -1,7 +1,5 @@
 using Microsoft.ML;
-using Seminar.MLNet.MLNet;
 using Seminar.MLNet.Tests.PsuScoring;
-using Seminar.MLNet.Training.MLNet;
 using Seminar.MLNet.Training.PsuTraining;
 using static TorchSharp.torch;
 
@@ -12,7 +10,7 @@ public class PsuSideTrainingTests
 {
     static PsuEmbeddingOptions Small() => new()
     {
-        Dimension = 8, Heads = 2, TopK = 4, HeadLayers = new[] { 8 }, PretrainingEpochs = 1, FineTuningEpochs = 1, BatchSize = 32, SideFeaturesColumn = "Side",
+        Dimension = 8, Heads = 2, TopK = 4, HeadLayers = new[] { 8 }, PretrainingMaxEpoch = 1, MaxEpoch = 1, BatchSize = 32, SideFeaturesColumnName = "Side",
     };
 
     [Fact]
@@ -28,10 +26,10 @@ public class PsuSideTrainingTests
         Assert.StartsWith("Row 7: Side feature column 'Side' holds NaN at component 1: side features must be finite.", nan.Message);
 
         var o = Small();
-        o.SideFeaturesColumn = "Nowhere";
+        o.SideFeaturesColumnName = "Nowhere";
         var missing = Assert.Throws<ArgumentException>(() => ml.Seminar().PsuEmbedding(o).Fit(featurized));
-        Assert.StartsWith("Side feature column 'Nowhere' is missing; set SideFeaturesColumn = null to train without side features.", missing.Message);
-        o.SideFeaturesColumn = "SeminarHistoryItems";
+        Assert.StartsWith("Side feature column 'Nowhere' is missing; set SideFeaturesColumnName = null to train without side features.", missing.Message);
+        o.SideFeaturesColumnName = "SeminarHistoryItems";
         var mistyped = Assert.Throws<ArgumentException>(() => ml.Seminar().PsuEmbedding(o).Fit(featurized));
         Assert.StartsWith("Side feature column 'SeminarHistoryItems' must be a known-size vector of Single", mistyped.Message);
 
@@ -50,7 +48,7 @@ public class PsuSideTrainingTests
         var featurizer = PsuFixtures.Featurizer(ml, data);
         var v = featurizer.Vocabularies;
         var o = Small();
-        var rows = new PsuRowReader(featurizer.Transform(data), o, o.LabelColumn, 100, v.MaxQueryTokens).Rows(true).ToList();
+        var rows = new PsuRowReader(featurizer.Transform(data), o, o.LabelColumnName, 100, v.MaxQueryTokens).Rows(true).ToList();
         using var content = new ItemContentTensors(v.Content);
         manual_seed(3);
         using var network = new PsuNetwork(v, content, 8, 2, 4, new[] { 16, 16 }, sideScaling: (new float[4], Enumerable.Repeat(1f, 4).ToArray()), headDropout: 0.5);

@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
-using Seminar.MLNet.MLNet;
 using Seminar.MLNet.Tests.PsuScoring;
 using Seminar.MLNet.Tests.Support;
 using Seminar.MLNet.Training.PsuTraining;
@@ -17,7 +16,7 @@ public class PsuTrainedParityTests
     [Fact]
     public void TorchSharp_forward_the_CSharp_path_and_the_stock_loaded_zip_agree_on_every_output()
     {
-        var o = new PsuEmbeddingOptions { Dimension = 12, Heads = 2, TopK = 4, HeadLayers = new[] { 10 }, PretrainingEpochs = 2, FineTuningEpochs = 2, BatchSize = 32 };
+        var o = new PsuEmbeddingOptions { Dimension = 12, Heads = 2, TopK = 4, HeadLayers = new[] { 10 }, PretrainingMaxEpoch = 2, MaxEpoch = 2, BatchSize = 32 };
         AssertParity(o, 400, 300, (weights, _, _, torchRows) =>
         {
             Assert.NotEqual(1f, weights.ModalityTransforms[0]);   // G moved off the identity while fine-tuning
@@ -35,8 +34,8 @@ public class PsuTrainedParityTests
     {
         var o = new PsuEmbeddingOptions
         {
-            Dimension = 12, Heads = 2, TopK = 4, HeadLayers = new[] { 10 }, PretrainingEpochs = 1, FineTuningEpochs = 2, BatchSize = 32,
-            SideFeaturesColumn = "Side", HeadDropout = 0.2,
+            Dimension = 12, Heads = 2, TopK = 4, HeadLayers = new[] { 10 }, PretrainingMaxEpoch = 1, MaxEpoch = 2, BatchSize = 32,
+            SideFeaturesColumnName = "Side", HeadDropout = 0.2,
         };
         AssertParity(o, 400, 300, (weights, pretrained, _, _) =>
         {
@@ -52,7 +51,7 @@ public class PsuTrainedParityTests
             }
             Assert.Equal(1f, weights.SideScale![3]);   // the constant feature
             Assert.Equal(inputs, weights.Head[0].Inputs);
-            bool SideColumnsZero(Seminar.MLNet.PsuScoring.PsuWeights w) =>
+            bool SideColumnsZero(Seminar.MLNet.PsuWeights w) =>
                 Enumerable.Range(0, w.Head[0].Outputs).All(r => Enumerable.Range(3 * d, s).All(c => w.Head[0].Weight[r * inputs + c] == 0));
             Assert.True(SideColumnsZero(pretrained!), "pretraining feeds zeros to the side columns, which start and stay at zero");
             Assert.False(SideColumnsZero(weights), "fine-tuning trains the side columns");
@@ -65,7 +64,7 @@ public class PsuTrainedParityTests
     /// left (null without fine-tuning), the test rows and the TorchSharp outputs.
     /// </summary>
     internal static void AssertParity(PsuEmbeddingOptions o, int trainingRows, int testRows,
-        Action<Seminar.MLNet.PsuScoring.PsuWeights, Seminar.MLNet.PsuScoring.PsuWeights?, List<PsuRow>, List<float[][]>> check)
+        Action<Seminar.MLNet.PsuWeights, Seminar.MLNet.PsuWeights?, List<PsuRow>, List<float[][]>> check)
     {
         var ml = new MLContext(4);
         var training = ml.Data.LoadFromEnumerable(PsuFixtures.TrainingRows(trainingRows, 21));
@@ -73,7 +72,7 @@ public class PsuTrainedParityTests
         var v = featurizer.Vocabularies;
         var featurized = featurizer.Transform(training);
 
-        var reader = new PsuRowReader(featurized, o, o.LabelColumn, o.TrainingMaxHistory, v.MaxQueryTokens);
+        var reader = new PsuRowReader(featurized, o, o.LabelColumnName, o.TrainingMaxHistory, v.MaxQueryTokens);
         var summary = new PsuTrainer.DataSummary(trainingRows, 1, 1, 0);
         using var channel = ((IHostEnvironment)ml).Start("test");
         using var content = new ItemContentTensors(v.Content);
@@ -103,7 +102,7 @@ public class PsuTrainedParityTests
         PsuOutputs.AssertClose(torchRows, PsuOutputs.Read(stock), 1e-4, $"{what}: TorchSharp vs stock-loaded ONNX");
     }
 
-    static PsuRow WithSide(PsuRow r, float[] raw, Seminar.MLNet.PsuScoring.PsuWeights w)
+    static PsuRow WithSide(PsuRow r, float[] raw, Seminar.MLNet.PsuWeights w)
     {
         var side = new float[raw.Length];
         Seminar.MLNet.PsuScoring.SideFeatureScaling.Standardise(raw, w.SideMean, w.SideScale, side);

@@ -13,7 +13,7 @@ public class PsuTrainerTests
         var reader = PsuTrainer.Reader(f.FeaturizedTrain, o, f.Vocabularies.MaxQueryTokens);
         var content = new ItemContentTensors(f.Vocabularies.Content);
         using var channel = ((IHostEnvironment)f.Ml).Start("test");
-        var trainer = new PsuTrainer(reader, PsuTrainer.DataSummary.Read(reader, o.LabelColumn != null), f.Vocabularies, o, seed, channel);
+        var trainer = new PsuTrainer(reader, PsuTrainer.DataSummary.Read(reader, o.LabelColumnName != null), f.Vocabularies, o, seed, channel);
         return (trainer.Train(content), content, progress);
     }
 
@@ -21,7 +21,7 @@ public class PsuTrainerTests
     public void Pretraining_lowers_every_objective_and_is_deterministic()
     {
         using var f = new PsuFixture();
-        var o = new PsuEmbeddingOptions { LabelColumn = null, PretrainingEpochs = 3, Dimension = 32, BatchSize = 32 };
+        var o = new PsuEmbeddingOptions { LabelColumnName = null, PretrainingMaxEpoch = 3, Dimension = 32, BatchSize = 32 };
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (network, content, progress) = Train(f, o);
         var first = progress.First(p => p.Stage == "pretraining" && p.Epoch == 1 && p.Losses.Count == 3);

@@ -3,7 +3,6 @@ using Microsoft.ML.Data;
 using Seminar.MLNet.Datasets.Canonical;
 using Seminar.MLNet.Evaluation.Models;
 using Seminar.MLNet.Evaluation.Protocol;
-using Seminar.MLNet.MLNet;
 using Seminar.MLNet.Quantization;
 using Seminar.MLNet.Training.PsuTraining;
 
@@ -19,8 +18,8 @@ public class SeminarStageSideFeatureTests
         using var fixture = new PsuFixture();
         var psu = new PsuEmbeddingOptions
         {
-            Dimension = 8, Heads = 2, TopK = 4, HeadLayers = new[] { 8 }, PretrainingEpochs = 1, FineTuningEpochs = 1, Threads = 1,
-            TrainingMaxHistory = 50, SideFeaturesColumn = SeminarStage.SideFeaturesColumn,
+            Dimension = 8, Heads = 2, TopK = 4, HeadLayers = new[] { 8 }, PretrainingMaxEpoch = 1, MaxEpoch = 1, Threads = 1,
+            TrainingMaxHistory = 50, SideFeaturesColumnName = SeminarStage.SideFeaturesColumnName,
         };
         var pq = new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 2, Centroids = 4, Iterations = 2 }, Seed = 1 };
         var catalog = new CatalogDataView(CanonicalDataset.Open(fixture.Folder), new DataIssues());
@@ -28,11 +27,11 @@ public class SeminarStageSideFeatureTests
         var model = (TransformerChain<ITransformer>)stage.Fit(fixture.Ml, fixture.Train);
         var trained = model.OfType<PsuEmbeddingTransformer>().Single();
         Assert.Equal(BaselineFeatures.Names.Length, trained.Weights.SideFeatures);
-        Assert.Equal(SeminarStage.SideFeaturesColumn, pq.SideFeaturesColumn);
+        Assert.Equal(SeminarStage.SideFeaturesColumnName, pq.SideFeaturesColumnName);
 
         // The side vector of each row is its baseline counts, in BaselineFeatures.Names order.
         var scored = stage.FitPretrainedPq(fixture.Ml, fixture.Train).Transform(fixture.Test);
-        var side = scored.GetColumn<VBuffer<float>>(SeminarStage.SideFeaturesColumn).Take(50).Select(v => v.DenseValues().ToArray()).ToArray();
+        var side = scored.GetColumn<VBuffer<float>>(SeminarStage.SideFeaturesColumnName).Take(50).Select(v => v.DenseValues().ToArray()).ToArray();
         for (int f = 0; f < BaselineFeatures.Names.Length; f++)
         {
             var column = scored.GetColumn<float>(BaselineFeatures.Names[f]).Take(50).ToArray();

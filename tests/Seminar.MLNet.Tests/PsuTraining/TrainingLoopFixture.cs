@@ -1,7 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 using Seminar.MLNet.Featurization;
-using Seminar.MLNet.MLNet;
 using Seminar.MLNet.Tests.PsuScoring;
 using Seminar.MLNet.Training.PsuTraining;
 
@@ -62,7 +61,7 @@ sealed class TrainingLoopFixture
     public static PsuEmbeddingOptions Options() => new()
     {
         Dimension = 8, Heads = 2, TopK = 4, HeadLayers = new[] { 8 }, BatchSize = 16, Threads = 1,
-        PretrainingEpochs = 1, FineTuningEpochs = 2, CutPointsPerSequence = 2, Negatives = 2,
+        PretrainingMaxEpoch = 1, MaxEpoch = 2, CutPointsPerSequence = 2, Negatives = 2,
     };
 
     /// <summary>Trains on <paramref name="data"/> (default: the featurized rows), recording every step and progress report.</summary>
@@ -72,7 +71,7 @@ sealed class TrainingLoopFixture
         o.Progress = new SynchronousProgress<PsuTrainingProgress>(run.Progress.Add);
         var reader = PsuTrainer.Reader(data ?? Featurized, o, Vocabularies.MaxQueryTokens);
         using var channel = ((IHostEnvironment)Ml).Start("test");
-        var trainer = new PsuTrainer(reader, PsuTrainer.DataSummary.Read(reader, o.LabelColumn != null), Vocabularies, o, seed: 7, channel)
+        var trainer = new PsuTrainer(reader, PsuTrainer.DataSummary.Read(reader, o.LabelColumnName != null), Vocabularies, o, seed: 7, channel)
         {
             Stepped = (stage, epoch, rows, stretches) => run.Steps.Add((stage, epoch, rows.ToArray(), stretches?.ToArray())),
         };
@@ -101,8 +100,8 @@ sealed class TrainingLoopFixture
     {
         public List<(string Stage, int Epoch, PsuRow[] Rows, PretrainingSequence[]? Stretches)> Steps { get; } = new();
         public List<PsuTrainingProgress> Progress { get; } = new();
-        public Seminar.MLNet.PsuScoring.PsuWeights Final { get; set; } = null!;
-        public Seminar.MLNet.PsuScoring.PsuWeights? Initial { get; set; }
+        public Seminar.MLNet.PsuWeights Final { get; set; } = null!;
+        public Seminar.MLNet.PsuWeights? Initial { get; set; }
         public int BestEpoch { get; set; }
         public ValidationSplit Split { get; set; } = null!;
         public double FinalValidationLoss { get; set; } = double.NaN;

@@ -1,6 +1,4 @@
 using Microsoft.ML;
-using Seminar.MLNet.MLNet;
-using Seminar.MLNet.Training.MLNet;
 using Seminar.MLNet.Training.PsuTraining;
 
 namespace Seminar.MLNet.Tests.PsuTraining;
@@ -36,7 +34,7 @@ public class TrainingLoopTests
         var f = new TrainingLoopFixture();
         var o = TrainingLoopFixture.Options();
         o.ValidationFraction = 0.25;
-        o.FineTuningEpochs = 1;
+        o.MaxEpoch = 1;
         var noFlags = f.Ml.Transforms.DropColumns(nameof(LoopRow.IsValidation)).Fit(f.Featurized).Transform(f.Featurized);
         var run = f.Train(o, noFlags);
         int n = f.Rows.Length, tail = (int)Math.Round(n * 0.25);
@@ -69,7 +67,7 @@ public class TrainingLoopTests
         var data = f.Featurizer.Transform(f.Ml.Data.LoadFromEnumerable(rows));
         var o = TrainingLoopFixture.Options();
         o.Pretrain = false;
-        o.FineTuningEpochs = 6;
+        o.MaxEpoch = 6;
         o.FineTuningLearningRate = 0.01;
         o.Patience = 1;
         var run = f.Train(o, data);
@@ -125,8 +123,8 @@ public class TrainingLoopTests
         int longest = new TrainingLoopFixture(users: 5).Sequences["u1"].Length - 1;
         var flaggedData = new TrainingLoopFixture(users: 5, flag: (row, _) => row.UserId == "u1" && row.HistoryItems.Length == longest);
         var o = TrainingLoopFixture.Options();
-        o.PretrainingUserColumn = "UserId";
-        o.PretrainingEpochs = 2;
+        o.PretrainingUserColumnName = "UserId";
+        o.PretrainingMaxEpoch = 2;
         o.TrainingMaxHistory = 15;
         o.CutPointStride = 3;
         o.MaxCutPointsPerSequence = 8;
@@ -167,7 +165,7 @@ public class TrainingLoopTests
         Assert.StartsWith("Validation column 'IsValidation' must be Boolean (true = held out for validation), not Single.", e.Message);
 
         var o = TrainingLoopFixture.Options();
-        o.PretrainingUserColumn = "Label";
+        o.PretrainingUserColumnName = "Label";
         var user = Assert.Throws<ArgumentException>(() => f.Ml.Seminar().PsuEmbedding(o).Fit(f.Featurized));
         Assert.StartsWith("Pretraining user column 'Label' must be text or a key, not Boolean.", user.Message);
     }

@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Seminar.MLNet.MLNet;
 using Seminar.MLNet.PsuScoring;
 using Seminar.MLNet.Quantization;
 using Seminar.MLNet.Tests.PsuScoring;
@@ -92,14 +91,14 @@ public class PqAttentionParityTests
         var training = ml.Data.LoadFromEnumerable(PsuFixtures.TrainingRows(120, 7));
         var featurizer = PsuFixtures.Featurizer(ml, training);
         var v = featurizer.Vocabularies;
-        var columns = new PsuColumnOptions { SideFeaturesColumn = "Side" };
+        var columns = new PsuColumnOptions { SideFeaturesColumnName = "Side" };
         var psu = PsuEmbeddingTransformer.Create(ml, PsuFixtures.RandomSideWeights(v, D, Heads, TopK, 8, 8), v, columns, featurizer.Transform(training));
         var featurized = psu.Transform(featurizer.Transform(training));
         var unset = Assert.Throws<ArgumentException>(() => ml.Seminar().PqAttention(Options()).Fit(featurized));
         Assert.StartsWith("The PSU was trained with 4 side features, but no side feature column is set", unset.Message);
 
         var options = Options();
-        options.SideFeaturesColumn = "Side";
+        options.SideFeaturesColumnName = "Side";
         var pq = ml.Seminar().PqAttention(options).Fit(featurized);
         var rows = PsuFixtures.IndexRows(v, TopK, 300, 21);
         var data = ml.Data.LoadFromEnumerable(rows);
@@ -126,7 +125,7 @@ public class PqAttentionParityTests
         var (ml, featurizer, _, training) = Stage(5);
         var e = Assert.Throws<InvalidOperationException>(() => ml.Seminar().PqAttention().Fit(featurizer.Transform(training)));
         Assert.Equal("No trained PSU found on column 'SeminarInterest'. Put PqAttention after PsuEmbedding in the pipeline (its interest column carries the PSU), " +
-                     "or set PqAttentionOptions.InterestOutputColumn to that column's name.", e.Message);
+                     "or set PqAttentionOptions.OutputInterestColumnName to that column's name.", e.Message);
         var bad = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Seminar().PqAttention(new PqAttentionOptions { TopK = 0 }));
         Assert.StartsWith("TopK must be at least 1", bad.Message);
         bad = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Seminar().PqAttention(new PqAttentionOptions { MaxKnownPairs = 0 }));

@@ -27,7 +27,7 @@ public class PqRecallTests(ITestOutputHelper output)
             var options = new EvaluationOptions
             {
                 TrainFromQuantile = 0.5, MaxHistory = 1000, Seed = 3, Models = new[] { FastTreeSeminar.PqModelName }, PqRequests = 500,
-                Psu = new PsuEmbeddingOptions { PretrainingEpochs = 1, FineTuningEpochs = 1 },
+                Psu = new PsuEmbeddingOptions { PretrainingMaxEpoch = 1, MaxEpoch = 1 },
                 Pq = new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 16, Centroids = centroids } },
             };
             var pq = Evaluator.Run(tmp.Path, options).Report.Pq!;

@@ -1,7 +1,6 @@
 using Microsoft.ML;
 using Seminar.MLNet.Evaluation.Retrieval;
 using Seminar.MLNet.Featurization;
-using Seminar.MLNet.MLNet;
 using Seminar.MLNet.PsuScoring;
 using Seminar.MLNet.Quantization;
 using Seminar.MLNet.Tests.PsuScoring;

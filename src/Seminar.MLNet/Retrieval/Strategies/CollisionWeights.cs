@@ -6,7 +6,7 @@ namespace Seminar.MLNet.Retrieval.Strategies;
 /// <c>(1/m) Σ_j [collide_j(l)] / max(1, count_j)</c>: the average over the functions of each function's normalised
 /// collision sum. The weights sum to the share of functions with at least one collision (1 when every function has one).
 /// </summary>
-public static class CollisionWeights
+internal static class CollisionWeights
 {
     /// <summary>Computes every behaviour's weight; returns how many functions have at least one collision (0 = no behaviour weighs anything).</summary>
     /// <param name="target">The target's code under each of the m functions.</param>

@@ -7,7 +7,7 @@ namespace Seminar.MLNet.Retrieval.Strategies;
 /// earlier signature (lower index), as ONNX TopK and the exact GSU break ties. Distances are small integers
 /// (0 to bits), so a counting pass finds the k best in O(n + bits) time with no sort and no allocation.
 /// </summary>
-public static class HammingTopK
+internal static class HammingTopK
 {
     /// <summary>Selects the <c>min(k, n)</c> nearest signatures to the target.</summary>
     /// <param name="target">The target's signature (w words).</param>

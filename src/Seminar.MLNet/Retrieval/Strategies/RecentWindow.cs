@@ -1,7 +1,7 @@
 namespace Seminar.MLNet.Retrieval.Strategies;
 
 /// <summary>DIN's truncation: the positions of a history's most recent real behaviours.</summary>
-public static class RecentWindow
+internal static class RecentWindow
 {
     /// <summary>
     /// Writes the positions of the last <paramref name="window"/> behaviours whose item index is not 0 (padding) into

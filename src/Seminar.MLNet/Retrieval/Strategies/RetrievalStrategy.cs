@@ -1,4 +1,4 @@
-namespace Seminar.MLNet.Retrieval.Strategies;
+namespace Seminar.MLNet;
 
 /// <summary>
 /// How the PSU chooses the behaviours its ESU attends to. Every strategy shares the PSU's embeddings, pair fusion,

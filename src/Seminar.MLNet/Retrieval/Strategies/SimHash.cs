@@ -8,7 +8,7 @@ namespace Seminar.MLNet.Retrieval.Strategies;
 /// at word <c>i / bitsPerWord</c>, position <c>i % bitsPerWord</c> (least significant first); unused high bits are 0.
 /// ETA packs 64 bits per word and compares whole signatures; SDIM packs each hash function's bits in a word of its own.
 /// </summary>
-public static class SimHash
+internal static class SimHash
 {
     /// <summary>Words needed for <paramref name="bits"/> bits at <paramref name="bitsPerWord"/> per word.</summary>
     public static int Words(int bits, int bitsPerWord)
