@@ -74,25 +74,27 @@ public static class PqGraph
 
     /// <summary>
     /// Relevance [H, L]: per behaviour, its codes (the item's catalog codes, then the query part's) index the lookup
-    /// tables <paramref name="lut"/> [H, S·256], summed per head; a chunk of behaviours per Scan iteration.
+    /// tables <paramref name="lut"/> [H, S·256], summed per head; a chunk of behaviours per Scan iteration. The tables
+    /// are read transposed, [S·256, H], so each code gathers one contiguous row of H floats.
     /// </summary>
     static string Relevance(OnnxGraphBuilder b, PqAttentionModel model, string lut, string items, string queryCodes, int heads)
     {
         int s = model.SubSpaces, c = model.QueryQuantizer.SubSpaces, size = PqCodebooks.TableSize;
         var catalog = b.AddInitializer("pq_item_codes", model.ItemCodeArray, model.Psu.ItemCount, model.ItemSubSpaces);
+        var byCode = b.Transpose(lut, new[] { 1L, 0L });                                                                   // [S·256, H]
         var body = OnnxChunks.Body(b, "pq_relevance_chunk");
-        body.AddInput(lut, Float, heads, (long)s * size);
+        body.AddInput(byCode, Float, (long)s * size, heads);
         body.AddInput(catalog, TensorProto.Types.DataType.Uint8, model.Psu.ItemCount, model.ItemSubSpaces);
         var chunkItems = body.AddInput("items", Int64, RelevanceChunk);
         var chunkQueryCodes = body.AddInput("query_codes", Int64, RelevanceChunk, c);
         var codes = body.Concat(1, body.Cast(body.Gather(catalog, chunkItems), Int64), chunkQueryCodes);                 // [chunk, S]
         var flat = body.Add(codes, body.Int64Vector(Enumerable.Range(0, s).Select(i => (long)i * size).ToArray(), "table_offsets"));
-        body.ReduceSum(body.Gather(lut, flat, axis: 1), new[] { 2L }, keepDims: false, output: "relevance");            // [H, chunk]
-        body.AddOutput("relevance", Float, heads, RelevanceChunk);
+        body.ReduceSum(body.Gather(byCode, flat), new[] { 1L }, keepDims: false, output: "relevance");                   // [chunk, H]
+        body.AddOutput("relevance", Float, RelevanceChunk, heads);
 
         var chunks = new[] { OnnxChunks.Split(b, items, RelevanceChunk), OnnxChunks.Split(b, queryCodes, RelevanceChunk, c) };
-        var stacked = OnnxChunks.Scan(b, "pq_relevance", body, new[] { lut, catalog }, chunks, outputAxes: new[] { 1L })[0]; // [H, chunks, chunk]
-        return OnnxChunks.Merge(b, stacked, new[] { (long)heads, -1L }, 1, b.Shape(items));
+        var stacked = OnnxChunks.Scan(b, "pq_relevance", body, new[] { byCode, catalog }, chunks)[0];                    // [chunks, chunk, H]
+        return b.Transpose(OnnxChunks.Merge(b, stacked, new[] { -1L, heads }, 0, b.Shape(items)), new[] { 1L, 0L });
     }
 
     /// <summary>
@@ -118,9 +120,9 @@ public static class PqGraph
         body.AddOutput("codes", Int64, QueryChunk, c);
 
         var stacked = OnnxChunks.Scan(b, "pq_query_encoder", body, Array.Empty<string>(), new[] { OnnxChunks.Split(b, part, QueryChunk, (long)c * dsub) })[0];
-        var nearest = OnnxChunks.Merge(b, stacked, new[] { -1L, c }, 0, b.Shape(withQuery));                   // [n, C]
+        var encoded = OnnxChunks.Merge(b, stacked, new[] { -1L, c }, 0, b.Shape(withQuery));                   // [n, C]
         var zeros = b.Int64Zeros(b.Concat(0, b.Shape(items), b.Int64Vector(new[] { (long)c }, "pq_query_subspaces")));
-        return b.Scatter(zeros, b.Unsqueeze(withQuery, new[] { 1L }), nearest);
+        return b.Scatter(zeros, b.Unsqueeze(withQuery, new[] { 1L }), encoded);
     }
 
     /// <summary>A codebook [C, K, dsub] as [C, dsub, width], centroids past K zero.</summary>
