@@ -1,3 +1,6 @@
 using BenchmarkDotNet.Running;
+using Seminar.MLNet.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// "pq-memory" measures peak native memory per request, which BenchmarkDotNet cannot; everything else goes to BenchmarkDotNet.
+if (args is ["pq-memory"]) PqGraphMemoryBenchmark.Run();
+else BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

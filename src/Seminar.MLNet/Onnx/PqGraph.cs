@@ -12,10 +12,19 @@ namespace Seminar.MLNet.Onnx;
 /// with a query encoded in the graph by the same nearest-centroid rule as <see cref="ProductQuantizer.Encode(ReadOnlySpan{float}, Span{byte})"/>),
 /// sums table entries per head, keeps the top-K and runs the exact ESU on them.
 /// </summary>
+/// <remarks>
+/// Memory grows with the history length L only through <c>[L, D]</c>-sized values, as in <see cref="PsuGraph"/>.
+/// Encoding a query part scores all <c>C × 256</c> centroids, and summing table entries reads <c>H × S</c> of them per
+/// behaviour; done for the whole history at once these were <c>[C, L, 256]</c> and <c>[H, L, S]</c> tensors (about
+/// 170 MiB per request at L = 10,000, D = 64). Both run as <c>Scan</c>s over fixed-size chunks of behaviours
+/// (see <see cref="OnnxChunks"/>), which keeps per-behaviour arithmetic and so the results unchanged.
+/// </remarks>
 internal static class PqGraph
 {
     const TensorProto.Types.DataType Int64 = TensorProto.Types.DataType.Int64;
     const TensorProto.Types.DataType Float = TensorProto.Types.DataType.Float;
+    /// <summary>Behaviours per Scan iteration: query encoding holds [C, chunk, 256] floats (1 MiB at C = 16), relevance [H, chunk, S].</summary>
+    internal const int QueryChunk = 64, RelevanceChunk = 256;
 
     /// <summary>Builds the graph's bytes; input names are the PSU columns', outputs the given interest and score names.</summary>
     /// <param name="model">The model.</param>
@@ -42,11 +51,8 @@ internal static class PqGraph
         var perSet = model.Codebooks.Sets.Select((q, m) => b.MatMul(uSub, b.AddInitializer($"pq_codebook_t{m}", Transposed(q, size), c, dsub, size))).ToArray();
         var lut = b.Reshape(b.Transpose(b.Concat(0, perSet), new[] { 1L, 0L, 2L }), new[] { (long)heads, (long)s * size });
 
-        // Codes [L, S]: the items' catalog codes, then the query part's.
-        var itemCodes = b.Cast(b.Gather(b.AddInitializer("pq_item_codes", model.ItemCodeArray, psu.ItemCount, model.ItemSubSpaces), items), Int64);
-        var codes = b.Concat(1, itemCodes, QueryCodes(b, model, x, items, tokens, tables.Items, c, dsub));
-        var flat = b.Add(codes, b.Int64Vector(Enumerable.Range(0, s).Select(i => (long)i * size).ToArray(), "pq_table_offsets"));
-        var relevance = b.ReduceSum(b.Gather(lut, flat, axis: 1), new[] { 2L }, keepDims: false);       // [H, L]
+        var queryCodes = QueryCodes(b, model, x, items, tokens, tables.Items, c, dsub);                 // [L, C]
+        var relevance = Relevance(b, model, lut, items, queryCodes, heads);                            // [H, L]
 
         var (offsets, count) = PsuGraph.Padding(b, items);
         var masked = b.Add(relevance, b.Unsqueeze(offsets, new[] { 0L }));
@@ -67,8 +73,34 @@ internal static class PqGraph
     public static string[] InputNames(PsuColumnOptions columns) => PsuGraph.InputNames(columns);
 
     /// <summary>
+    /// Relevance [H, L]: per behaviour, its codes (the item's catalog codes, then the query part's) index the lookup
+    /// tables <paramref name="lut"/> [H, S·256], summed per head; a chunk of behaviours per Scan iteration. The tables
+    /// are read transposed, [S·256, H], so each code gathers one contiguous row of H floats.
+    /// </summary>
+    static string Relevance(OnnxGraphBuilder b, PqAttentionModel model, string lut, string items, string queryCodes, int heads)
+    {
+        int s = model.SubSpaces, c = model.QueryQuantizer.SubSpaces, size = PqCodebooks.TableSize;
+        var catalog = b.AddInitializer("pq_item_codes", model.ItemCodeArray, model.Psu.ItemCount, model.ItemSubSpaces);
+        var byCode = b.Transpose(lut, new[] { 1L, 0L });                                                                   // [S·256, H]
+        var body = OnnxChunks.Body(b, "pq_relevance_chunk");
+        body.AddInput(byCode, Float, (long)s * size, heads);
+        body.AddInput(catalog, TensorProto.Types.DataType.Uint8, model.Psu.ItemCount, model.ItemSubSpaces);
+        var chunkItems = body.AddInput("items", Int64, RelevanceChunk);
+        var chunkQueryCodes = body.AddInput("query_codes", Int64, RelevanceChunk, c);
+        var codes = body.Concat(1, body.Cast(body.Gather(catalog, chunkItems), Int64), chunkQueryCodes);                 // [chunk, S]
+        var flat = body.Add(codes, body.Int64Vector(Enumerable.Range(0, s).Select(i => (long)i * size).ToArray(), "table_offsets"));
+        body.ReduceSum(body.Gather(byCode, flat), new[] { 1L }, keepDims: false, output: "relevance");                   // [chunk, H]
+        body.AddOutput("relevance", Float, RelevanceChunk, heads);
+
+        var chunks = new[] { OnnxChunks.Split(b, items, RelevanceChunk), OnnxChunks.Split(b, queryCodes, RelevanceChunk, c) };
+        var stacked = OnnxChunks.Scan(b, "pq_relevance", body, new[] { byCode, catalog }, chunks)[0];                    // [chunks, chunk, H]
+        return b.Transpose(OnnxChunks.Merge(b, stacked, new[] { -1L, heads }, 0, b.Shape(items)), new[] { 1L, 0L });
+    }
+
+    /// <summary>
     /// Query-part codes [L, C]: 0 (the origin) for browsing; for a behaviour with a query, the nearest centroid per
-    /// sub-space of <c>d = x − e_item</c>, by <c>‖c‖² − 2 d·c</c>, ties to the lowest index.
+    /// sub-space of <c>d = x − e_item</c>, by <c>‖c‖² − 2 d·c</c>, ties to the lowest index; a chunk of such
+    /// behaviours per Scan iteration.
     /// </summary>
     static string QueryCodes(OnnxGraphBuilder b, PqAttentionModel model, string x, string items, string tokens, string itemTable, int c, int dsub)
     {
@@ -76,17 +108,21 @@ internal static class PqGraph
         var count = b.ReduceSum(b.Min(tokens, b.Int64Scalar(1, "one_i")), new[] { 1L }, keepDims: false);       // [L]
         var withQuery = b.Reshape(b.NonZero(b.Greater(count, b.Int64Scalar(0, "zero"))), new[] { -1L });        // [n]
         var part = b.Sub(b.Gather(x, withQuery), b.Gather(itemTable, b.Gather(items, withQuery)));           // [n, D]
-        // ONNX Runtime 1.31 dies with SIGFPE on a batched MatMul whose row count is 0 (no behaviour has a query):
-        // encode one extra zero row and drop it.
-        part = b.Concat(0, part, b.AddInitializer("pq_query_pad_row", new float[c * dsub], 1, c * dsub));       // [n + 1, D]
-        var split = b.Transpose(b.Reshape(part, new[] { -1L, c, dsub }), new[] { 1L, 0L, 2L });             // [C, n + 1, dsub]
-        var book = b.AddInitializer("pq_query_codebook_t", Transposed(q, q.Centroids), c, dsub, q.Centroids);
-        var norms = b.AddInitializer("pq_query_norms", q.CentroidNorms.ToArray(), c, 1, q.Centroids);
-        var distance = b.Add(b.Mul(b.MatMul(split, book), b.FloatScalar(-2f, "minus_two")), norms);          // [C, n, K]
-        var nearest = b.Slice(b.Transpose(b.ArgMin(distance, axis: 2), new[] { 1L, 0L }),
-            b.Int64Vector(new[] { 0L }, "start"), b.Shape(withQuery), b.Int64Vector(new[] { 0L }, "axis"));       // [n, C]
+
+        var body = OnnxChunks.Body(b, "pq_query_encoder_chunk");
+        var rows = body.AddInput("parts", Float, QueryChunk, (long)c * dsub);
+        var split = body.Transpose(body.Reshape(rows, new[] { (long)QueryChunk, c, dsub }), new[] { 1L, 0L, 2L });   // [C, chunk, dsub]
+        // −2 folded into the codebook: scaling by a power of two is exact, so d·(−2c) = −2 (d·c) to the bit.
+        var book = body.AddInitializer("codebook_t_minus_two", Transposed(q, q.Centroids).Select(v => -2f * v).ToArray(), c, dsub, q.Centroids);
+        var norms = body.AddInitializer("norms", q.CentroidNorms.ToArray(), c, 1, q.Centroids);
+        var distance = body.Add(body.MatMul(split, book), norms);                                               // [C, chunk, K]
+        body.Transpose(body.ArgMin(distance, axis: 2), new[] { 1L, 0L }, "codes");                               // [chunk, C]
+        body.AddOutput("codes", Int64, QueryChunk, c);
+
+        var stacked = OnnxChunks.Scan(b, "pq_query_encoder", body, Array.Empty<string>(), new[] { OnnxChunks.Split(b, part, QueryChunk, (long)c * dsub) })[0];
+        var encoded = OnnxChunks.Merge(b, stacked, new[] { -1L, c }, 0, b.Shape(withQuery));                   // [n, C]
         var zeros = b.Int64Zeros(b.Concat(0, b.Shape(items), b.Int64Vector(new[] { (long)c }, "pq_query_subspaces")));
-        return b.Scatter(zeros, b.Unsqueeze(withQuery, new[] { 1L }), nearest);
+        return b.Scatter(zeros, b.Unsqueeze(withQuery, new[] { 1L }), encoded);
     }
 
     /// <summary>A codebook [C, K, dsub] as [C, dsub, width], centroids past K zero.</summary>
