@@ -63,7 +63,8 @@ static class PqScan
     /// <summary>
     /// Byte relevance <c>Σ_s Q[h][s][code]</c> (exact integer sums) over one byte table <paramref name="table"/>
     /// (<c>[H][S][256]</c>) for every padded slot of every head: <paramref name="scores"/> is <c>[H][codes.PaddedCount]</c>.
-    /// Requires <see cref="BytesSupported"/>.
+    /// With <see cref="BytesSupported"/> it runs the VBMI kernel, else <see cref="BytesPortable"/> (same sums, far slower,
+    /// which is why the retriever only takes the byte path on VBMI).
     /// </summary>
     /// <remarks>
     /// Per 64 behaviours and sub-space, two 128-entry VPERMI2B lookups cover the 256-entry table and the code's top bit
@@ -73,10 +74,45 @@ static class PqScan
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Bytes(PqCodeBlocks codes, ReadOnlySpan<byte> table, int heads, Span<ushort> scores)
     {
-        if (!BytesSupported) throw new PlatformNotSupportedException("The byte scan needs AVX-512 VBMI.");
+        CheckBytes(codes, table, heads, scores);
+        if (BytesSupported) BytesVbmi(codes, table, heads, scores);
+        else BytesPortable(codes, table, heads, scores);
+    }
+
+    /// <summary><see cref="Bytes"/> one behaviour slot at a time, on any CPU: the fallback, and the reference the VBMI kernel is tested against.</summary>
+    internal static void BytesPortable(PqCodeBlocks codes, ReadOnlySpan<byte> table, int heads, Span<ushort> scores)
+    {
+        CheckBytes(codes, table, heads, scores);
+        int s = codes.SubSpaces, padded = codes.PaddedCount, block = PqCodeBlocks.BlockSize, size = PqCodebooks.TableSize;
+        var data = codes.Data;
+        for (int h = 0; h < heads; h++)
+        {
+            var head = table.Slice(h * s * size, s * size);
+            for (int first = 0; first < padded; first += block)
+            {
+                var acc = scores.Slice(h * padded + first, block);
+                acc.Clear();
+                int at = first / block * s * block;
+                for (int i = 0; i < s; i++)
+                {
+                    var row = head.Slice(i * size, size);
+                    var code = data.Slice(at + i * block, block);
+                    for (int lane = 0; lane < block; lane++) acc[lane] += row[code[lane]];
+                }
+            }
+        }
+    }
+
+    static void CheckBytes(PqCodeBlocks codes, ReadOnlySpan<byte> table, int heads, Span<ushort> scores)
+    {
+        if (scores.Length < heads * codes.PaddedCount) throw new ArgumentException("The score buffer is too small.", nameof(scores));
+        if (table.Length < heads * codes.SubSpaces * PqCodebooks.TableSize) throw new ArgumentException("The table is too small.", nameof(table));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void BytesVbmi(PqCodeBlocks codes, ReadOnlySpan<byte> table, int heads, Span<ushort> scores)
+    {
         int s = codes.SubSpaces, padded = codes.PaddedCount;
-        if (scores.Length < heads * padded) throw new ArgumentException("The score buffer is too small.", nameof(scores));
-        if (table.Length < heads * s * PqCodebooks.TableSize) throw new ArgumentException("The table is too small.", nameof(table));
         ref byte data = ref MemoryMarshal.GetReference(codes.Data);
         ref byte lut = ref MemoryMarshal.GetReference(table);
         ref ushort output = ref MemoryMarshal.GetReference(scores);
