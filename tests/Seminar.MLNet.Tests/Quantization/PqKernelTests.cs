@@ -21,8 +21,17 @@ public class PqKernelTests
                 for (int k = 0; k < q.Centroids; k++)
                 {
                     double expected = 0;
-                    for (int j = 0; j < 2; j++) expected += (double)u[h * 8 + c * 2 + j] * q.Codebook.Span[(c * q.Centroids + k) * 2 + j];
-                    Assert.InRange(tables.Float[(h * books.SubSpaces + s) * 256 + k] - expected, -1e-5, 1e-5);
+                    float sequential = 0;
+                    for (int j = 0; j < 2; j++)
+                    {
+                        float x = u[h * 8 + c * 2 + j], y = q.Codebook.Span[(c * q.Centroids + k) * 2 + j];
+                        expected += (double)x * y;
+                        sequential += x * y;
+                    }
+                    float entry = tables.Float[(h * books.SubSpaces + s) * 256 + k];
+                    Assert.InRange(entry - expected, -1e-5, 1e-5);
+                    // Products and sums rounded separately, in dimension order, whatever the vector width.
+                    Assert.Equal(sequential, entry);
                 }
             }
     }
