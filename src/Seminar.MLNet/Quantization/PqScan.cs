@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -22,15 +23,23 @@ static class PqScan
     /// Float relevance <c>Σ_s LUT[h][s][code]</c>, summed in sub-space order, for behaviours <c>[0, count)</c> of
     /// every head: <paramref name="scores"/> is <c>[H][stride]</c>.
     /// </summary>
+    public static void Float(PqCodeBlocks codes, int count, PqLookupTables tables, Span<float> scores, int stride) =>
+        TableSums(codes, count, tables.Float, tables.Heads, scores, stride);
+
+    /// <summary>
+    /// <c>scores[h · stride + l] = Σ_s table[h][s][code_s(l)]</c> for behaviours <c>[0, count)</c>, summed in sub-space
+    /// order in <typeparamref name="TSum"/>: the float scan over float tables, and the portable byte scan over byte tables.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Float(PqCodeBlocks codes, int count, PqLookupTables tables, Span<float> scores, int stride)
+    static void TableSums<TEntry, TSum>(PqCodeBlocks codes, int count, ReadOnlySpan<TEntry> table, int heads, Span<TSum> scores, int stride)
+        where TEntry : unmanaged, INumberBase<TEntry>
+        where TSum : unmanaged, INumberBase<TSum>
     {
         int s = codes.SubSpaces, size = PqCodebooks.TableSize, block = PqCodeBlocks.BlockSize;
         var data = codes.Data;
-        var lut = tables.Float;
-        for (int h = 0; h < tables.Heads; h++)
+        for (int h = 0; h < heads; h++)
         {
-            var head = lut.Slice(h * s * size, s * size);
+            var head = table.Slice(h * s * size, s * size);
             for (int first = 0; first < count; first += block)
             {
                 int lanes = Math.Min(block, count - first);
@@ -41,7 +50,7 @@ static class PqScan
                 {
                     var row = head.Slice(i * size, size);
                     var code = data.Slice(at + i * block, lanes);
-                    for (int lane = 0; lane < lanes; lane++) acc[lane] += row[code[lane]];
+                    for (int lane = 0; lane < lanes; lane++) acc[lane] += TSum.CreateTruncating(row[code[lane]]);
                 }
             }
         }
@@ -83,24 +92,7 @@ static class PqScan
     internal static void BytesPortable(PqCodeBlocks codes, ReadOnlySpan<byte> table, int heads, Span<ushort> scores)
     {
         CheckBytes(codes, table, heads, scores);
-        int s = codes.SubSpaces, padded = codes.PaddedCount, block = PqCodeBlocks.BlockSize, size = PqCodebooks.TableSize;
-        var data = codes.Data;
-        for (int h = 0; h < heads; h++)
-        {
-            var head = table.Slice(h * s * size, s * size);
-            for (int first = 0; first < padded; first += block)
-            {
-                var acc = scores.Slice(h * padded + first, block);
-                acc.Clear();
-                int at = first / block * s * block;
-                for (int i = 0; i < s; i++)
-                {
-                    var row = head.Slice(i * size, size);
-                    var code = data.Slice(at + i * block, block);
-                    for (int lane = 0; lane < block; lane++) acc[lane] += row[code[lane]];
-                }
-            }
-        }
+        TableSums(codes, codes.PaddedCount, table, heads, scores, codes.PaddedCount);
     }
 
     static void CheckBytes(PqCodeBlocks codes, ReadOnlySpan<byte> table, int heads, Span<ushort> scores)
