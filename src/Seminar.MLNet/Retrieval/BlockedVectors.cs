@@ -181,9 +181,11 @@ public sealed class BlockedVectors
         ref float q1 = ref Unsafe.Add(ref q, n > 1 ? d : 0);
         ref float q2 = ref Unsafe.Add(ref q, n > 2 ? 2 * d : 0);
         ref float q3 = ref Unsafe.Add(ref q, n > 3 ? 3 * d : 0);
-        for (int b = first, end = first + blocks; b < end; b++)
-        for (nuint slice = 0; slice < BlockSize; slice += (nuint)TLanes.Count)
+        // b and the block's lane slice as one loop: a 512-bit vector is the whole block, narrower ones take slices in turn.
+        for (int step = first * BlockSize, end = (first + blocks) * BlockSize; step < end; step += TLanes.Count)
         {
+            int b = step / BlockSize;
+            nuint slice = (nuint)(step % BlockSize);
             ref float xb = ref Unsafe.Add(ref Unsafe.Add(ref x, b * stride), slice);
             // Head h accumulates in a_h and c_h; with at most 2 heads, also in a_(h+2) and c_(h+2).
             TLanes a0 = default, a1 = default, a2 = default, a3 = default;
@@ -232,7 +234,7 @@ public sealed class BlockedVectors
                 if (n > 2) a2 = TLanes.FusedMultiplyAdd(TLanes.Create(Unsafe.Add(ref q2, j)), v, a2);
                 if (n > 3) a3 = TLanes.FusedMultiplyAdd(TLanes.Create(Unsafe.Add(ref q3, j)), v, a3);
             }
-            ref float row = ref Unsafe.Add(ref s, (nint)b * BlockSize + (nint)slice);
+            ref float row = ref Unsafe.Add(ref s, step);
             if (n <= 2)
             {
                 ((a0 + c0) + (a2 + c2)).Store(ref row, 0);
