@@ -41,14 +41,20 @@ public class SeminarVariantTests
         return (featurizer, psu);
     }
 
-    /// <summary>Names of the public properties whose values differ (sequences compared element by element).</summary>
-    static string[] Differences<T>(T a, T b) => typeof(T).GetProperties()
-        .Where(p => p.CanRead && p.GetIndexParameters().Length == 0)
-        .Where(p =>
-        {
-            object? x = p.GetValue(a), y = p.GetValue(b);
-            if (x is IEnumerable xs and not string && y is IEnumerable ys) return !xs.Cast<object?>().SequenceEqual(ys.Cast<object?>());
-            return !Equals(x, y);
-        })
+    /// <summary>Names of the public properties whose values differ: sequences element by element, nested options property by property.</summary>
+    static string[] Differences<T>(T a, T b) where T : notnull => Differences(typeof(T), a, b);
+
+    static string[] Differences(Type type, object a, object b) => type.GetProperties()
+        .Where(p => p.CanRead && p.GetIndexParameters().Length == 0 && !Same(p.PropertyType, p.GetValue(a), p.GetValue(b)))
         .Select(p => p.Name).ToArray();
+
+    static bool Same(Type type, object? x, object? y) => (x, y) switch
+    {
+        (null, null) => true,
+        (null, _) or (_, null) => false,
+        (string s, string t) => s == t,
+        (IEnumerable xs, IEnumerable ys) => xs.Cast<object?>().SequenceEqual(ys.Cast<object?>()),
+        _ when type.IsClass && !typeof(Delegate).IsAssignableFrom(type) => Differences(type, x, y).Length == 0,
+        _ => Equals(x, y),
+    };
 }
