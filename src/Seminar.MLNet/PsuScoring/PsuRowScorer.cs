@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Seminar.MLNet.Featurization;
+using Seminar.MLNet.Retrieval;
 using Seminar.MLNet.Retrieval.Strategies;
 
 namespace Seminar.MLNet.PsuScoring;
@@ -24,7 +25,7 @@ internal sealed class PsuRowScorer
     float[] _x = Array.Empty<float>(), _scores = Array.Empty<float>(), _weights = Array.Empty<float>();
     int[] _positions = Array.Empty<int>(), _distances = Array.Empty<int>();
     ulong[] _signatures = Array.Empty<ulong>();
-    Candidate[] _candidates = Array.Empty<Candidate>();
+    readonly TopKSelector _selector;
     int _capacity;
 
     /// <summary>Creates a scorer over a shared model.</summary>
@@ -44,6 +45,7 @@ internal sealed class PsuRowScorer
         _u = new float[_heads * _d];
         _relevance = new float[_k];
         _rows = new int[_k];
+        _selector = new TopKSelector(_k);
         int hashRows = _w.HashRows;
         _bitsPerWord = _w.Strategy == RetrievalStrategy.HashCollision ? _w.BitsPerFunction : 64;
         _hashWords = hashRows == 0 ? 0 : SimHash.Words(hashRows, _bitsPerWord);
@@ -149,12 +151,16 @@ internal sealed class PsuRowScorer
         var query = table.AsSpan(targetItem * _d, _d);
         int n = 0;
         for (int l = 0; l < items.Length; l++)
-            if (items[l] != Vocabulary.Padding) _candidates[n++] = new Candidate(TensorPrimitives.Dot(query, table.AsSpan((int)items[l] * _d, _d)), l);
-        int k = Math.Min(_k, n);
-        var kept = _candidates.AsSpan(0, n);
-        TopKSelection.SelectBest(kept, k);
-        var positions = _positions.AsSpan(0, k);
-        for (int i = 0; i < k; i++) positions[i] = kept[i].Index;
+        {
+            if (items[l] == Vocabulary.Padding) continue;
+            _scores[n] = TensorPrimitives.Dot(query, table.AsSpan((int)items[l] * _d, _d));
+            _positions[n++] = l;
+        }
+        // Real behaviours are in history order, so the selector's lower-index tie rule is the earlier-behaviour rule.
+        var kept = _rows.AsSpan(0, _selector.Select(_scores.AsSpan(0, n), _rows));
+        for (int i = 0; i < kept.Length; i++) kept[i] = _positions[kept[i]];
+        var positions = _positions.AsSpan(0, kept.Length);
+        kept.CopyTo(positions);
         positions.Sort();
         return positions;
     }
@@ -164,18 +170,22 @@ internal sealed class PsuRowScorer
     {
         if (n == 0) return false;
         int k = Math.Min(_k, n);
+        var rows = _rows.AsSpan(0, k);
         for (int h = 0; h < _heads; h++)
         {
             var scores = _scores.AsSpan(h * _capacity, n);
-            var candidates = _candidates.AsSpan(0, n);
-            for (int i = 0; i < n; i++) candidates[i] = new Candidate(scores[i], i);
-            if (k < n) TopKSelection.SelectBest(candidates, k);
-            for (int i = 0; i < k; i++)
+            // The ESU sums the kept rows in row order, whether all are kept or only the top K.
+            if (k < n)
             {
-                _relevance[i] = candidates[i].Score;
-                _rows[i] = candidates[i].Index;
+                _selector.Select(scores, rows);
+                rows.Sort();
             }
-            _readout.AttendHead(h, _relevance.AsSpan(0, k), _x, _rows.AsSpan(0, k));
+            else
+            {
+                for (int i = 0; i < k; i++) rows[i] = i;
+            }
+            for (int i = 0; i < k; i++) _relevance[i] = scores[rows[i]];
+            _readout.AttendHead(h, _relevance.AsSpan(0, k), _x, rows);
         }
         return true;
     }
@@ -224,7 +234,6 @@ internal sealed class PsuRowScorer
         _capacity = Math.Max(length, Math.Min(2 * Math.Max(_capacity, 64), Array.MaxLength / Math.Max(Math.Max(_d, _heads), Math.Max(_hashWords, 1))));
         _x = new float[(long)_capacity * _d];
         _scores = new float[(long)_capacity * _heads];
-        _candidates = new Candidate[_capacity];
         _positions = new int[_capacity];
         if (_hashWords == 0) return;
         _signatures = new ulong[(long)_capacity * _hashWords];

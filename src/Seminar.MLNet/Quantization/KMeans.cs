@@ -1,6 +1,8 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Seminar.MLNet.Retrieval;
 
 namespace Seminar.MLNet.Quantization;
 
@@ -168,113 +170,38 @@ internal static class KMeans
         return first;
     }
 
-    /// <summary>Index of the centroid nearest to <paramref name="x"/> in squared L2, the lowest on ties.</summary>
+    /// <summary>Index of the centroid nearest to <paramref name="x"/> in squared L2, the lowest on ties, at the widest accelerated width.</summary>
     /// <param name="x">The point, <c>dim</c> values.</param>
     /// <param name="transposed">Centroids <c>[dim, kPad]</c> (<see cref="Transpose"/>): lanes are centroids.</param>
     /// <param name="kPad">The padded centroid count, a multiple of <see cref="LaneBlock"/>.</param>
-    internal static int Nearest(ReadOnlySpan<float> x, ReadOnlySpan<float> transposed, int kPad)
-    {
-        if (Vector512.IsHardwareAccelerated) return Nearest512(x, transposed, kPad);
-        if (Vector256.IsHardwareAccelerated) return Nearest256(x, transposed, kPad);
-        return NearestScalar(x, transposed, kPad);
-    }
+    internal static int Nearest(ReadOnlySpan<float> x, ReadOnlySpan<float> transposed, int kPad) => Nearest(x, transposed, kPad, SimdPaths.Widest);
 
-    // The three widths do the same operations per centroid in the same order, so they agree bit for bit. The running
-    // minimum starts at +inf with index 0 and only moves on a strictly smaller distance: earlier blocks win ties,
-    // and padding (NaN) never wins.
-    internal static int Nearest512(ReadOnlySpan<float> x, ReadOnlySpan<float> transposed, int kPad)
+    /// <summary><see cref="Nearest(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/> on a pinned width; every width gives the same index.</summary>
+    internal static int Nearest(ReadOnlySpan<float> x, ReadOnlySpan<float> transposed, int kPad, SimdPath path) => SimdPaths.Resolve(path) switch
+    {
+        SimdPath.Vector512 => Nearest<Lanes512>(x, transposed, kPad),
+        SimdPath.Vector256 => Nearest<Lanes256>(x, transposed, kPad),
+        _ => Nearest<Lanes1>(x, transposed, kPad),
+    };
+
+    // Every width does the same operations per centroid in the same order, so they agree bit for bit.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static int Nearest<TLanes>(ReadOnlySpan<float> x, ReadOnlySpan<float> transposed, int kPad) where TLanes : struct, IFloatLanes<TLanes>
     {
         ref float t = ref MemoryMarshal.GetReference(transposed);
-        var best = Vector512.Create(float.PositiveInfinity);
-        var bestIndex = Vector512<int>.Zero;
-        var index = Vector512<int>.Indices;
-        for (int b = 0; b < kPad; b += Vector512<float>.Count)
+        var argMin = LaneArgMin<TLanes>.Start();
+        for (int b = 0; b < kPad; b += TLanes.Count)
         {
-            var diff = Vector512.Create(x[0]) - Vector512.LoadUnsafe(ref t, (nuint)b);
+            var diff = TLanes.Create(x[0]) - TLanes.Load(ref t, (nuint)b);
             var dist = diff * diff;
             for (int d = 1; d < x.Length; d++)
             {
-                diff = Vector512.Create(x[d]) - Vector512.LoadUnsafe(ref t, (nuint)(d * kPad + b));
+                diff = TLanes.Create(x[d]) - TLanes.Load(ref t, (nuint)(d * kPad + b));
                 dist += diff * diff;
             }
-            var less = Vector512.LessThan(dist, best);
-            best = Vector512.ConditionalSelect(less, dist, best);
-            bestIndex = Vector512.ConditionalSelect(less.AsInt32(), index, bestIndex);
-            index += Vector512.Create(Vector512<float>.Count);
+            argMin.Update(dist);
         }
-        Span<float> values = stackalloc float[Vector512<float>.Count];
-        Span<int> indices = stackalloc int[Vector512<float>.Count];
-        best.CopyTo(values);
-        bestIndex.CopyTo(indices);
-        return LaneArgMin(values, indices);
-    }
-
-    internal static int Nearest256(ReadOnlySpan<float> x, ReadOnlySpan<float> transposed, int kPad)
-    {
-        ref float t = ref MemoryMarshal.GetReference(transposed);
-        var best = Vector256.Create(float.PositiveInfinity);
-        var bestIndex = Vector256<int>.Zero;
-        var index = Vector256<int>.Indices;
-        for (int b = 0; b < kPad; b += Vector256<float>.Count)
-        {
-            var diff = Vector256.Create(x[0]) - Vector256.LoadUnsafe(ref t, (nuint)b);
-            var dist = diff * diff;
-            for (int d = 1; d < x.Length; d++)
-            {
-                diff = Vector256.Create(x[d]) - Vector256.LoadUnsafe(ref t, (nuint)(d * kPad + b));
-                dist += diff * diff;
-            }
-            var less = Vector256.LessThan(dist, best);
-            best = Vector256.ConditionalSelect(less, dist, best);
-            bestIndex = Vector256.ConditionalSelect(less.AsInt32(), index, bestIndex);
-            index += Vector256.Create(Vector256<float>.Count);
-        }
-        Span<float> values = stackalloc float[Vector256<float>.Count];
-        Span<int> indices = stackalloc int[Vector256<float>.Count];
-        best.CopyTo(values);
-        bestIndex.CopyTo(indices);
-        return LaneArgMin(values, indices);
-    }
-
-    internal static int NearestScalar(ReadOnlySpan<float> x, ReadOnlySpan<float> transposed, int kPad)
-    {
-        float best = float.PositiveInfinity;
-        int bestIndex = 0;
-        for (int j = 0; j < kPad; j++)
-        {
-            float diff = x[0] - transposed[j];
-            float dist = diff * diff;
-            for (int d = 1; d < x.Length; d++)
-            {
-                diff = x[d] - transposed[d * kPad + j];
-                dist += diff * diff;
-            }
-            if (dist < best)
-            {
-                best = dist;
-                bestIndex = j;
-            }
-        }
-        return bestIndex;
-    }
-
-    /// <summary>
-    /// The winner among per-lane minima: the smallest value, the lowest index on ties. Each lane already holds the
-    /// lowest index among its own ties, so this gives the lowest index overall.
-    /// </summary>
-    internal static int LaneArgMin(ReadOnlySpan<float> values, ReadOnlySpan<int> indices)
-    {
-        float best = values[0];
-        int bestIndex = indices[0];
-        for (int l = 1; l < values.Length; l++)
-        {
-            if (values[l] < best || (values[l] == best && indices[l] < bestIndex))
-            {
-                best = values[l];
-                bestIndex = indices[l];
-            }
-        }
-        return bestIndex;
+        return argMin.Result();
     }
 
     /// <summary>Whether every value is 0 (or −0).</summary>

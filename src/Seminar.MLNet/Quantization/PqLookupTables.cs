@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -58,37 +59,13 @@ sealed class PqLookupTables
             }
     }
 
-    /// <summary><c>table[k] = Σ_j u[j] · book[j][k]</c> over the 256 centroids, 16 or 8 at a time.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary><c>table[k] = Σ_j u[j] · book[j][k]</c> over the 256 centroids, summed in j order.</summary>
+    /// <remarks>TensorPrimitives' multiply-add rounds the product and the sum separately, so every width gives the same table.</remarks>
     static void Row(ReadOnlySpan<float> u, ReadOnlySpan<float> book, Span<float> table)
     {
         int size = PqCodebooks.TableSize;
-        ref float b = ref MemoryMarshal.GetReference(book);
-        ref float t = ref MemoryMarshal.GetReference(table);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (int k = 0; k < size; k += Vector512<float>.Count)
-            {
-                var acc = Vector512<float>.Zero;
-                for (int j = 0; j < u.Length; j++) acc += Vector512.Create(u[j]) * Vector512.LoadUnsafe(ref b, (nuint)(j * size + k));
-                acc.StoreUnsafe(ref t, (nuint)k);
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            for (int k = 0; k < size; k += Vector256<float>.Count)
-            {
-                var acc = Vector256<float>.Zero;
-                for (int j = 0; j < u.Length; j++) acc += Vector256.Create(u[j]) * Vector256.LoadUnsafe(ref b, (nuint)(j * size + k));
-                acc.StoreUnsafe(ref t, (nuint)k);
-            }
-        }
-        else
-        {
-            table.Clear();
-            for (int j = 0; j < u.Length; j++)
-                for (int k = 0; k < size; k++) table[k] += u[j] * book[j * size + k];
-        }
+        table.Clear();
+        for (int j = 0; j < u.Length; j++) TensorPrimitives.MultiplyAdd(book.Slice(j * size, size), u[j], table, table);
     }
 
     /// <summary>Rounds the float tables to 16 bits as two byte tables (see the class remarks). Needs <see cref="SubSpaces"/> ≤ <see cref="MaxQuantizedSubSpaces"/>.</summary>
@@ -108,9 +85,9 @@ sealed class PqLookupTables
             for (int i = 0; i < s; i++)
             {
                 var valid = _float.AsSpan((h * s + i) * size, _books.ValidCentroids[i]);
-                float min = System.Numerics.Tensors.TensorPrimitives.Min(valid);
+                float min = TensorPrimitives.Min(valid);
                 mins[i] = min;
-                maxRange = Math.Max(maxRange, System.Numerics.Tensors.TensorPrimitives.Max(valid) - min);
+                maxRange = Math.Max(maxRange, TensorPrimitives.Max(valid) - min);
             }
             // A head whose tables are flat ranks every behaviour equal; scale 0 keeps all bytes 0.
             float scale = maxRange > 0 ? ushort.MaxValue / maxRange : 0f;

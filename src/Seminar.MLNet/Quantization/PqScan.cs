@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -22,15 +23,23 @@ static class PqScan
     /// Float relevance <c>Σ_s LUT[h][s][code]</c>, summed in sub-space order, for behaviours <c>[0, count)</c> of
     /// every head: <paramref name="scores"/> is <c>[H][stride]</c>.
     /// </summary>
+    public static void Float(PqCodeBlocks codes, int count, PqLookupTables tables, Span<float> scores, int stride) =>
+        TableSums(codes, count, tables.Float, tables.Heads, scores, stride);
+
+    /// <summary>
+    /// <c>scores[h · stride + l] = Σ_s table[h][s][code_s(l)]</c> for behaviours <c>[0, count)</c>, summed in sub-space
+    /// order in <typeparamref name="TSum"/>: the float scan over float tables, and the portable byte scan over byte tables.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Float(PqCodeBlocks codes, int count, PqLookupTables tables, Span<float> scores, int stride)
+    static void TableSums<TEntry, TSum>(PqCodeBlocks codes, int count, ReadOnlySpan<TEntry> table, int heads, Span<TSum> scores, int stride)
+        where TEntry : unmanaged, INumberBase<TEntry>
+        where TSum : unmanaged, INumberBase<TSum>
     {
         int s = codes.SubSpaces, size = PqCodebooks.TableSize, block = PqCodeBlocks.BlockSize;
         var data = codes.Data;
-        var lut = tables.Float;
-        for (int h = 0; h < tables.Heads; h++)
+        for (int h = 0; h < heads; h++)
         {
-            var head = lut.Slice(h * s * size, s * size);
+            var head = table.Slice(h * s * size, s * size);
             for (int first = 0; first < count; first += block)
             {
                 int lanes = Math.Min(block, count - first);
@@ -41,7 +50,7 @@ static class PqScan
                 {
                     var row = head.Slice(i * size, size);
                     var code = data.Slice(at + i * block, lanes);
-                    for (int lane = 0; lane < lanes; lane++) acc[lane] += row[code[lane]];
+                    for (int lane = 0; lane < lanes; lane++) acc[lane] += TSum.CreateTruncating(row[code[lane]]);
                 }
             }
         }
@@ -63,7 +72,8 @@ static class PqScan
     /// <summary>
     /// Byte relevance <c>Σ_s Q[h][s][code]</c> (exact integer sums) over one byte table <paramref name="table"/>
     /// (<c>[H][S][256]</c>) for every padded slot of every head: <paramref name="scores"/> is <c>[H][codes.PaddedCount]</c>.
-    /// Requires <see cref="BytesSupported"/>.
+    /// With <see cref="BytesSupported"/> it runs the VBMI kernel, else <see cref="BytesPortable"/> (same sums, far slower,
+    /// which is why the retriever only takes the byte path on VBMI).
     /// </summary>
     /// <remarks>
     /// Per 64 behaviours and sub-space, two 128-entry VPERMI2B lookups cover the 256-entry table and the code's top bit
@@ -73,10 +83,28 @@ static class PqScan
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Bytes(PqCodeBlocks codes, ReadOnlySpan<byte> table, int heads, Span<ushort> scores)
     {
-        if (!BytesSupported) throw new PlatformNotSupportedException("The byte scan needs AVX-512 VBMI.");
+        CheckBytes(codes, table, heads, scores);
+        if (BytesSupported) BytesVbmi(codes, table, heads, scores);
+        else BytesPortable(codes, table, heads, scores);
+    }
+
+    /// <summary><see cref="Bytes"/> one behaviour slot at a time, on any CPU: the fallback, and the reference the VBMI kernel is tested against.</summary>
+    internal static void BytesPortable(PqCodeBlocks codes, ReadOnlySpan<byte> table, int heads, Span<ushort> scores)
+    {
+        CheckBytes(codes, table, heads, scores);
+        TableSums(codes, codes.PaddedCount, table, heads, scores, codes.PaddedCount);
+    }
+
+    static void CheckBytes(PqCodeBlocks codes, ReadOnlySpan<byte> table, int heads, Span<ushort> scores)
+    {
+        if (scores.Length < heads * codes.PaddedCount) throw new ArgumentException("The score buffer is too small.", nameof(scores));
+        if (table.Length < heads * codes.SubSpaces * PqCodebooks.TableSize) throw new ArgumentException("The table is too small.", nameof(table));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void BytesVbmi(PqCodeBlocks codes, ReadOnlySpan<byte> table, int heads, Span<ushort> scores)
+    {
         int s = codes.SubSpaces, padded = codes.PaddedCount;
-        if (scores.Length < heads * padded) throw new ArgumentException("The score buffer is too small.", nameof(scores));
-        if (table.Length < heads * s * PqCodebooks.TableSize) throw new ArgumentException("The table is too small.", nameof(table));
         ref byte data = ref MemoryMarshal.GetReference(codes.Data);
         ref byte lut = ref MemoryMarshal.GetReference(table);
         ref ushort output = ref MemoryMarshal.GetReference(scores);

@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using Seminar.MLNet.Retrieval;
 
 namespace Seminar.MLNet.Quantization;
 
@@ -249,84 +250,34 @@ internal sealed class ProductQuantizer
         }
     }
 
-    /// <summary>The encoding rule for one sub-vector over one sub-space's transposed centroids <c>[dsub, kPad]</c>.</summary>
-    internal static int NearestCode(ReadOnlySpan<float> x, ReadOnlySpan<float> transposed, ReadOnlySpan<float> norms)
-    {
-        if (Vector512.IsHardwareAccelerated) return NearestCode512(x, transposed, norms);
-        if (Vector256.IsHardwareAccelerated) return NearestCode256(x, transposed, norms);
-        return NearestCodeScalar(x, transposed, norms);
-    }
+    /// <summary>The encoding rule for one sub-vector over one sub-space's transposed centroids <c>[dsub, kPad]</c>, at the widest accelerated width.</summary>
+    internal static int NearestCode(ReadOnlySpan<float> x, ReadOnlySpan<float> transposed, ReadOnlySpan<float> norms) => NearestCode(x, transposed, norms, SimdPaths.Widest);
 
-    // As in KMeans.Nearest*: lanes are centroids, each lane's dot product is the sequential sum the rule specifies
-    // (separate multiply and add: the JIT never fuses them), strict "less" keeps the lowest index on ties, and the
-    // NaN padding never wins. The three widths agree bit for bit.
-    internal static int NearestCode512(ReadOnlySpan<float> x, ReadOnlySpan<float> transposed, ReadOnlySpan<float> norms)
+    /// <summary>The encoding rule on a pinned width; every width gives the same code.</summary>
+    internal static int NearestCode(ReadOnlySpan<float> x, ReadOnlySpan<float> transposed, ReadOnlySpan<float> norms, SimdPath path) => SimdPaths.Resolve(path) switch
+    {
+        SimdPath.Vector512 => NearestCode<Lanes512>(x, transposed, norms),
+        SimdPath.Vector256 => NearestCode<Lanes256>(x, transposed, norms),
+        _ => NearestCode<Lanes1>(x, transposed, norms),
+    };
+
+    // As in KMeans.Nearest: lanes are centroids, each lane's dot product is the sequential sum the rule specifies
+    // (separate multiply and add: the JIT never fuses them), and the widths agree bit for bit.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static int NearestCode<TLanes>(ReadOnlySpan<float> x, ReadOnlySpan<float> transposed, ReadOnlySpan<float> norms) where TLanes : struct, IFloatLanes<TLanes>
     {
         int kPad = norms.Length;
         ref float t = ref MemoryMarshal.GetReference(transposed);
         ref float n = ref MemoryMarshal.GetReference(norms);
-        var best = Vector512.Create(float.PositiveInfinity);
-        var bestIndex = Vector512<int>.Zero;
-        var index = Vector512<int>.Indices;
-        for (int b = 0; b < kPad; b += Vector512<float>.Count)
+        var two = TLanes.Create(2f);
+        var argMin = LaneArgMin<TLanes>.Start();
+        for (int b = 0; b < kPad; b += TLanes.Count)
         {
-            var dot = Vector512.Create(x[0]) * Vector512.LoadUnsafe(ref t, (nuint)b);
-            for (int d = 1; d < x.Length; d++) dot += Vector512.Create(x[d]) * Vector512.LoadUnsafe(ref t, (nuint)(d * kPad + b));
-            var score = Vector512.LoadUnsafe(ref n, (nuint)b) - dot * 2f;
-            var less = Vector512.LessThan(score, best);
-            best = Vector512.ConditionalSelect(less, score, best);
-            bestIndex = Vector512.ConditionalSelect(less.AsInt32(), index, bestIndex);
-            index += Vector512.Create(Vector512<float>.Count);
+            var dot = TLanes.Create(x[0]) * TLanes.Load(ref t, (nuint)b);
+            for (int d = 1; d < x.Length; d++) dot += TLanes.Create(x[d]) * TLanes.Load(ref t, (nuint)(d * kPad + b));
+            argMin.Update(TLanes.Load(ref n, (nuint)b) - dot * two);
         }
-        Span<float> values = stackalloc float[Vector512<float>.Count];
-        Span<int> indices = stackalloc int[Vector512<float>.Count];
-        best.CopyTo(values);
-        bestIndex.CopyTo(indices);
-        return KMeans.LaneArgMin(values, indices);
-    }
-
-    internal static int NearestCode256(ReadOnlySpan<float> x, ReadOnlySpan<float> transposed, ReadOnlySpan<float> norms)
-    {
-        int kPad = norms.Length;
-        ref float t = ref MemoryMarshal.GetReference(transposed);
-        ref float n = ref MemoryMarshal.GetReference(norms);
-        var best = Vector256.Create(float.PositiveInfinity);
-        var bestIndex = Vector256<int>.Zero;
-        var index = Vector256<int>.Indices;
-        for (int b = 0; b < kPad; b += Vector256<float>.Count)
-        {
-            var dot = Vector256.Create(x[0]) * Vector256.LoadUnsafe(ref t, (nuint)b);
-            for (int d = 1; d < x.Length; d++) dot += Vector256.Create(x[d]) * Vector256.LoadUnsafe(ref t, (nuint)(d * kPad + b));
-            var score = Vector256.LoadUnsafe(ref n, (nuint)b) - dot * 2f;
-            var less = Vector256.LessThan(score, best);
-            best = Vector256.ConditionalSelect(less, score, best);
-            bestIndex = Vector256.ConditionalSelect(less.AsInt32(), index, bestIndex);
-            index += Vector256.Create(Vector256<float>.Count);
-        }
-        Span<float> values = stackalloc float[Vector256<float>.Count];
-        Span<int> indices = stackalloc int[Vector256<float>.Count];
-        best.CopyTo(values);
-        bestIndex.CopyTo(indices);
-        return KMeans.LaneArgMin(values, indices);
-    }
-
-    internal static int NearestCodeScalar(ReadOnlySpan<float> x, ReadOnlySpan<float> transposed, ReadOnlySpan<float> norms)
-    {
-        int kPad = norms.Length;
-        float best = float.PositiveInfinity;
-        int bestIndex = 0;
-        for (int k = 0; k < kPad; k++)
-        {
-            float dot = x[0] * transposed[k];
-            for (int d = 1; d < x.Length; d++) dot += x[d] * transposed[d * kPad + k];
-            float score = norms[k] - dot * 2f;
-            if (score < best)
-            {
-                best = score;
-                bestIndex = k;
-            }
-        }
-        return bestIndex;
+        return argMin.Result();
     }
 
     /// <summary>

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace Seminar.MLNet.Retrieval;
 
@@ -104,8 +103,7 @@ internal sealed class BlockedVectors
             throw new ArgumentException($"The scores buffer holds {scores.Length} values; {heads} heads of {padded} padded behaviours need {(long)heads * padded}.", nameof(scores));
         if (padded == 0) return;
 
-        if (path == SimdPath.Best)
-            path = Vector512.IsHardwareAccelerated ? SimdPath.Vector512 : Vector256.IsHardwareAccelerated ? SimdPath.Vector256 : SimdPath.Scalar;
+        path = SimdPaths.Resolve(path);
         ref float x = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_storage), _offset);
         ref float q = ref MemoryMarshal.GetReference(queries);
         ref float s = ref MemoryMarshal.GetReference(scores);
@@ -158,173 +156,96 @@ internal sealed class BlockedVectors
     static void Kernel<THeads>(SimdPath path, int d, ref float x, int first, int blocks, ref float q, ref float s, int padded)
         where THeads : struct, IHeadCount
     {
-        if (path == SimdPath.Vector512) Kernel512<THeads>(d, ref x, first, blocks, ref q, ref s, padded);
-        else if (path == SimdPath.Vector256) Kernel256<THeads>(d, ref x, first, blocks, ref q, ref s, padded);
-        else KernelScalar(THeads.Count, d, ref x, first, blocks, ref q, ref s, padded);
+        if (path == SimdPath.Vector512) Kernel<THeads, Lanes512>(d, ref x, first, blocks, ref q, ref s, padded);
+        else if (path == SimdPath.Vector256) Kernel<THeads, Lanes256>(d, ref x, first, blocks, ref q, ref s, padded);
+        else Kernel<THeads, Lanes1>(d, ref x, first, blocks, ref q, ref s, padded);
     }
 
     // One block at a time, so the data is a single sequential stream: interleaving two or more blocks (4 KB apart at
-    // D = 64) measured twice as slow from DRAM, as the hardware prefetcher then tracks several short streams. The FMA
-    // latency is hidden by splitting the dimensions instead: 4 heads × 2 dimension phases (or 2 heads × 4) give 8
-    // independent chains. The query values are broadcast straight from memory into the FMA. THeads is a constant
-    // after specialization, so the code of unused heads and phases disappears.
-    static void Kernel512<THeads>(int d, ref float x, int first, int blocks, ref float q, ref float s, int padded)
+    // D = 64) measured twice as slow from DRAM, as the hardware prefetcher then tracks several short streams. A block's
+    // 16 lanes are one 512-bit vector, or taken in slices of narrower vectors one after the other: the first slice
+    // streams the block from memory and the others find it in L1. The FMA latency is hidden by splitting the
+    // dimensions: 4 heads × 2 dimension phases (or 2 heads × 4) give 8 independent chains. The query values are
+    // broadcast straight from memory into the FMA. THeads and TLanes are constants after specialization, so the code
+    // of unused heads and phases disappears.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Kernel<THeads, TLanes>(int d, ref float x, int first, int blocks, ref float q, ref float s, int padded)
         where THeads : struct, IHeadCount
+        where TLanes : struct, IFloatLanes<TLanes>
     {
         int n = THeads.Count;
         int phases = n <= 2 ? 4 : 2;
         nint stride = (nint)d * BlockSize;
+        nuint p1 = (nuint)padded, p2 = 2 * p1, p3 = 3 * p1;
         ref float q0 = ref q;
         ref float q1 = ref Unsafe.Add(ref q, n > 1 ? d : 0);
         ref float q2 = ref Unsafe.Add(ref q, n > 2 ? 2 * d : 0);
         ref float q3 = ref Unsafe.Add(ref q, n > 3 ? 3 * d : 0);
-        for (int b = first, end = first + blocks; b < end; b++)
+        // b and the block's lane slice as one loop: a 512-bit vector is the whole block, narrower ones take slices in turn.
+        for (int step = first * BlockSize, end = (first + blocks) * BlockSize; step < end; step += TLanes.Count)
         {
-            ref float xb = ref Unsafe.Add(ref x, b * stride);
+            int b = step / BlockSize;
+            nuint slice = (nuint)(step % BlockSize);
+            ref float xb = ref Unsafe.Add(ref Unsafe.Add(ref x, b * stride), slice);
             // Head h accumulates in a_h and c_h; with at most 2 heads, also in a_(h+2) and c_(h+2).
-            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+            TLanes a0 = default, a1 = default, a2 = default, a3 = default;
+            TLanes c0 = default, c1 = default, c2 = default, c3 = default;
             int j = 0;
             nuint o = 0;
             for (; j + phases <= d; j += phases, o += (nuint)(phases * BlockSize))
             {
-                var v0 = Vector512.LoadUnsafe(ref xb, o);
-                var v1 = Vector512.LoadUnsafe(ref xb, o + BlockSize);
-                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q0, j)), v0, a0);
-                c0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q0, j + 1)), v1, c0);
+                var v0 = TLanes.Load(ref xb, o);
+                var v1 = TLanes.Load(ref xb, o + BlockSize);
+                a0 = TLanes.FusedMultiplyAdd(TLanes.Create(Unsafe.Add(ref q0, j)), v0, a0);
+                c0 = TLanes.FusedMultiplyAdd(TLanes.Create(Unsafe.Add(ref q0, j + 1)), v1, c0);
                 if (n > 1)
                 {
-                    a1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q1, j)), v0, a1);
-                    c1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q1, j + 1)), v1, c1);
+                    a1 = TLanes.FusedMultiplyAdd(TLanes.Create(Unsafe.Add(ref q1, j)), v0, a1);
+                    c1 = TLanes.FusedMultiplyAdd(TLanes.Create(Unsafe.Add(ref q1, j + 1)), v1, c1);
                 }
                 if (n > 2)
                 {
-                    a2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q2, j)), v0, a2);
-                    c2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q2, j + 1)), v1, c2);
+                    a2 = TLanes.FusedMultiplyAdd(TLanes.Create(Unsafe.Add(ref q2, j)), v0, a2);
+                    c2 = TLanes.FusedMultiplyAdd(TLanes.Create(Unsafe.Add(ref q2, j + 1)), v1, c2);
                 }
                 if (n > 3)
                 {
-                    a3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q3, j)), v0, a3);
-                    c3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q3, j + 1)), v1, c3);
+                    a3 = TLanes.FusedMultiplyAdd(TLanes.Create(Unsafe.Add(ref q3, j)), v0, a3);
+                    c3 = TLanes.FusedMultiplyAdd(TLanes.Create(Unsafe.Add(ref q3, j + 1)), v1, c3);
                 }
                 if (n <= 2)
                 {
-                    var v2 = Vector512.LoadUnsafe(ref xb, o + 2 * BlockSize);
-                    var v3 = Vector512.LoadUnsafe(ref xb, o + 3 * BlockSize);
-                    a2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q0, j + 2)), v2, a2);
-                    c2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q0, j + 3)), v3, c2);
+                    var v2 = TLanes.Load(ref xb, o + 2 * BlockSize);
+                    var v3 = TLanes.Load(ref xb, o + 3 * BlockSize);
+                    a2 = TLanes.FusedMultiplyAdd(TLanes.Create(Unsafe.Add(ref q0, j + 2)), v2, a2);
+                    c2 = TLanes.FusedMultiplyAdd(TLanes.Create(Unsafe.Add(ref q0, j + 3)), v3, c2);
                     if (n > 1)
                     {
-                        a3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q1, j + 2)), v2, a3);
-                        c3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q1, j + 3)), v3, c3);
+                        a3 = TLanes.FusedMultiplyAdd(TLanes.Create(Unsafe.Add(ref q1, j + 2)), v2, a3);
+                        c3 = TLanes.FusedMultiplyAdd(TLanes.Create(Unsafe.Add(ref q1, j + 3)), v3, c3);
                     }
                 }
             }
             for (; j < d; j++, o += BlockSize)
             {
-                var v = Vector512.LoadUnsafe(ref xb, o);
-                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q0, j)), v, a0);
-                if (n > 1) a1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q1, j)), v, a1);
-                if (n > 2) a2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q2, j)), v, a2);
-                if (n > 3) a3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref q3, j)), v, a3);
+                var v = TLanes.Load(ref xb, o);
+                a0 = TLanes.FusedMultiplyAdd(TLanes.Create(Unsafe.Add(ref q0, j)), v, a0);
+                if (n > 1) a1 = TLanes.FusedMultiplyAdd(TLanes.Create(Unsafe.Add(ref q1, j)), v, a1);
+                if (n > 2) a2 = TLanes.FusedMultiplyAdd(TLanes.Create(Unsafe.Add(ref q2, j)), v, a2);
+                if (n > 3) a3 = TLanes.FusedMultiplyAdd(TLanes.Create(Unsafe.Add(ref q3, j)), v, a3);
             }
-            ref float row = ref Unsafe.Add(ref s, (nint)b * BlockSize);
+            ref float row = ref Unsafe.Add(ref s, step);
             if (n <= 2)
             {
-                ((a0 + c0) + (a2 + c2)).StoreUnsafe(ref row);
-                if (n > 1) ((a1 + c1) + (a3 + c3)).StoreUnsafe(ref row, (nuint)padded);
+                ((a0 + c0) + (a2 + c2)).Store(ref row, 0);
+                if (n > 1) ((a1 + c1) + (a3 + c3)).Store(ref row, p1);
             }
             else
             {
-                (a0 + c0).StoreUnsafe(ref row);
-                (a1 + c1).StoreUnsafe(ref row, (nuint)padded);
-                (a2 + c2).StoreUnsafe(ref row, 2 * (nuint)padded);
-                if (n > 3) (a3 + c3).StoreUnsafe(ref row, 3 * (nuint)padded);
-            }
-        }
-    }
-
-    // One block as two 256-bit halves (one stream, as above): 8 chains for 4 heads, within AVX2's 16 registers.
-    static void Kernel256<THeads>(int d, ref float x, int first, int blocks, ref float q, ref float s, int padded)
-        where THeads : struct, IHeadCount
-    {
-        int n = THeads.Count;
-        nint stride = (nint)d * BlockSize;
-        ref float q0 = ref q;
-        ref float q1 = ref Unsafe.Add(ref q, n > 1 ? d : 0);
-        ref float q2 = ref Unsafe.Add(ref q, n > 2 ? 2 * d : 0);
-        ref float q3 = ref Unsafe.Add(ref q, n > 3 ? 3 * d : 0);
-        for (int b = first, end = first + blocks; b < end; b++)
-        {
-            ref float xa = ref Unsafe.Add(ref x, b * stride);
-            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
-            nuint o = 0;
-            for (int j = 0; j < d; j++, o += BlockSize)
-            {
-                var lo = Vector256.LoadUnsafe(ref xa, o);
-                var hi = Vector256.LoadUnsafe(ref xa, o + 8);
-                var w = Vector256.Create(Unsafe.Add(ref q0, j));
-                a0 = Vector256.FusedMultiplyAdd(w, lo, a0);
-                c0 = Vector256.FusedMultiplyAdd(w, hi, c0);
-                if (n > 1)
-                {
-                    w = Vector256.Create(Unsafe.Add(ref q1, j));
-                    a1 = Vector256.FusedMultiplyAdd(w, lo, a1);
-                    c1 = Vector256.FusedMultiplyAdd(w, hi, c1);
-                }
-                if (n > 2)
-                {
-                    w = Vector256.Create(Unsafe.Add(ref q2, j));
-                    a2 = Vector256.FusedMultiplyAdd(w, lo, a2);
-                    c2 = Vector256.FusedMultiplyAdd(w, hi, c2);
-                }
-                if (n > 3)
-                {
-                    w = Vector256.Create(Unsafe.Add(ref q3, j));
-                    a3 = Vector256.FusedMultiplyAdd(w, lo, a3);
-                    c3 = Vector256.FusedMultiplyAdd(w, hi, c3);
-                }
-            }
-            ref float row = ref Unsafe.Add(ref s, (nint)b * BlockSize);
-            a0.StoreUnsafe(ref row);
-            c0.StoreUnsafe(ref row, 8);
-            if (n > 1)
-            {
-                a1.StoreUnsafe(ref row, (nuint)padded);
-                c1.StoreUnsafe(ref row, (nuint)padded + 8);
-            }
-            if (n > 2)
-            {
-                a2.StoreUnsafe(ref row, 2 * (nuint)padded);
-                c2.StoreUnsafe(ref row, 2 * (nuint)padded + 8);
-            }
-            if (n > 3)
-            {
-                a3.StoreUnsafe(ref row, 3 * (nuint)padded);
-                c3.StoreUnsafe(ref row, 3 * (nuint)padded + 8);
-            }
-        }
-    }
-
-    static void KernelScalar(int heads, int d, ref float x, int first, int blocks, ref float q, ref float s, int padded)
-    {
-        nint stride = (nint)d * BlockSize;
-        Span<float> acc = stackalloc float[BlockSize];
-        for (int b = first, end = first + blocks; b < end; b++)
-        {
-            ref float block = ref Unsafe.Add(ref x, b * stride);
-            for (int h = 0; h < heads; h++)
-            {
-                acc.Clear();
-                ref float u = ref Unsafe.Add(ref q, (nint)h * d);
-                for (int j = 0; j < d; j++)
-                {
-                    float w = Unsafe.Add(ref u, j);
-                    ref float lanes = ref Unsafe.Add(ref block, (nint)j * BlockSize);
-                    for (int i = 0; i < BlockSize; i++) acc[i] += w * Unsafe.Add(ref lanes, i);
-                }
-                acc.CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref s, (nint)h * padded + (nint)b * BlockSize), BlockSize));
+                (a0 + c0).Store(ref row, 0);
+                (a1 + c1).Store(ref row, p1);
+                (a2 + c2).Store(ref row, p2);
+                if (n > 3) (a3 + c3).Store(ref row, p3);
             }
         }
     }
@@ -334,18 +255,4 @@ internal sealed class BlockedVectors
     struct Two : IHeadCount { public static int Count => 2; }
     struct Three : IHeadCount { public static int Count => 3; }
     struct Four : IHeadCount { public static int Count => 4; }
-}
-
-/// <summary>Which vector width a kernel runs at; <see cref="Best"/> picks the widest the hardware accelerates.</summary>
-/// <remarks>Every path is correct on any machine (vectors the hardware lacks run in software, slowly), so tests pin each one.</remarks>
-enum SimdPath
-{
-    /// <summary>Vector512 if accelerated, else Vector256 if accelerated, else scalar.</summary>
-    Best,
-    /// <summary>512-bit vectors.</summary>
-    Vector512,
-    /// <summary>256-bit vectors.</summary>
-    Vector256,
-    /// <summary>No vectors.</summary>
-    Scalar,
 }

@@ -75,7 +75,7 @@ internal sealed class TopKSelector
         int n = scores.Length, k = Math.Min(_k, n);
         CheckOutput(indices, k);
         if (k == 0) return 0;
-        path = Resolve(path);
+        path = SimdPaths.Resolve(path);
         int capacity = Capacity(k);
         if (n <= capacity)
         {
@@ -92,7 +92,12 @@ internal sealed class TopKSelector
             count = k;
             floor = Above(ScoreOf(Cut(candidates, k, k)));
         }
-        count = Filter(scores, candidates, k, start, count, floor, path);
+        count = path switch
+        {
+            SimdPath.Vector512 => Filter<Lanes512>(scores, candidates, k, start, count, floor),
+            SimdPath.Vector256 => Filter<Lanes256>(scores, candidates, k, start, count, floor),
+            _ => Filter<Lanes1>(scores, candidates, k, start, count, floor),
+        };
         return Finish(candidates[..count], k, indices);
     }
 
@@ -104,9 +109,6 @@ internal sealed class TopKSelector
 
     // Also holds the SamplesPerK·k group maxima, rounded up to whole vectors (32 lanes at most).
     static int Capacity(int k) => (int)Math.Min(Math.Max((SamplesPerK * (long)k + 31) & ~31L, MinimumCandidates), Array.MaxLength);
-
-    static SimdPath Resolve(SimdPath path) => path != SimdPath.Best ? path
-        : Vector512.IsHardwareAccelerated ? SimdPath.Vector512 : Vector256.IsHardwareAccelerated ? SimdPath.Vector256 : SimdPath.Scalar;
 
     Span<long> Reserve(int length)
     {
@@ -154,14 +156,26 @@ internal sealed class TopKSelector
 
     /// <summary>
     /// The pre-pass: the k-th best of the maxima of strided groups (vector slots g, g + S, g + 2S, … for a stride S
-    /// that is a multiple of the group count G) as an inclusive floor. False when the input is too short for it to pay, on the scalar path, or when that k-th best is NaN (the
-    /// plain path then keeps NaNs if it must).
+    /// that is a multiple of the group count G) as an inclusive floor. False when the input is too short for it to pay,
+    /// on the scalar path, or when that k-th best is NaN (the plain path then keeps NaNs if it must).
     /// </summary>
     static bool TrySampleFloor(ReadOnlySpan<float> scores, Span<long> candidates, int k, SimdPath path, out float floor)
     {
         floor = 0;
-        int width = path == SimdPath.Vector512 ? Vector512<float>.Count : path == SimdPath.Vector256 ? Vector256<float>.Count : 0;
-        if (width == 0) return false;
+        return path switch
+        {
+            SimdPath.Vector512 => TrySampleFloor<Lanes512>(scores, candidates, k, out floor),
+            SimdPath.Vector256 => TrySampleFloor<Lanes256>(scores, candidates, k, out floor),
+            _ => false,
+        };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static bool TrySampleFloor<TLanes>(ReadOnlySpan<float> scores, Span<long> candidates, int k, out float floor)
+        where TLanes : struct, IFloatLanes<TLanes>
+    {
+        floor = 0;
+        int width = TLanes.Count;
         int groups = (int)((SamplesPerK * (long)k + width - 1) / width), vectors = scores.Length / width;
         if (vectors < 4 * groups) return false;
         int step = SampleStep(groups, vectors);
@@ -174,30 +188,15 @@ internal sealed class TopKSelector
             // Two chains per group halve the max latency the loop waits on. MaxNative returns one of its operands,
             // even with NaN, so every maximum is the score of a distinct behaviour: all the bound needs.
             int v = g;
-            if (width == Vector512<float>.Count)
+            var a = TLanes.Load(ref s, (nuint)(v * width));
+            var b = TLanes.Load(ref s, (nuint)((v + step) * width));
+            for (v += 2 * step; v + step < vectors; v += 2 * step)
             {
-                var a = Vector512.LoadUnsafe(ref s, (nuint)v * 16);
-                var b = Vector512.LoadUnsafe(ref s, (nuint)(v + step) * 16);
-                for (v += 2 * step; v + step < vectors; v += 2 * step)
-                {
-                    a = Vector512.MaxNative(a, Vector512.LoadUnsafe(ref s, (nuint)v * 16));
-                    b = Vector512.MaxNative(b, Vector512.LoadUnsafe(ref s, (nuint)(v + step) * 16));
-                }
-                if (v < vectors) a = Vector512.MaxNative(a, Vector512.LoadUnsafe(ref s, (nuint)v * 16));
-                Vector512.MaxNative(a, b).StoreUnsafe(ref lane);
+                a = TLanes.MaxNative(a, TLanes.Load(ref s, (nuint)(v * width)));
+                b = TLanes.MaxNative(b, TLanes.Load(ref s, (nuint)((v + step) * width)));
             }
-            else
-            {
-                var a = Vector256.LoadUnsafe(ref s, (nuint)v * 8);
-                var b = Vector256.LoadUnsafe(ref s, (nuint)(v + step) * 8);
-                for (v += 2 * step; v + step < vectors; v += 2 * step)
-                {
-                    a = Vector256.MaxNative(a, Vector256.LoadUnsafe(ref s, (nuint)v * 8));
-                    b = Vector256.MaxNative(b, Vector256.LoadUnsafe(ref s, (nuint)(v + step) * 8));
-                }
-                if (v < vectors) a = Vector256.MaxNative(a, Vector256.LoadUnsafe(ref s, (nuint)v * 8));
-                Vector256.MaxNative(a, b).StoreUnsafe(ref lane);
-            }
+            if (v < vectors) a = TLanes.MaxNative(a, TLanes.Load(ref s, (nuint)(v * width)));
+            TLanes.MaxNative(a, b).Store(ref lane, 0);
             for (int l = 0; l < width; l++, e++) candidates[e] = Entry(Unsafe.Add(ref lane, l), e);
         }
         float kth = ScoreOf(Cut(candidates, e, k));
@@ -212,51 +211,28 @@ internal sealed class TopKSelector
     /// whenever it fills. Returns the candidates left.
     /// </summary>
     // Kept out of line: inlined into Select (as profile-guided tiering chose) the scan loop ran almost twice as slow.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    static int Filter(ReadOnlySpan<float> scores, Span<long> candidates, int k, int i, int count, float floor, SimdPath path)
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    static int Filter<TLanes>(ReadOnlySpan<float> scores, Span<long> candidates, int k, int i, int count, float floor)
+        where TLanes : struct, IFloatLanes<TLanes>
     {
-        int n = scores.Length, capacity = candidates.Length;
+        int n = scores.Length, capacity = candidates.Length, width = TLanes.Count;
         ref float s = ref MemoryMarshal.GetReference(scores);
-        if (path == SimdPath.Vector512)
+        var threshold = TLanes.Create(floor);
+        for (; i <= n - width; i += width)
         {
-            var threshold = Vector512.Create(floor);
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+            ulong mask = TLanes.GreaterThanOrEqualBits(TLanes.Load(ref s, (nuint)i), threshold);
+            if (mask == 0) continue;
+            do
             {
-                ulong mask = Vector512.GreaterThanOrEqual(Vector512.LoadUnsafe(ref s, (nuint)i), threshold).ExtractMostSignificantBits();
-                if (mask == 0) continue;
-                do
-                {
-                    int j = i + BitOperations.TrailingZeroCount(mask);
-                    candidates[count++] = Entry(Unsafe.Add(ref s, j), j);
-                    mask &= mask - 1;
-                } while (mask != 0);
-                if (count > capacity - Vector512<float>.Count)
-                {
-                    floor = Above(ScoreOf(Cut(candidates, count, k)));
-                    count = k;
-                    threshold = Vector512.Create(floor);
-                }
-            }
-        }
-        else if (path == SimdPath.Vector256)
-        {
-            var threshold = Vector256.Create(floor);
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+                int j = i + BitOperations.TrailingZeroCount(mask);
+                candidates[count++] = Entry(Unsafe.Add(ref s, j), j);
+                mask &= mask - 1;
+            } while (mask != 0);
+            if (count > capacity - width)
             {
-                uint mask = Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref s, (nuint)i), threshold).ExtractMostSignificantBits();
-                if (mask == 0) continue;
-                do
-                {
-                    int j = i + BitOperations.TrailingZeroCount(mask);
-                    candidates[count++] = Entry(Unsafe.Add(ref s, j), j);
-                    mask &= mask - 1;
-                } while (mask != 0);
-                if (count > capacity - Vector256<float>.Count)
-                {
-                    floor = Above(ScoreOf(Cut(candidates, count, k)));
-                    count = k;
-                    threshold = Vector256.Create(floor);
-                }
+                floor = Above(ScoreOf(Cut(candidates, count, k)));
+                count = k;
+                threshold = TLanes.Create(floor);
             }
         }
         for (; i < n; i++)

@@ -82,9 +82,8 @@ public class EvaluatorTests
         Assert.NotNull(r.Models["fasttree_seminar"].Stacking);
         Assert.Equal(r.Models["fasttree_seminar"].Stacking, r.Models["fasttree_seminar_pq"].Stacking);
 
-        // TWIN trained from scratch is seminar_no_pretrain's network: one training, reported under both names.
-        Assert.Equal(r.Models["seminar_no_pretrain"].Auc, r.Models["twin"].Auc);
-        Assert.Equal(r.Models["seminar_no_pretrain"].TrainSeconds, r.Models["twin"].TrainSeconds, 1);
+        // TWIN shares seminar_no_pretrain's training (SeminarVariantTests checks the two configurations are one network);
+        // the shared report must not leak into the predecessors trained on their own.
         Assert.NotEqual(r.Models["seminar_no_pretrain"].Auc, r.Models["din"].Auc);
 
         var pq = r.Pq!;

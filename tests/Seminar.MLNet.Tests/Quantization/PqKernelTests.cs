@@ -21,8 +21,17 @@ public class PqKernelTests
                 for (int k = 0; k < q.Centroids; k++)
                 {
                     double expected = 0;
-                    for (int j = 0; j < 2; j++) expected += (double)u[h * 8 + c * 2 + j] * q.Codebook.Span[(c * q.Centroids + k) * 2 + j];
-                    Assert.InRange(tables.Float[(h * books.SubSpaces + s) * 256 + k] - expected, -1e-5, 1e-5);
+                    float sequential = 0;
+                    for (int j = 0; j < 2; j++)
+                    {
+                        float x = u[h * 8 + c * 2 + j], y = q.Codebook.Span[(c * q.Centroids + k) * 2 + j];
+                        expected += (double)x * y;
+                        sequential += x * y;
+                    }
+                    float entry = tables.Float[(h * books.SubSpaces + s) * 256 + k];
+                    Assert.InRange(entry - expected, -1e-5, 1e-5);
+                    // Products and sums rounded separately, in dimension order, whatever the vector width.
+                    Assert.Equal(sequential, entry);
                 }
             }
     }
@@ -92,17 +101,21 @@ public class PqKernelTests
         tables.Build(PqKernelFixtures.Requests(rng, 4, 8, coarse: false));
         tables.Quantize();
         var scores = new ushort[4 * codes.PaddedCount];
-        if (!PqScan.BytesSupported)
-        {
-            // Without AVX-512 VBMI the retriever never calls it; calling it anyway must say why it cannot run.
-            Assert.Throws<PlatformNotSupportedException>(() => PqScan.Bytes(codes, tables.QuantizedLow, 4, scores));
-            return;
-        }
+        var portable = new ushort[4 * codes.PaddedCount];
         foreach (var table in new[] { tables.QuantizedLow.ToArray(), tables.QuantizedHigh.ToArray() })
         {
+            // The portable scan runs on every CPU; Bytes is the VBMI kernel where the CPU has it, else the portable scan.
+            PqScan.BytesPortable(codes, table, 4, portable);
             PqScan.Bytes(codes, table, 4, scores);
             for (int h = 0; h < 4; h++)
-                for (int l = 0; l < count; l++) Assert.Equal(PqKernelFixtures.NaiveBytes(table, codes, h, l), scores[h * codes.PaddedCount + l]);
+                for (int l = 0; l < count; l++)
+                {
+                    int expected = PqKernelFixtures.NaiveBytes(table, codes, h, l);
+                    Assert.Equal(expected, portable[h * codes.PaddedCount + l]);
+                    Assert.Equal(expected, scores[h * codes.PaddedCount + l]);
+                }
+            // Padding slots hold code 0 in every sub-space: both scans give the sum of the code-0 entries there.
+            Assert.Equal(portable, scores);
         }
     }
 

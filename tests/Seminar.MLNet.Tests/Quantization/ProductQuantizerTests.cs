@@ -1,4 +1,5 @@
 using Seminar.MLNet.Quantization;
+using Seminar.MLNet.Retrieval;
 
 namespace Seminar.MLNet.Tests.Quantization;
 
@@ -331,7 +332,7 @@ public class ProductQuantizerTests
     }
 
     [Fact]
-    public void Vector_and_scalar_encoding_agree()
+    public void Every_width_encodes_by_the_reference_rule()
     {
         const int k = 45, dsub = 5;
         var codebook = Gaussian(k * dsub, 14);
@@ -348,11 +349,20 @@ public class ProductQuantizerTests
         for (int i = 0; i < 500; i++)
         {
             var v = x.AsSpan(i * dsub, dsub);
-            int scalar = ProductQuantizer.NearestCodeScalar(v, transposed, norms);
-            Assert.Equal(scalar, ProductQuantizer.NearestCode512(v, transposed, norms));
-            Assert.Equal(scalar, ProductQuantizer.NearestCode256(v, transposed, norms));
-            Assert.Equal(scalar, Encode(pq, v.ToArray())[0]);
-            Assert.NotEqual(40, scalar);
+            // The encoding rule as documented, centroid by centroid over the row-major codebook.
+            int expected = 0;
+            float best = float.PositiveInfinity;
+            for (int j = 0; j < k; j++)
+            {
+                float dot = v[0] * codebook[j * dsub];
+                for (int d = 1; d < dsub; d++) dot += v[d] * codebook[j * dsub + d];
+                float score = pq.CentroidNorms.Span[j] - dot * 2f;
+                if (score < best) (expected, best) = (j, score);
+            }
+            Assert.NotEqual(40, expected);
+            foreach (var path in new[] { SimdPath.Best, SimdPath.Vector512, SimdPath.Vector256, SimdPath.Scalar })
+                Assert.Equal(expected, ProductQuantizer.NearestCode(v, transposed, norms, path));
+            Assert.Equal(expected, Encode(pq, v.ToArray())[0]);
         }
     }
 }
