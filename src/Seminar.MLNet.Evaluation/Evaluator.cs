@@ -95,13 +95,16 @@ public static class Evaluator
     {
         options.Validate();
         var dataset = CanonicalDataset.Open(datasetFolder, policy);
-        var log = EventLog.Load(dataset, Stage(progress, "reading events"));
+        // items.tsv is parsed once: the event log's ids and attributes and the featurizer's catalog come from the same read.
+        var issues = new DataIssues();
+        var items = dataset.ReadCatalog(issues);
+        var log = EventLog.Load(dataset, items, issues, Stage(progress, "reading events"));
         var split = SampleBuilder.Build(log, options, Stage(progress, "building samples"));
         if (split.TrainNegativesSampled || split.TestNegativesSampled) options.ValidateNegatives(log.ItemIds.Length);
         var train = new SampleDataView(split.Train);
         var test = new SampleDataView(split.Test);
 
-        var catalog = new CatalogDataView(dataset, new DataIssues());
+        var catalog = new CatalogDataView(items);
         var (ml, compared, runs) = RunSeed(0, catalog, options, models, train, test, progress);
         var perModel = runs.Select(r => (r.Name, Reports: new List<ModelReport> { r.Report }, Probabilities: new List<float[]> { r.Probabilities })).ToArray();
         for (int k = 1; k < options.Seeds; k++)

@@ -67,12 +67,7 @@ public sealed class SeminarStage
     public ITransformer FitFineTunedPq(MLContext ml, IDataView train)
     {
         var model = Fit(ml, train);
-        if (_fineTunedPq != null) return _fineTunedPq;
-        var clock = Stopwatch.StartNew();
-        _pqTransformer = ml.Seminar().PqAttention(_pq).Fit(model.Transform(train));
-        _fineTunedPq = new TransformerChain<ITransformer>(model, _pqTransformer);
-        PqSeconds = clock.Elapsed.TotalSeconds;
-        return _fineTunedPq;
+        return _fineTunedPq ??= WithPq(ml, train, model);
     }
 
     /// <summary>
@@ -82,12 +77,16 @@ public sealed class SeminarStage
     public ITransformer FitPretrainedPq(MLContext ml, IDataView train)
     {
         var pretrained = FitPretrained(ml, train);
-        if (_pretrainedPq != null) return _pretrainedPq;
+        return _pretrainedPq ??= WithPq(ml, train, pretrained);
+    }
+
+    /// <summary><paramref name="stage"/> followed by product quantization fitted on its outputs; <see cref="Pq"/> and <see cref="PqSeconds"/> follow it.</summary>
+    ITransformer WithPq(MLContext ml, IDataView train, ITransformer stage)
+    {
         var clock = Stopwatch.StartNew();
-        _pqTransformer = ml.Seminar().PqAttention(_pq).Fit(pretrained.Transform(train));
-        _pretrainedPq = new TransformerChain<ITransformer>(pretrained, _pqTransformer);
+        _pqTransformer = ml.Seminar().PqAttention(_pq).Fit(stage.Transform(train));
         PqSeconds = clock.Elapsed.TotalSeconds;
-        return _pretrainedPq;
+        return new TransformerChain<ITransformer>(stage, _pqTransformer);
     }
 
     /// <summary>The fitted stage for <paramref name="train"/>, fine-tuned (fitted on first use).</summary>

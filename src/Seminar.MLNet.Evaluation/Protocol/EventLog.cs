@@ -59,17 +59,29 @@ public sealed class EventLog
     public static EventLog Load(CanonicalDataset dataset, IProgress<double>? progress = null)
     {
         var issues = new DataIssues();
+        return Load(dataset, dataset.ReadItems(issues), issues, progress);
+    }
+
+    /// <summary>
+    /// Reads a canonical dataset's events into an event log over a catalog already read (so <c>items.tsv</c> is parsed once);
+    /// <paramref name="issues"/> is where the catalog's were counted, and the events' are added.
+    /// </summary>
+    public static EventLog Load(CanonicalDataset dataset, ItemCatalog catalog, DataIssues issues, IProgress<double>? progress = null) =>
+        Load(dataset, catalog.Items, issues, progress);
+
+    static EventLog Load(CanonicalDataset dataset, IEnumerable<ItemRecord> catalog, DataIssues issues, IProgress<double>? progress)
+    {
         var itemIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var itemIds = new List<string>();
         var attrs = new List<int[]>();
         var attrIndex = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var record in dataset.ReadItems(issues))
+        foreach (var record in catalog)
         {
             itemIndex[record.ItemId] = itemIds.Count;
             itemIds.Add(record.ItemId);
             attrs.Add(record.Attributes.Select(a => Intern(attrIndex, a)).Distinct().ToArray());
         }
-        int catalog = itemIds.Count;
+        int catalogSize = itemIds.Count;
         var known = itemIndex.Keys.ToHashSet(StringComparer.Ordinal);
 
         var userIndex = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -125,7 +137,7 @@ public sealed class EventLog
         progress?.Report(1);
         return new EventLog
         {
-            UserIds = Names(userIndex), ItemIds = itemIds.ToArray(), CatalogItemCount = catalog, ItemAttributes = attrs.ToArray(),
+            UserIds = Names(userIndex), ItemIds = itemIds.ToArray(), CatalogItemCount = catalogSize, ItemAttributes = attrs.ToArray(),
             Queries = Names(queryIndex), User = user, Time = time, Item = item, Query = query, Label = label,
             UserStart = userStart, Positives = positives.ToArray(), PositiveStart = positiveStart,
             HasNegatives = Array.IndexOf(label, false) >= 0, Issues = issues, Clock = dataset.Manifest.Clock,
