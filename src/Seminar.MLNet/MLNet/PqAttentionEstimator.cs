@@ -46,10 +46,12 @@ public sealed class PqAttentionEstimator : IEstimator<PqAttentionTransformer>
     }
 
     PsuScoringModel FindPsu(DataViewSchema schema) =>
-        (schema.GetColumnOrNull(_options.OutputInterestColumnName) is { } column ? PsuModelAnnotation.Find(column) : null)
+        _options.Psu?.Model
+        ?? (schema.GetColumnOrNull(_options.OutputInterestColumnName) is { } column ? PsuModelAnnotation.Find(column) : null)
         ?? throw new InvalidOperationException(
             $"No trained PSU found on column '{_options.OutputInterestColumnName}'. Put PqAttention after PsuEmbedding in the pipeline " +
-            "(its interest column carries the PSU), or set PqAttentionOptions.OutputInterestColumnName to that column's name.");
+            "(its interest column carries the PSU), set PqAttentionOptions.OutputInterestColumnName to that column's name, " +
+            "or pass the fitted PSU as PqAttentionOptions.Psu.");
 
     /// <summary>The distinct query–item pairs of the histories and targets, up to <see cref="PqAttentionOptions.MaxKnownPairs"/>.</summary>
     PairCodeTable CollectPairs(IDataView input, PsuInputColumns inputs, PsuScoringModel psu, IChannel channel)

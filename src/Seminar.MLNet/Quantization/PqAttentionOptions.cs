@@ -4,11 +4,18 @@ namespace Seminar.MLNet;
 
 /// <summary>
 /// Options of <c>mlContext.Seminar().PqAttention(options)</c>. The inherited input columns are the featurizer's
-/// index columns the PSU reads; <see cref="PsuColumnOptions.OutputInterestColumnName"/> names the PSU output through which
-/// the trained PSU is found (place PqAttention after PsuEmbedding).
+/// index columns the PSU reads. The PSU to quantize is <see cref="Psu"/> when set; otherwise it is found on the input's
+/// <see cref="PsuColumnOptions.OutputInterestColumnName"/> column, which a PsuEmbedding fitted earlier in the same process
+/// annotates (so in an <c>EstimatorChain</c>, place PqAttention after PsuEmbedding).
 /// </summary>
 public sealed class PqAttentionOptions : PsuColumnOptions
 {
+    /// <summary>
+    /// The fitted PSU whose attention is approximated. Default null: the PSU is found on the input's interest column (see
+    /// the class remarks), which works inside one pipeline; set it when the input does not come from that PSU's own
+    /// <c>Transform</c> (e.g. rows scored elsewhere, or featurized rows without the PSU's columns).
+    /// </summary>
+    public PsuEmbeddingTransformer? Psu { get; set; }
     /// <summary>Output: the interest vector computed with approximate retrieval (vector of Single, D).</summary>
     public string OutputPqInterestColumnName { get; set; } = "SeminarPqInterest";
     /// <summary>Output: the head's logit computed with approximate retrieval (vector of Single of size 1).</summary>

@@ -120,12 +120,33 @@ public class PqAttentionParityTests
     }
 
     [Fact]
+    public void The_PSU_passed_as_an_option_is_quantized_when_the_input_carries_no_annotation()
+    {
+        var (ml, featurizer, psu, training) = Stage(7);
+        // The stock ONNX path writes the PSU's columns without the in-process annotation that carries the PSU.
+        var scoredElsewhere = psu.Persisted.Transform(featurizer.Transform(training));
+        var missing = Assert.Throws<InvalidOperationException>(() => ml.Seminar().PqAttention(Options()).Fit(scoredElsewhere));
+        Assert.StartsWith("No trained PSU found on column 'SeminarInterest'.", missing.Message);
+
+        var explicitOptions = Options();
+        explicitOptions.Psu = psu;
+        var handedOff = ml.Seminar().PqAttention(explicitOptions).Fit(scoredElsewhere);
+        var annotated = ml.Seminar().PqAttention(Options()).Fit(psu.Transform(featurizer.Transform(training)));
+        // Same PSU, same rows, same seed: the same codebooks, so the same approximate outputs to the last bit.
+        var rows = ml.Data.LoadFromEnumerable(PsuFixtures.IndexRows(psu.Vocabularies, TopK, 100, 23));
+        var viaOption = PsuOutputs.Read(handedOff.Transform(rows), Outputs);
+        PsuOutputs.AssertClose(PsuOutputs.Read(annotated.Transform(rows), Outputs), viaOption, 0, "option vs annotation");
+        var exact = PsuOutputs.Read(psu.Transform(rows), "SeminarScore");
+        Assert.Contains(Enumerable.Range(0, viaOption.Count), r => viaOption[r][1][0] != 0 && Math.Abs(viaOption[r][1][0] - exact[r][0][0]) < 1e-4);
+    }
+
+    [Fact]
     public void PqAttention_without_a_PSU_before_it_says_where_to_put_it()
     {
         var (ml, featurizer, _, training) = Stage(5);
         var e = Assert.Throws<InvalidOperationException>(() => ml.Seminar().PqAttention().Fit(featurizer.Transform(training)));
         Assert.Equal("No trained PSU found on column 'SeminarInterest'. Put PqAttention after PsuEmbedding in the pipeline (its interest column carries the PSU), " +
-                     "or set PqAttentionOptions.OutputInterestColumnName to that column's name.", e.Message);
+                     "set PqAttentionOptions.OutputInterestColumnName to that column's name, or pass the fitted PSU as PqAttentionOptions.Psu.", e.Message);
         var bad = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Seminar().PqAttention(new PqAttentionOptions { TopK = 0 }));
         Assert.StartsWith("TopK must be at least 1", bad.Message);
         bad = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Seminar().PqAttention(new PqAttentionOptions { MaxKnownPairs = 0 }));
