@@ -32,10 +32,11 @@ sealed class PretrainingObjectives
             var (loss, aux) = NextPair(batch, stretches);
             parts["next_pair"] = loss.item<float>();
             total = total + loss * _o.NextPairWeight;
-            if (aux is not null && _o.RetrievalAuxWeight > 0)
+            float auxWeight = _network.RetrievalStage.AuxWeight;
+            if (aux is not null && auxWeight > 0)
             {
                 parts["retrieval_aux"] = aux.item<float>();
-                total = total + aux * (_o.NextPairWeight * _o.RetrievalAuxWeight);
+                total = total + aux * (_o.NextPairWeight * auxWeight);
             }
         }
         if (_o.UseAlignment && _o.AlignmentWeight > 0 && Alignment(batch) is { } alignment)

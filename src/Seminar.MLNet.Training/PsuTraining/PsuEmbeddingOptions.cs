@@ -23,24 +23,11 @@ public sealed class PsuEmbeddingOptions : PsuColumnOptions
     public int[] HeadLayers { get; set; } = { 128, 64 };
 
     /// <summary>
-    /// How the network chooses the behaviours it attends to: SEMINAR's exact GSU (the default; also TWIN) or a predecessor's
-    /// search (DIN's recent window, SIM's soft search, ETA's SimHash, SDIM's hash collisions). Every strategy shares the
-    /// embeddings, pair fusion, value and output projections and head. See <see cref="RetrievalStrategy"/>.
+    /// How the network chooses the behaviours it attends to: SEMINAR's exact GSU, the only strategy the product trains. The evaluation
+    /// harness sets a predecessor's strategy object here (DIN, SIM, ETA, SDIM, with their parameters) to train the same network with
+    /// another search stage; a user never does, so it is not public.
     /// </summary>
-    public RetrievalStrategy RetrievalStrategy { get; set; } = RetrievalStrategy.Exact;
-    /// <summary>Most recent real behaviours the <see cref="RetrievalStrategy.Recent"/> strategy (DIN) attends to. Default 50, DIN's usual window.</summary>
-    public int RecentWindow { get; set; } = 50;
-    /// <summary>Weight of SIM's auxiliary retrieval loss (<see cref="RetrievalStrategy.SoftSearch"/> only): it is what trains the retrieval embeddings. Default 1.</summary>
-    public float RetrievalAuxWeight { get; set; } = 1f;
-    /// <summary>SimHash signature bits of the <see cref="RetrievalStrategy.SimHash"/> strategy (ETA), 1 to 1,024, packed 64 per word. Default 64.</summary>
-    public int SimHashBits { get; set; } = 64;
-    /// <summary>Hash functions m of the <see cref="RetrievalStrategy.HashCollision"/> strategy (SDIM), 1 to 1,024. Default 48, SDIM's setting.</summary>
-    public int HashFunctions { get; set; } = 48;
-    /// <summary>
-    /// SimHash bits per hash function (the signature width τ) of the <see cref="RetrievalStrategy.HashCollision"/> strategy (SDIM), 1 to 64.
-    /// Default 3, SDIM's setting: 8 buckets per function, so about an eighth of the history collides with a random target.
-    /// </summary>
-    public int BitsPerFunction { get; set; } = 3;
+    internal PsuRetrieval Retrieval { get; set; } = ExactRetrieval.Instance;
 
     /// <summary>Most recent behaviours of a row used while training (scoring always uses every behaviour the featurizer kept). Default 1,000.</summary>
     public int TrainingMaxHistory { get; set; } = 1_000;
@@ -176,24 +163,8 @@ public sealed class PsuEmbeddingOptions : PsuColumnOptions
         if (!(FineTuningLearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(FineTuningLearningRate), FineTuningLearningRate, "Learning rates must be positive.");
         foreach (var (w, name) in new[] { (NextPairWeight, nameof(NextPairWeight)), (AlignmentWeight, nameof(AlignmentWeight)), (RelevanceWeight, nameof(RelevanceWeight)) })
             if (!(w >= 0) || float.IsInfinity(w)) throw new ArgumentOutOfRangeException(name, w, "Objective weights must be finite and non-negative.");
-        ValidateRetrieval();
-    }
-
-    void ValidateRetrieval()
-    {
-        if (!Enum.IsDefined(RetrievalStrategy))
-            throw new ArgumentOutOfRangeException(nameof(RetrievalStrategy), RetrievalStrategy, $"Unknown retrieval strategy; expected one of {string.Join(", ", Enum.GetNames<RetrievalStrategy>())}.");
-        Positive(RecentWindow, nameof(RecentWindow));
-        InRange(SimHashBits, 1, 1024, nameof(SimHashBits));
-        InRange(HashFunctions, 1, 1024, nameof(HashFunctions));
-        InRange(BitsPerFunction, 1, 64, nameof(BitsPerFunction));
-        if (!(RetrievalAuxWeight >= 0) || float.IsInfinity(RetrievalAuxWeight))
-            throw new ArgumentOutOfRangeException(nameof(RetrievalAuxWeight), RetrievalAuxWeight, "RetrievalAuxWeight must be finite and non-negative.");
-    }
-
-    static void InRange(int value, int min, int max, string name)
-    {
-        if (value < min || value > max) throw new ArgumentOutOfRangeException(name, value, $"{name} must be between {min} and {max}.");
+        // A strategy object checks its own parameters when built; only its absence is left to catch.
+        if (Retrieval is null) throw new ArgumentNullException(nameof(Retrieval), "The retrieval strategy is not set.");
     }
 
     static void Positive(int value, string name)

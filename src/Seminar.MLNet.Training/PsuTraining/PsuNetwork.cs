@@ -1,5 +1,6 @@
 using Seminar.MLNet.Featurization;
 using Seminar.MLNet.Retrieval.Strategies;
+using Seminar.MLNet.Training.PsuTraining.Retrieval;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -10,13 +11,13 @@ namespace Seminar.MLNet.Training.PsuTraining;
 /// The PSU as a TorchSharp module, computing exactly what <see cref="PsuWeights"/> specifies.
 /// Every parameter is a registered field, so it trains, is listed by <c>parameters()</c> and round-trips
 /// through <c>state_dict</c>. Targets come in groups (<c>[B, T', …]</c>) so pretraining scores many cut
-/// points and negatives per sequence against one embedded history. The search stage follows the
-/// <see cref="PsuRetrievalSettings.Strategy"/> (SEMINAR's exact GSU or a predecessor's); everything after it is shared.
+/// points and negatives per sequence against one embedded history. The search stage is the strategy's
+/// <see cref="RetrievalTraining"/> (SEMINAR's exact GSU or a predecessor's); everything after it is shared.
 /// </summary>
 sealed class PsuNetwork : nn.Module
 {
     // Masked scores: far below any real score, yet finite so a softmax over only masked entries cannot give NaN.
-    const float Masked = -1e9f;
+    internal const float Masked = -1e9f;
 
     readonly Embedding itemIds;
     readonly Embedding tokens;
@@ -32,11 +33,8 @@ sealed class PsuNetwork : nn.Module
     readonly Parameter emptyInterest;
     readonly ModuleList<Linear> head;
     readonly Dropout headDropout;
-    // SIM soft search: retrieval item embeddings and the auxiliary loss's logit layer; the hashing strategies' fixed rotation.
-    // Null (so not registered) for the strategies that do not use them, which keeps the exact network's parameters unchanged.
-    readonly Embedding? retrievalItems;
-    readonly Linear? retrievalAux;
-    readonly Parameter? hashRotations;
+    // The search stage's own layers (SIM's retrieval embeddings, the hashing strategies' fixed rotation): none for the exact GSU.
+    readonly RetrievalTraining retrieval;
 
     readonly ItemContentTensors _content;
     bool _fineTuning;
@@ -47,14 +45,14 @@ sealed class PsuNetwork : nn.Module
     /// <param name="heads">H.</param>
     /// <param name="topK">K.</param>
     /// <param name="headLayers">Hidden layer sizes of the head.</param>
-    /// <param name="retrieval">The search stage (exact when null).</param>
+    /// <param name="retrieval">The search stage as configured (exact when null).</param>
+    /// <param name="retrievalSeed">Seed of the hashing strategies' fixed rotations.</param>
     /// <param name="sideScaling">Mean and scale of the side features the head reads (their count is S); null = none.</param>
     /// <param name="headDropout">Dropout between the head's hidden layers while fine-tuning.</param>
     public PsuNetwork(SequenceVocabularies vocabularies, ItemContentTensors content, int dimension, int heads, int topK, int[] headLayers,
-        PsuRetrievalSettings? retrieval = null, (float[] Mean, float[] Scale)? sideScaling = null, double headDropout = 0) : base("psu")
+        PsuRetrieval? retrieval = null, int retrievalSeed = 0, (float[] Mean, float[] Scale)? sideScaling = null, double headDropout = 0) : base("psu")
     {
         SideScaling = sideScaling;
-        Retrieval = retrieval ?? PsuRetrievalSettings.Exact;
         Dimension = dimension;
         Heads = heads;
         TopK = topK;
@@ -83,18 +81,13 @@ sealed class PsuNetwork : nn.Module
             foreach (var e in new[] { itemIds, tokens, attributes }) e.weight!.normal_(0, std);
             ZeroSideColumns();
         }
-        if (Retrieval.Strategy == RetrievalStrategy.SoftSearch)
-        {
-            retrievalItems = nn.Embedding(vocabularies.Items.Size, d);
-            using (no_grad()) retrievalItems.weight!.normal_(0, std);
-            retrievalAux = nn.Linear(3 * d, 1);
-        }
-        if (Retrieval.HashRows > 0)
-            hashRotations = nn.Parameter(tensor(Retrieval.Rotations(dimension), new long[] { Retrieval.HashRows, d }), requires_grad: false);
+        // Last, so a predecessor's own layers draw from libtorch's generator after the shared ones: those start the same under every strategy.
+        this.retrieval = RetrievalTraining.For(retrieval ?? ExactRetrieval.Instance, vocabularies.Items.Size, dimension, retrievalSeed);
         RegisterComponents();
     }
 
-    public PsuRetrievalSettings Retrieval { get; }
+    /// <summary>The search stage's training side.</summary>
+    public RetrievalTraining RetrievalStage => retrieval;
     public int Dimension { get; }
     public int Heads { get; }
     public int TopK { get; }
@@ -218,31 +211,14 @@ sealed class PsuNetwork : nn.Module
     /// <summary>
     /// Search + ESU: interests <c>[B, T', D]</c> of targets <c>[B, T', D]</c> over histories <c>[B, L, D]</c>, each target
     /// seeing the positions where <paramref name="visible"/> <c>[B, T', L]</c> is true. A target that sees none gets the empty-history interest.
-    /// The strategy's search narrows what each target sees (Recent, SoftSearch, SimHash) before the exact GSU and ESU, or replaces
-    /// both (HashCollision). SoftSearch reads the target items <c>[B, T']</c> and history items <c>[B, L]</c>.
+    /// The strategy's search narrows what each target sees before the exact GSU and ESU, or replaces both (SDIM); SIM reads the target
+    /// items <c>[B, T']</c> and history items <c>[B, L]</c>.
     /// </summary>
-    public Tensor Attend(Tensor targets, Tensor history, Tensor visible, Tensor? targetItems = null, Tensor? historyItems = null)
-    {
-        switch (Retrieval.Strategy)
-        {
-            case RetrievalStrategy.Recent:
-                visible = RecentOnly(visible);
-                break;
-            case RetrievalStrategy.SoftSearch:
-                visible = SoftSearch(targetItems ?? throw new ArgumentNullException(nameof(targetItems), "SoftSearch retrieves by item."),
-                    historyItems ?? throw new ArgumentNullException(nameof(historyItems), "SoftSearch retrieves by item."), visible);
-                break;
-            case RetrievalStrategy.SimHash:
-                visible = NearestSignatures(targets, history, visible);
-                break;
-            case RetrievalStrategy.HashCollision:
-                return Collisions(targets, history, visible);
-        }
-        return AttendExact(targets, history, visible);
-    }
+    public Tensor Attend(Tensor targets, Tensor history, Tensor visible, Tensor? targetItems = null, Tensor? historyItems = null) =>
+        retrieval.Attend(this, targets, history, visible, targetItems, historyItems);
 
     /// <summary>SEMINAR's GSU (per-head top-K by the attention score) and the ESU over the visible positions.</summary>
-    Tensor AttendExact(Tensor targets, Tensor history, Tensor visible)
+    internal Tensor AttendExact(Tensor targets, Tensor history, Tensor visible)
     {
         long b = targets.shape[0], tp = targets.shape[1], l = history.shape[1], d = Dimension, h = Heads;
         // Fold W_K into the query side: r = <W_K^T W_Q t, x> / sqrt(D), so no key is projected per behaviour.
@@ -269,90 +245,20 @@ sealed class PsuNetwork : nn.Module
         return where(empty, emptyInterest.view(1, 1, d).expand(b, tp, d), interest);
     }
 
-    /// <summary>DIN: of the visible positions, the last <see cref="PsuRetrievalSettings.RecentWindow"/> (positions at or after l that are visible ≤ N).</summary>
-    Tensor RecentOnly(Tensor visible) =>
-        visible.logical_and(visible.flip(-1).cumsum(-1).flip(-1).le(Retrieval.RecentWindow));
-
-    /// <summary>SIM: the visible top-K by retrieval-embedding inner product, equal scores to the earlier position.</summary>
-    Tensor SoftSearch(Tensor targetItems, Tensor historyItems, Tensor visible)
-    {
-        using var _ = no_grad();
-        var scores = retrievalItems!.forward(targetItems).bmm(retrievalItems.forward(historyItems).transpose(1, 2));
-        return KeepBestEarliest(scores, visible);
-    }
-
-    /// <summary>ETA: the visible top-K by Hamming distance of SimHash signatures to the target's, equal distances to the earlier position.</summary>
-    Tensor NearestSignatures(Tensor targets, Tensor history, Tensor visible)
-    {
-        using var _ = no_grad();
-        // With ±1 signs, the dot of two signatures is bits − 2·Hamming: exact in float, larger is nearer.
-        var agreement = Signs(targets).bmm(Signs(history).transpose(1, 2));
-        return KeepBestEarliest(agreement, visible);
-    }
-
-    /// <summary>±1 per SimHash bit of vectors <c>[B, N, D]</c>: <c>[B, N, bits]</c>, +1 where <c>R_i · x &gt; 0</c>.</summary>
-    Tensor Signs(Tensor vectors) => where(vectors.matmul(hashRotations!.t()).gt(0), 1f, -1f);
-
-    /// <summary>The visible positions among the top <c>min(K, L)</c> of <paramref name="scores"/> <c>[B, T', L]</c>; a stable sort breaks ties towards the earlier position.</summary>
-    Tensor KeepBestEarliest(Tensor scores, Tensor visible)
-    {
-        int k = (int)Math.Min(TopK, scores.shape[2]);
-        var order = scores.masked_fill(visible.logical_not(), Masked).sort(-1, descending: true, stable: true).Indices.narrow(-1, 0, k);
-        return zeros_like(visible).scatter(-1, order, ones_like(order, dtype: ScalarType.Bool)).logical_and(visible);
-    }
-
     /// <summary>
-    /// SDIM: per hash function, the visible behaviours whose b-bit code equals the target's, each function's collisions averaged
-    /// and the functions averaged; those weights replace the softmax for every head before W_V and W_O.
+    /// Given weights <c>[B, T', L]</c> of the behaviours replace the GSU and softmax for every head, then W_V and W_O; the
+    /// empty-history interest where <paramref name="attended"/> <c>[B, T', 1]</c> is false.
     /// </summary>
-    Tensor Collisions(Tensor targets, Tensor history, Tensor visible)
+    internal Tensor AttendWeighted(Tensor weights, Tensor history, Tensor attended)
     {
-        long b = targets.shape[0], tp = targets.shape[1], d = Dimension, h = Heads;
-        int m = Retrieval.HashFunctions;
-        Tensor weights, any;
-        using (no_grad())
-        {
-            var targetCodes = Codes(targets);                                                  // [B, T', m]
-            var historyCodes = Codes(history);                                                 // [B, L, m]
-            weights = zeros(b, tp, history.shape[1]);
-            var colliding = zeros(b, tp, 1);
-            for (int j = 0; j < m; j++)
-            {
-                var collide = targetCodes.select(2, j).unsqueeze(2).eq(historyCodes.select(2, j).unsqueeze(1)).logical_and(visible).to_type(ScalarType.Float32);
-                var count = collide.sum(2, keepdim: true);
-                weights = weights + collide / count.clamp_min(1);
-                colliding = colliding + count.gt(0).to_type(ScalarType.Float32);
-            }
-            weights = weights / m;
-            any = colliding.gt(0).expand(b, tp, 1);
-        }
+        long b = weights.shape[0], tp = weights.shape[1], d = Dimension, h = Heads;
         var summed = weights.bmm(history);                                                     // [B, T', D]
         var values = einsum("hoi,bti->btho", attentionValue, summed).reshape(b, tp, h * d);
-        return Readout(values, any);
+        return Readout(values, attended);
     }
 
-    /// <summary>Each hash function's code of vectors <c>[B, N, D]</c>: <c>[B, N, m]</c> integers from bits <c>j·b … j·b + b − 1</c>.</summary>
-    Tensor Codes(Tensor vectors)
-    {
-        int m = Retrieval.HashFunctions, bits = Retrieval.BitsPerFunction;
-        var set = vectors.matmul(hashRotations!.t()).gt(0).to_type(ScalarType.Int64);
-        var powers = tensor(Enumerable.Range(0, bits).Select(i => 1L << i).ToArray());
-        return (set.view(vectors.shape[0], vectors.shape[1], m, bits) * powers).sum(-1);
-    }
-
-    /// <summary>
-    /// SIM's auxiliary retrieval logits <c>[B, T']</c>: <c>u = Σ_l softmax_l(r_t · r_l) r_l</c> over the visible behaviours (0 when none),
-    /// then a linear layer on <c>[u; r_t; u ⊙ r_t]</c>. Null unless the strategy is SoftSearch.
-    /// </summary>
-    public Tensor? RetrievalAuxLogit(Tensor targetItems, Tensor historyItems, Tensor visible)
-    {
-        if (retrievalItems == null) return null;
-        var rt = retrievalItems.forward(targetItems);                                          // [B, T', D]
-        var rh = retrievalItems.forward(historyItems);                                         // [B, L, D]
-        var alpha = nn.functional.softmax(rt.bmm(rh.transpose(1, 2)).masked_fill(visible.logical_not(), Masked), -1);
-        var u = where(visible.any(2, keepdim: true), alpha.bmm(rh), zeros_like(rt));
-        return retrievalAux!.forward(cat(new[] { u, rt, u * rt }, -1)).squeeze(-1);
-    }
+    /// <summary>The strategy's auxiliary retrieval logits <c>[B, T']</c> (SIM's); null for the strategies without one.</summary>
+    public Tensor? RetrievalAuxLogit(Tensor targetItems, Tensor historyItems, Tensor visible) => retrieval.AuxLogit(targetItems, historyItems, visible);
 
     /// <summary>
     /// The head's logits <c>[B, T']</c> from interests and targets <c>[B, T', D]</c> and standardised side features <c>[B, S]</c>
@@ -394,12 +300,9 @@ sealed class PsuNetwork : nn.Module
         return (sum / count.clamp_min(1).unsqueeze(1), count.gt(0));
     }
 
-    /// <summary>SIM's auxiliary retrieval logit <c>[B]</c> of each row's own target (null unless the strategy is SoftSearch).</summary>
+    /// <summary>SIM's auxiliary retrieval logit <c>[B]</c> of each row's own target (null for the strategies without one).</summary>
     public Tensor? RetrievalAuxLogit(PsuBatch batch) =>
         RetrievalAuxLogit(batch.Targets.unsqueeze(1), batch.Items, batch.Visible())?.squeeze(1);
-
-    /// <summary>The retrieval table (SoftSearch) and the rotation (SimHash, HashCollision), null where the strategy has none.</summary>
-    internal (Embedding? RetrievalItems, Parameter? HashRotations) RetrievalLayers => (retrievalItems, hashRotations);
 
     /// <summary>Named views of every parameter, for copying out (<see cref="PsuWeightsExport"/>).</summary>
     internal (Embedding ItemIds, Embedding Tokens, Embedding Attributes, IReadOnlyList<Linear> Projections, Parameter GateLogits,

@@ -83,7 +83,7 @@ sealed class PsuTrainer
     {
         using var exclusive = TorchRuntime.Exclusive();
         TorchRuntime.Configure(_seed, _o.Threads);
-        var network = new PsuNetwork(_v, content, _o.Dimension, _o.Heads, _o.TopK, _o.HeadLayers, PsuRetrievalSettings.From(_o, _seed), _reader.SideScaling, _o.HeadDropout);
+        var network = new PsuNetwork(_v, content, _o.Dimension, _o.Heads, _o.TopK, _o.HeadLayers, _o.Retrieval, _seed, _reader.SideScaling, _o.HeadDropout);
         bool pretrain = _o.Pretrain && ((_o.UseNextPair && _o.NextPairWeight > 0) || (_o.UseAlignment && _o.AlignmentWeight > 0) || (_o.UseRelevance && _o.RelevanceWeight > 0));
         if (pretrain) Pretrain(network);
         pretrained = null;
@@ -169,11 +169,11 @@ sealed class PsuTrainer
                     var loss = nn.functional.binary_cross_entropy_with_logits(logit, batch.Labels);
                     var parts = new Dictionary<string, double> { ["train_bce"] = loss.item<float>() };
                     // SIM: the auxiliary retrieval loss is what trains the retrieval embeddings (the hard top-K passes them no gradient).
-                    if (_o.RetrievalAuxWeight > 0 && network.RetrievalAuxLogit(batch) is { } aux)
+                    if (network.RetrievalStage.AuxWeight > 0 && network.RetrievalAuxLogit(batch) is { } aux)
                     {
                         var auxLoss = nn.functional.binary_cross_entropy_with_logits(aux, batch.Labels);
                         parts["retrieval_aux_bce"] = auxLoss.item<float>();
-                        loss = loss + auxLoss * _o.RetrievalAuxWeight;
+                        loss = loss + auxLoss * network.RetrievalStage.AuxWeight;
                     }
                     loss.backward();
                     optimizer.step();

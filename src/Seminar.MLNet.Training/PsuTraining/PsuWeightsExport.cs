@@ -10,8 +10,6 @@ static class PsuWeightsExport
     public static PsuWeights From(PsuNetwork network)
     {
         var p = network.Layers;
-        var (retrievalItems, hashRotations) = network.RetrievalLayers;
-        var r = network.Retrieval;
         var weights = new PsuWeights
         {
             Dimension = network.Dimension,
@@ -30,13 +28,7 @@ static class PsuWeightsExport
             AttentionOutput = Dense(p.AttentionOutput),
             EmptyInterest = Values(p.EmptyInterest),
             Head = p.Head.Select(Dense).ToArray(),
-            Strategy = r.Strategy,
-            RecentWindow = r.RecentWindow,
-            RetrievalItems = retrievalItems is null ? null : Values(retrievalItems.weight!),
-            HashRotations = hashRotations is null ? null : Values(hashRotations),
-            SimHashBits = r.SimHashBits,
-            HashFunctions = r.HashFunctions,
-            BitsPerFunction = r.BitsPerFunction,
+            Retrieval = network.RetrievalStage.Export(),
             SideMean = network.SideScaling?.Mean,
             SideScale = network.SideScaling?.Scale,
         };
@@ -46,7 +38,8 @@ static class PsuWeightsExport
 
     static DenseLayer Dense(Linear layer) => new(Values(layer.weight!), Values(layer.bias!));
 
-    static float[] Values(Tensor t)
+    /// <summary>A tensor's values, row-major, copied out of libtorch.</summary>
+    internal static float[] Values(Tensor t)
     {
         using var _ = no_grad();
         using var contiguous = t.detach().contiguous();

@@ -1,6 +1,5 @@
 using Onnx;
 using Seminar.MLNet.PsuScoring;
-using Seminar.MLNet.Retrieval.Strategies;
 
 namespace Seminar.MLNet.Onnx;
 
@@ -134,46 +133,12 @@ internal static class PsuGraph
 
     internal static string PastEndIfNegative(OnnxGraphBuilder b, string indices, string size) => b.Where(b.Less(indices, b.Int64Scalar(0, "zero")), size, indices);
 
-    /// <summary>The strategy's search (see <see cref="PsuWeights"/>) and the ESU; returns the interest [1, D].</summary>
-    static string Attention(OnnxGraphBuilder b, PsuScoringModel model, string x, string items, string targetItem, string target)
-    {
-        var u = RequestVectors(b, model, target);                                                       // [D, H]
-        var w = model.Weights;
-        switch (w.Strategy)
-        {
-            case RetrievalStrategy.Exact:
-            {
-                var (offsets, count) = Padding(b, items);
-                return PerHead(b, model, x, u, offsets, count);
-            }
-            case RetrievalStrategy.Recent:
-            {
-                var (offsets, count) = Mask(b, StrategyGraph.RecentOnly(b, Real(b, items), w.RecentWindow));
-                return PerHead(b, model, x, u, offsets, count);
-            }
-            case RetrievalStrategy.SoftSearch:
-            {
-                var (offsets, count) = Padding(b, items);
-                return Shared(b, model, x, u, StrategyGraph.SoftSearch(b, model, items, targetItem, offsets, TopK(b, model.TopK, count)), count);
-            }
-            case RetrievalStrategy.SimHash:
-            {
-                var (offsets, count) = Padding(b, items);
-                return Shared(b, model, x, u, StrategyGraph.NearestSignatures(b, model, x, target, offsets, TopK(b, model.TopK, count)), count);
-            }
-            case RetrievalStrategy.HashCollision:
-            {
-                var weights = StrategyGraph.CollisionWeights(b, model, x, target, Real(b, items));  // [1, L]
-                var any = b.Greater(b.ReduceSum(weights, axes: null, keepDims: false), b.FloatScalar(0, "zero_f"));
-                return ValueOutput(b, model, b.MatMul(weights, x), any);
-            }
-            default:
-                throw new NotSupportedException($"The {w.Strategy} retrieval strategy has no ONNX form.");
-        }
-    }
+    /// <summary>The weights' retrieval strategy emits its search and the ESU (see <see cref="PsuWeights"/>); returns the interest [1, D].</summary>
+    static string Attention(OnnxGraphBuilder b, PsuScoringModel model, string x, string items, string targetItem, string target) =>
+        model.Weights.Retrieval.EmitAttention(new StrategyGraph(b, model, x, RequestVectors(b, model, target), items, targetItem, target));
 
     /// <summary>The exact GSU over the unmasked positions: per-head top-K of the [H, L] scores, then the ESU.</summary>
-    static string PerHead(OnnxGraphBuilder b, PsuScoringModel model, string x, string u, string offsets, string count)
+    internal static string PerHead(OnnxGraphBuilder b, PsuScoringModel model, string x, string u, string offsets, string count)
     {
         var scores = b.Add(b.MatMul(x, u), b.Unsqueeze(offsets, new[] { 1L }));                        // [L, H]
         var byHead = b.Transpose(scores, new[] { 1L, 0L });                                             // [H, L]
@@ -182,7 +147,7 @@ internal static class PsuGraph
     }
 
     /// <summary>The ESU over one set of retrieved positions [k] shared by the heads, each head with its own attention scores.</summary>
-    static string Shared(OnnxGraphBuilder b, PsuScoringModel model, string x, string u, string positions, string count)
+    internal static string Shared(OnnxGraphBuilder b, PsuScoringModel model, string x, string u, string positions, string count)
     {
         var relevance = b.Transpose(b.MatMul(b.Gather(x, positions), u), new[] { 1L, 0L });             // [H, k]
         return Esu(b, model, x, b.Unsqueeze(positions, new[] { 0L }), relevance, count);
@@ -208,10 +173,10 @@ internal static class PsuGraph
     internal static (string Offsets, string Count) Padding(OnnxGraphBuilder b, string items) => Mask(b, Real(b, items));
 
     /// <summary>1 for a behaviour, 0 for padding ([L] int64); items are non-negative here.</summary>
-    static string Real(OnnxGraphBuilder b, string items) => b.Min(items, b.Int64Scalar(1, "one_i"));
+    internal static string Real(OnnxGraphBuilder b, string items) => b.Min(items, b.Int64Scalar(1, "one_i"));
 
     /// <summary>The score offsets (−inf where <paramref name="keep"/> is 0, else 0; [L]) and how many are kept ([1]) of a 0/1 mask [L].</summary>
-    static (string Offsets, string Count) Mask(OnnxGraphBuilder b, string keep)
+    internal static (string Offsets, string Count) Mask(OnnxGraphBuilder b, string keep)
     {
         var offsets = b.AddInitializer(b.UniqueName("psu_padding_offset"), new[] { float.NegativeInfinity, 0f }, 2);
         return (b.Gather(offsets, keep), b.ReduceSum(keep, axes: null, keepDims: true));
@@ -235,7 +200,7 @@ internal static class PsuGraph
     /// W_V per head over the mixed behaviours (<paramref name="mixed"/> [H, 1, D], or [1, D] shared by the heads), W_O over the
     /// concatenated heads; the learned empty interest where <paramref name="attended"/> is false. Returns [1, D].
     /// </summary>
-    static string ValueOutput(OnnxGraphBuilder b, PsuScoringModel model, string mixed, string attended)
+    internal static string ValueOutput(OnnxGraphBuilder b, PsuScoringModel model, string mixed, string attended)
     {
         var w = model.Weights;
         int d = model.Dimension, h = model.Heads;

@@ -7,7 +7,8 @@ namespace Seminar.MLNet.PsuScoring;
 
 /// <summary>
 /// The PSU forward pass for one row at a time in C#: target pair, GSU top-K per head, ESU attention, head MLP, with the
-/// search stage of the weights' <see cref="RetrievalStrategy"/> (SEMINAR's exact GSU or a predecessor's).
+/// search stage of the weights' <see cref="PsuRetrieval"/> (SEMINAR's exact GSU or a predecessor's), which runs as its own
+/// <see cref="RetrievalStep"/> over this scorer's fusion, buffers and readout.
 /// Holds scratch buffers that grow to the longest history seen, so after warm-up a row allocates nothing.
 /// Not thread-safe: give each cursor or thread its own scorer over one shared <see cref="PsuScoringModel"/>.
 /// </summary>
@@ -18,13 +19,12 @@ internal sealed class PsuRowScorer
     readonly PsuColumnOptions _columns;
     readonly PairFusion _fusion;
     readonly EsuReadout _readout;
-    readonly int _d, _heads, _k, _t, _hashWords, _bitsPerWord;
-    readonly float[] _u, _relevance, _projections;
-    readonly int[] _rows, _hammingCounts;
-    readonly ulong[] _targetSignature;
-    float[] _x = Array.Empty<float>(), _scores = Array.Empty<float>(), _weights = Array.Empty<float>();
-    int[] _positions = Array.Empty<int>(), _distances = Array.Empty<int>();
-    ulong[] _signatures = Array.Empty<ulong>();
+    readonly RetrievalStep _step;
+    readonly int _d, _heads, _k, _t;
+    readonly float[] _u, _relevance;
+    readonly int[] _rows;
+    float[] _x = Array.Empty<float>(), _scores = Array.Empty<float>();
+    int[] _positions = Array.Empty<int>();
     readonly TopKSelector _selector;
     int _capacity;
 
@@ -46,12 +46,7 @@ internal sealed class PsuRowScorer
         _relevance = new float[_k];
         _rows = new int[_k];
         _selector = new TopKSelector(_k);
-        int hashRows = _w.HashRows;
-        _bitsPerWord = _w.Strategy == RetrievalStrategy.HashCollision ? _w.BitsPerFunction : 64;
-        _hashWords = hashRows == 0 ? 0 : SimHash.Words(hashRows, _bitsPerWord);
-        _projections = new float[hashRows];
-        _targetSignature = new ulong[_hashWords];
-        _hammingCounts = new int[_w.Strategy == RetrievalStrategy.SimHash ? 64 * _hashWords + 1 : 0];
+        _step = _w.Retrieval.CreateStep(model);
     }
 
     /// <summary>The model this scorer runs.</summary>
@@ -88,22 +83,13 @@ internal sealed class PsuRowScorer
         _fusion.FuseTarget(targetItem, queryTokens, _columns, target, _u);
         Reserve(historyItems.Length);
 
-        bool attended = _w.Strategy switch
-        {
-            RetrievalStrategy.Exact => AttendPerHead(FuseAll(historyItems, historyQueryTokens, scoreHeads: true)),
-            RetrievalStrategy.Recent => AttendPerHead(FuseAt(historyItems, historyQueryTokens, RecentPositions(historyItems))),
-            RetrievalStrategy.SoftSearch => AttendPerHead(FuseAt(historyItems, historyQueryTokens, SoftSearchPositions(historyItems, (int)targetItem))),
-            RetrievalStrategy.SimHash => AttendNearestSignatures(FuseAll(historyItems, historyQueryTokens, scoreHeads: false), target),
-            RetrievalStrategy.HashCollision => AttendCollisions(FuseAll(historyItems, historyQueryTokens, scoreHeads: false), target),
-            _ => throw new InvalidOperationException($"Unknown retrieval strategy {_w.Strategy}."),
-        };
-        if (attended) _readout.Combine(interest);
+        if (_step.Attend(this, historyItems, historyQueryTokens, (int)targetItem, target)) _readout.Combine(interest);
         else _readout.Empty(interest);
         return _readout.Logit(interest, target, sideFeatures);
     }
 
     /// <summary>Fuses each real behaviour into X (compacted, padding skipped), optionally scoring it against every head; returns how many.</summary>
-    int FuseAll(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens, bool scoreHeads)
+    internal int FuseAll(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens, bool scoreHeads)
     {
         int n = 0;
         for (int l = 0; l < items.Length; l++)
@@ -116,7 +102,7 @@ internal sealed class PsuRowScorer
     }
 
     /// <summary>Fuses and scores the behaviours at <paramref name="positions"/> (real ones, already checked) into rows 0, 1, …; returns how many.</summary>
-    int FuseAt(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens, ReadOnlySpan<int> positions)
+    internal int FuseAt(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens, ReadOnlySpan<int> positions)
     {
         for (int i = 0; i < positions.Length; i++) FuseRow(i, (int)items[positions[i]], tokens, positions[i], scoreHeads: true);
         return positions.Length;
@@ -130,43 +116,20 @@ internal sealed class PsuRowScorer
             for (int h = 0; h < _heads; h++) _scores[h * _capacity + row] = TensorPrimitives.Dot(_u.AsSpan(h * _d, _d), x);
     }
 
+    /// <summary>The first <paramref name="n"/> fused rows, <c>[n, D]</c>.</summary>
+    internal ReadOnlySpan<float> Fused(int n) => _x.AsSpan(0, n * _d);
+
+    /// <summary>Scratch of one position per behaviour of the current row, for a step's choice of behaviours.</summary>
+    internal Span<int> Positions => _positions;
+
     /// <summary>Every item index checked against the vocabulary, so the strategies that fuse only some behaviours fail on the same input as the exact GSU.</summary>
-    void CheckItems(ReadOnlySpan<long> items)
+    internal void CheckItems(ReadOnlySpan<long> items)
     {
         for (int l = 0; l < items.Length; l++) _fusion.CheckItem(items[l], _columns.HistoryItemIndicesColumnName, "history item", l);
     }
 
-    /// <summary>DIN: the last N real behaviours.</summary>
-    ReadOnlySpan<int> RecentPositions(ReadOnlySpan<long> items)
-    {
-        CheckItems(items);
-        return _positions.AsSpan(0, RecentWindow.LastReal(items, _w.RecentWindow, _positions));
-    }
-
-    /// <summary>SIM soft search: the top-K real behaviours by retrieval-embedding inner product with the target item (ties to the earlier), in history order.</summary>
-    ReadOnlySpan<int> SoftSearchPositions(ReadOnlySpan<long> items, int targetItem)
-    {
-        CheckItems(items);
-        var table = _w.RetrievalItems!;
-        var query = table.AsSpan(targetItem * _d, _d);
-        int n = 0;
-        for (int l = 0; l < items.Length; l++)
-        {
-            if (items[l] == Vocabulary.Padding) continue;
-            _scores[n] = TensorPrimitives.Dot(query, table.AsSpan((int)items[l] * _d, _d));
-            _positions[n++] = l;
-        }
-        // Real behaviours are in history order, so the selector's lower-index tie rule is the earlier-behaviour rule.
-        var kept = _rows.AsSpan(0, _selector.Select(_scores.AsSpan(0, n), _rows));
-        for (int i = 0; i < kept.Length; i++) kept[i] = _positions[kept[i]];
-        var positions = _positions.AsSpan(0, kept.Length);
-        kept.CopyTo(positions);
-        positions.Sort();
-        return positions;
-    }
-
-    /// <summary>Per head: its own top-K of the n fused rows (all when n ≤ K), then the ESU over them; false when n = 0.</summary>
-    bool AttendPerHead(int n)
+    /// <summary>Per head: its own top-K of the n fused and scored rows (all when n ≤ K), then the ESU over them; false when n = 0.</summary>
+    internal bool AttendPerHead(int n)
     {
         if (n == 0) return false;
         int k = Math.Min(_k, n);
@@ -190,12 +153,9 @@ internal sealed class PsuRowScorer
         return true;
     }
 
-    /// <summary>ETA: the K fused rows nearest the target in SimHash Hamming distance (ties to the earlier), one set for every head, then the ESU.</summary>
-    bool AttendNearestSignatures(int n, ReadOnlySpan<float> target)
+    /// <summary>The ESU over one set of fused rows (at most K) shared by the heads, each head with its own attention scores.</summary>
+    internal void AttendShared(ReadOnlySpan<int> rows)
     {
-        if (n == 0) return false;
-        var signatures = Signatures(n, target);
-        var rows = _rows.AsSpan(0, HammingTopK.Select(_targetSignature, signatures, _k, _distances, _hammingCounts, _rows));
         var relevance = _relevance.AsSpan(0, rows.Length);
         for (int h = 0; h < _heads; h++)
         {
@@ -203,42 +163,20 @@ internal sealed class PsuRowScorer
             for (int i = 0; i < rows.Length; i++) relevance[i] = TensorPrimitives.Dot(u, _x.AsSpan(rows[i] * _d, _d));
             _readout.AttendHead(h, relevance, _x, rows);
         }
-        return true;
     }
 
-    /// <summary>SDIM: collision weights of the n fused rows replace the softmax for every head; false when nothing collides.</summary>
-    bool AttendCollisions(int n, ReadOnlySpan<float> target)
-    {
-        if (n == 0) return false;
-        var codes = Signatures(n, target);
-        var weights = _weights.AsSpan(0, n);
-        if (CollisionWeights.Compute(_targetSignature, codes, weights, _distances) == 0) return false;
-        _readout.AttendAllHeads(weights, _x);
-        return true;
-    }
-
-    /// <summary>The target's signature (into its buffer) and the n fused rows' signatures.</summary>
-    ReadOnlySpan<ulong> Signatures(int n, ReadOnlySpan<float> target)
-    {
-        var rotation = _w.HashRotations!;
-        SimHash.Signature(rotation, target, _bitsPerWord, _projections, _targetSignature);
-        for (int i = 0; i < n; i++)
-            SimHash.Signature(rotation, _x.AsSpan(i * _d, _d), _bitsPerWord, _projections, _signatures.AsSpan(i * _hashWords, _hashWords));
-        return _signatures.AsSpan(0, n * _hashWords);
-    }
+    /// <summary>Given weights of the fused rows replace the softmax for every head.</summary>
+    internal void AttendWeighted(ReadOnlySpan<float> weights) => _readout.AttendAllHeads(weights, _x);
 
     void Reserve(int length)
     {
         if (length <= _capacity) return;
         // Grow geometrically so a slowly lengthening stream of histories reallocates rarely.
-        _capacity = Math.Max(length, Math.Min(2 * Math.Max(_capacity, 64), Array.MaxLength / Math.Max(Math.Max(_d, _heads), Math.Max(_hashWords, 1))));
+        _capacity = Math.Max(length, Math.Min(2 * Math.Max(_capacity, 64), Array.MaxLength / Math.Max(Math.Max(_d, _heads), Math.Max(_step.WordsPerBehaviour, 1))));
         _x = new float[(long)_capacity * _d];
         _scores = new float[(long)_capacity * _heads];
         _positions = new int[_capacity];
-        if (_hashWords == 0) return;
-        _signatures = new ulong[(long)_capacity * _hashWords];
-        _distances = new int[Math.Max(_capacity, _w.HashFunctions)];
-        _weights = new float[_capacity];
+        _step.Reserve(_capacity);
     }
 }
 

@@ -33,17 +33,9 @@ namespace Seminar.MLNet;
 /// the head reads <c>[o; t; o ⊙ t; z]</c>, <c>z_j = (sign(s_j) · ln(1 + |s_j|) − SideMean[j]) / SideScale[j]</c> (<see cref="SideFeatureScaling"/>).
 /// </para>
 /// <para>
-/// <b>Retrieval strategies</b> (<see cref="Strategy"/>) replace only the GSU; positions below count real behaviours only.
-/// <see cref="RetrievalStrategy.Recent"/>: the GSU above over the last <see cref="RecentWindow"/> real behaviours.
-/// <see cref="RetrievalStrategy.SoftSearch"/>: the top <c>min(K, L)</c> behaviours by <c>RetrievalItems[target item] · RetrievalItems[item_l]</c>
-/// (equal scores to the earlier behaviour), one set for every head, then per head the softmax of <c>r_h</c> over that set.
-/// <see cref="RetrievalStrategy.SimHash"/>: signature bit i of a pair vector x is <c>R_i · x &gt; 0</c> with R = <see cref="HashRotations"/>
-/// <c>[SimHashBits, D]</c>; the top <c>min(K, L)</c> behaviours by smallest Hamming distance between <c>x_l</c>'s and t's signatures
-/// (equal distances to the earlier behaviour), one set for every head, then the softmax of <c>r_h</c> over it.
-/// <see cref="RetrievalStrategy.HashCollision"/>: R = <see cref="HashRotations"/> <c>[m·b, D]</c> with m = <see cref="HashFunctions"/>,
-/// b = <see cref="BitsPerFunction"/>; function j's code is bits <c>j·b … j·b + b − 1</c>; behaviour l collides under j when its code equals t's;
-/// the weight of l is <c>w_l = (1/m) Σ_j [collide_j(l)] / max(1, count_j)</c> and every head's output is <c>o_h = W_V^h Σ w_l x_l</c>
-/// (no softmax, no <c>r_h</c>); with no collision under any function the interest is <see cref="EmptyInterest"/>.
+/// <b>Retrieval strategies</b> replace only the GSU. The product trains SEMINAR's exact GSU above; the evaluation harness trains the
+/// predecessors (DIN, SIM, ETA, SDIM) as strategy objects (<c>Retrieval/Strategies</c>) that carry their own parameters and trained
+/// data and state their search there.
 /// </para>
 /// </summary>
 public sealed class PsuWeights
@@ -90,31 +82,11 @@ public sealed class PsuWeights
     /// <summary>Side features the head reads after <c>[o; t; o ⊙ t]</c> (S); 0 without.</summary>
     public int SideFeatures => SideMean?.Length ?? 0;
 
-    /// <summary>How the behaviours the ESU attends to are chosen. Default <see cref="RetrievalStrategy.Exact"/>.</summary>
-    public RetrievalStrategy Strategy { get; init; } = RetrievalStrategy.Exact;
-    /// <summary>Most recent real behaviours attended to by <see cref="RetrievalStrategy.Recent"/> (N). Default 50.</summary>
-    public int RecentWindow { get; init; } = 50;
-    /// <summary>Retrieval item embeddings of <see cref="RetrievalStrategy.SoftSearch"/>, [items, D]; null for the other strategies.</summary>
-    public float[]? RetrievalItems { get; init; }
     /// <summary>
-    /// Fixed random rotations of <see cref="RetrievalStrategy.SimHash"/> ([<see cref="SimHashBits"/>, D]) and
-    /// <see cref="RetrievalStrategy.HashCollision"/> ([<see cref="HashFunctions"/> · <see cref="BitsPerFunction"/>, D]); null for the others.
+    /// How the behaviours the ESU attends to are chosen, with the strategy's own parameters and trained data. SEMINAR's exact GSU
+    /// unless the evaluation harness trained a predecessor.
     /// </summary>
-    public float[]? HashRotations { get; init; }
-    /// <summary>Signature bits of <see cref="RetrievalStrategy.SimHash"/>. Default 64.</summary>
-    public int SimHashBits { get; init; } = 64;
-    /// <summary>Hash functions (m) of <see cref="RetrievalStrategy.HashCollision"/>. Default 48.</summary>
-    public int HashFunctions { get; init; } = 48;
-    /// <summary>Bits per hash function (b) of <see cref="RetrievalStrategy.HashCollision"/>. Default 3.</summary>
-    public int BitsPerFunction { get; init; } = 3;
-
-    /// <summary>Rows of <see cref="HashRotations"/> the strategy needs: SimHash bits, or functions times bits per function; 0 without hashing.</summary>
-    public int HashRows => Strategy switch
-    {
-        RetrievalStrategy.SimHash => SimHashBits,
-        RetrievalStrategy.HashCollision => HashFunctions * BitsPerFunction,
-        _ => 0,
-    };
+    internal PsuRetrieval Retrieval { get; init; } = ExactRetrieval.Instance;
 
     /// <summary>Item modalities: id, title, attributes and one per precomputed vector.</summary>
     public int ItemModalities => 3 + Projections.Count;
@@ -145,7 +117,7 @@ public sealed class PsuWeights
         for (int i = 1; i < Head.Count; i++)
             if (Head[i].Inputs != Head[i - 1].Outputs) throw new ArgumentException($"Head layer {i} takes {Head[i].Inputs} inputs but layer {i - 1} gives {Head[i - 1].Outputs}.", nameof(Head));
         if (!float.IsFinite(QueryWeightLogit)) throw new ArgumentException("The query weight logit is not finite.", nameof(QueryWeightLogit));
-        ValidateStrategy();
+        (Retrieval ?? throw new ArgumentNullException(nameof(Retrieval))).Validate(d, ItemIds.Length);
     }
 
     void ValidateSide()
@@ -158,38 +130,14 @@ public sealed class PsuWeights
             if (!(SideScale[j] > 0) || !float.IsFinite(SideScale[j])) throw new ArgumentException($"SideScale[{j}] is {SideScale[j]}: scales must be positive and finite.", nameof(SideScale));
     }
 
-    void ValidateStrategy()
-    {
-        int d = Dimension;
-        if (!Enum.IsDefined(Strategy)) throw new ArgumentOutOfRangeException(nameof(Strategy), Strategy, "Unknown retrieval strategy.");
-        if (Strategy == RetrievalStrategy.Recent && RecentWindow < 1)
-            throw new ArgumentOutOfRangeException(nameof(RecentWindow), RecentWindow, "RecentWindow must be at least 1.");
-        if (Strategy == RetrievalStrategy.SoftSearch)
-        {
-            if (RetrievalItems == null) throw new ArgumentException("The SoftSearch strategy needs RetrievalItems.", nameof(RetrievalItems));
-            Exact(RetrievalItems, ItemIds.Length, nameof(RetrievalItems));
-        }
-        if (Strategy == RetrievalStrategy.SimHash && SimHashBits < 1)
-            throw new ArgumentOutOfRangeException(nameof(SimHashBits), SimHashBits, "SimHashBits must be at least 1.");
-        if (Strategy == RetrievalStrategy.HashCollision)
-        {
-            if (HashFunctions < 1) throw new ArgumentOutOfRangeException(nameof(HashFunctions), HashFunctions, "HashFunctions must be at least 1.");
-            if (BitsPerFunction is < 1 or > 64) throw new ArgumentOutOfRangeException(nameof(BitsPerFunction), BitsPerFunction, "BitsPerFunction must be between 1 and 64.");
-        }
-        if (HashRows > 0)
-        {
-            if (HashRotations == null) throw new ArgumentException($"The {Strategy} strategy needs HashRotations.", nameof(HashRotations));
-            Exact(HashRotations, HashRows * d, nameof(HashRotations));
-        }
-    }
-
     static void Rows(float[] a, int d, string name)
     {
         if (a.Length == 0 || a.Length % d != 0) throw new ArgumentException($"{name} holds {a.Length} values: not a whole number of {d}-wide rows.", name);
         Finite(a, name);
     }
 
-    static void Exact(float[] a, int n, string name)
+    /// <summary>Throws unless <paramref name="a"/> holds exactly <paramref name="n"/> finite values.</summary>
+    internal static void Exact(float[] a, int n, string name)
     {
         if (a.Length != n) throw new ArgumentException($"{name} holds {a.Length} values; expected {n}.", name);
         Finite(a, name);

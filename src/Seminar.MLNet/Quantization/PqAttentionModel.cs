@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using Seminar.MLNet.Featurization;
 using Seminar.MLNet.PsuScoring;
+using Seminar.MLNet.Retrieval.Strategies;
 
 namespace Seminar.MLNet.Quantization;
 
@@ -33,9 +34,9 @@ internal sealed class PqAttentionModel
         ArgumentNullException.ThrowIfNull(psu);
         ArgumentNullException.ThrowIfNull(itemQuantizers);
         ArgumentNullException.ThrowIfNull(queryQuantizer);
-        if (psu.Weights.Strategy != RetrievalStrategy.Exact)
+        if (psu.Weights.Retrieval is not ExactRetrieval)
             throw new ArgumentException(
-                $"Approximate retrieval approximates the exact GSU, but this PSU was trained with the {psu.Weights.Strategy} retrieval strategy; use a PSU trained with the Exact strategy.", nameof(psu));
+                $"Approximate retrieval approximates the exact GSU, but this PSU was trained with the {psu.Weights.Retrieval.Name} retrieval strategy; use a PSU trained with the Exact strategy.", nameof(psu));
         int modalities = psu.Weights.ItemModalities;
         if (itemQuantizers.Count != modalities)
             throw new ArgumentException($"The PSU has {modalities} item modalities ({string.Join(", ", psu.ModalityNames)}); got {itemQuantizers.Count} quantizers.", nameof(itemQuantizers));

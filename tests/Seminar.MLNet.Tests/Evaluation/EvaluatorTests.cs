@@ -48,7 +48,6 @@ public class EvaluatorTests
         var psu = new PsuEmbeddingOptions
         {
             Dimension = 16, Heads = 2, TopK = 8, HeadLayers = new[] { 16 }, TrainingMaxHistory = 64, MaxEpoch = 2,
-            RecentWindow = 16, SimHashBits = 32, HashFunctions = 8, BitsPerFunction = 2,
         };
         var options = new EvaluationOptions
         {

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Reflection;
 using Seminar.MLNet.Evaluation.Models;
 using Seminar.MLNet.Featurization;
 using Seminar.MLNet.Retrieval.Strategies;
@@ -17,14 +18,14 @@ public class SeminarVariantTests
         Assert.Equal("seminar_no_pretrain", twin.SameNetworkAs);
         var (twinFeaturizer, twinPsu) = Configured(twin);
         Assert.False(twinPsu.Pretrain);
-        Assert.Equal(RetrievalStrategy.Exact, twinPsu.RetrievalStrategy);
+        Assert.Same(ExactRetrieval.Instance, twinPsu.Retrieval);
 
         var (sameFeaturizer, samePsu) = Configured(SeminarVariant.All.Single(v => v.Name == twin.SameNetworkAs));
         Assert.Empty(Differences(twinFeaturizer, sameFeaturizer));
         Assert.Empty(Differences(twinPsu, samePsu));
 
         // The comparison can fail: it sees the one option each other variant changes.
-        Assert.Equal(new[] { nameof(PsuEmbeddingOptions.RetrievalStrategy) }, Differences(twinPsu, Configured(SeminarVariant.All.Single(v => v.Name == "din")).Psu));
+        Assert.Equal(new[] { nameof(PsuEmbeddingOptions.Retrieval) }, Differences(twinPsu, Configured(SeminarVariant.All.Single(v => v.Name == "din")).Psu));
         Assert.Equal(new[] { nameof(PsuEmbeddingOptions.Pretrain) }, Differences(twinPsu, new PsuEmbeddingOptions()));
         Assert.All(SeminarVariant.All.Where(v => v.SameNetworkAs is null && v.Name != twin.SameNetworkAs), v =>
         {
@@ -41,10 +42,13 @@ public class SeminarVariantTests
         return (featurizer, psu);
     }
 
-    /// <summary>Names of the public properties whose values differ: sequences element by element, nested options property by property.</summary>
+    /// <summary>
+    /// Names of the properties whose values differ, the internal retrieval strategy included: sequences element by element, nested
+    /// options and strategy objects property by property (objects of different types differ).
+    /// </summary>
     static string[] Differences<T>(T a, T b) where T : notnull => Differences(typeof(T), a, b);
 
-    static string[] Differences(Type type, object a, object b) => type.GetProperties()
+    static string[] Differences(Type type, object a, object b) => type.GetProperties(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
         .Where(p => p.CanRead && p.GetIndexParameters().Length == 0 && !Same(p.PropertyType, p.GetValue(a), p.GetValue(b)))
         .Select(p => p.Name).ToArray();
 
@@ -54,7 +58,8 @@ public class SeminarVariantTests
         (null, _) or (_, null) => false,
         (string s, string t) => s == t,
         (IEnumerable xs, IEnumerable ys) => xs.Cast<object?>().SequenceEqual(ys.Cast<object?>()),
-        _ when type.IsClass && !typeof(Delegate).IsAssignableFrom(type) => Differences(type, x, y).Length == 0,
+        _ when x.GetType() != y.GetType() => false,
+        _ when type.IsClass && !typeof(Delegate).IsAssignableFrom(type) => Differences(x.GetType(), x, y).Length == 0,
         _ => Equals(x, y),
     };
 }

@@ -10,22 +10,32 @@ namespace Seminar.MLNet.Tests.PsuTraining;
 /// </summary>
 public class PredecessorParityTests
 {
-    static PsuEmbeddingOptions Options(RetrievalStrategy strategy) => new()
+    static PsuEmbeddingOptions Options(PsuRetrieval strategy) => new()
     {
         Dimension = 12, Heads = 2, TopK = 3, HeadLayers = new[] { 10 }, PretrainingMaxEpoch = 1, MaxEpoch = 1, BatchSize = 32,
-        RetrievalStrategy = strategy, RecentWindow = 4, SimHashBits = 16, HashFunctions = 4, BitsPerFunction = 2,
+        Retrieval = strategy,
+    };
+
+    /// <summary>Each predecessor's strategy object, by name: window 4, 16 SimHash bits, 4 hash functions of 2 bits.</summary>
+    static PsuRetrieval Strategy(string name) => name switch
+    {
+        "Recent" => new RecentRetrieval(4),
+        "SoftSearch" => new SoftSearchRetrieval(1f),
+        "SimHash" => new SimHashRetrieval(16),
+        "HashCollision" => new HashCollisionRetrieval(4, 2),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Not a predecessor."),
     };
 
     [Theory]
-    [InlineData(RetrievalStrategy.Recent)]
-    [InlineData(RetrievalStrategy.SoftSearch)]
-    [InlineData(RetrievalStrategy.SimHash)]
-    [InlineData(RetrievalStrategy.HashCollision)]
-    public void TorchSharp_the_CSharp_path_and_the_stock_loaded_zip_agree(RetrievalStrategy strategy) =>
-        PsuTrainedParityTests.AssertParity(Options(strategy), 300, 200, (weights, _, rows, torchRows) =>
+    [InlineData("Recent")]
+    [InlineData("SoftSearch")]
+    [InlineData("SimHash")]
+    [InlineData("HashCollision")]
+    public void TorchSharp_the_CSharp_path_and_the_stock_loaded_zip_agree(string strategy) =>
+        PsuTrainedParityTests.AssertParity(Options(Strategy(strategy)), 300, 200, (weights, _, rows, torchRows) =>
         {
-            Assert.Equal(strategy, weights.Strategy);
-            if (strategy == RetrievalStrategy.HashCollision)   // some history collides with its target under no function: the empty interest
+            Assert.Equal(strategy, weights.Retrieval.Name);
+            if (strategy == "HashCollision")   // some history collides with its target under no function: the empty interest
                 Assert.Contains(Enumerable.Range(0, rows.Count), r => rows[r].Length > 0 && torchRows[r][1].SequenceEqual(weights.EmptyInterest));
         });
 }

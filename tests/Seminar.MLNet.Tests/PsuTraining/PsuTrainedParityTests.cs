@@ -93,7 +93,7 @@ public class PsuTrainedParityTests
         }
         var torchRows = Torch(network, rows, v.MaxQueryTokens);
         check(weights, pretrained, rows, torchRows);
-        string what = o.RetrievalStrategy.ToString();
+        string what = o.Retrieval.Name;
         PsuOutputs.AssertClose(torchRows, fast, 1e-4, $"{what}: TorchSharp vs C#");
 
         using var tmp = new TempFolder();

@@ -1,43 +1,68 @@
-using Seminar.MLNet.PsuScoring;
+using System.Reflection;
+using Seminar.MLNet.Evaluation.Models;
 using Seminar.MLNet.Retrieval.Strategies;
-using Seminar.MLNet.Training.PsuTraining;
+using Seminar.MLNet.Tests.Retrieval.Strategies;
 
 namespace Seminar.MLNet.Tests.PsuTraining;
 
 public class RetrievalOptionsTests
 {
+    static readonly string[] PredecessorKnobs = { "RetrievalStrategy", "RecentWindow", "RetrievalAuxWeight", "SimHashBits", "HashFunctions", "BitsPerFunction" };
+
     [Fact]
-    public void Defaults_are_the_exact_GSU_and_the_predecessors_usual_settings()
+    public void The_public_options_and_weights_carry_no_predecessor_knob_and_the_default_is_the_exact_GSU()
     {
+        var options = typeof(PsuEmbeddingOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static).Select(p => p.Name).ToArray();
+        Assert.Contains(nameof(PsuEmbeddingOptions.TopK), options);   // the reflection sees the public surface
+        Assert.Empty(options.Intersect(PredecessorKnobs));
+        Assert.DoesNotContain(typeof(PsuEmbeddingOptions).GetProperties(), p => typeof(PsuRetrieval).IsAssignableFrom(p.PropertyType));
+        var weights = typeof(PsuWeights).GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name).ToArray();
+        Assert.Empty(weights.Intersect(PredecessorKnobs.Concat(new[] { "Strategy", "RetrievalItems", "HashRotations", "HashRows" })));
+        Assert.Null(typeof(PsuWeights).Assembly.GetType("Seminar.MLNet.RetrievalStrategy"));
+
         var o = new PsuEmbeddingOptions();
-        Assert.Equal(RetrievalStrategy.Exact, o.RetrievalStrategy);
-        Assert.Equal(50, o.RecentWindow);
-        Assert.Equal(64, o.SimHashBits);
-        Assert.Equal(48, o.HashFunctions);
-        Assert.Equal(3, o.BitsPerFunction);
-        Assert.Equal(1f, o.RetrievalAuxWeight);
+        Assert.Same(ExactRetrieval.Instance, o.Retrieval);
         o.Validate();
+        o.Retrieval = null!;
+        Assert.Equal("Retrieval", Assert.Throws<ArgumentNullException>(o.Validate).ParamName);
     }
 
-    public static TheoryData<Action<PsuEmbeddingOptions>, string, string> OutOfRange => new()
+    [Fact]
+    public void The_evaluation_harness_builds_the_predecessors_with_their_usual_settings()
     {
-        { o => o.RetrievalStrategy = (RetrievalStrategy)9, "RetrievalStrategy", "Unknown retrieval strategy; expected one of Exact, Recent, SoftSearch, SimHash, HashCollision." },
-        { o => o.RecentWindow = 0, "RecentWindow", "RecentWindow must be at least 1." },
-        { o => o.SimHashBits = 0, "SimHashBits", "SimHashBits must be between 1 and 1024." },
-        { o => o.SimHashBits = 1025, "SimHashBits", "SimHashBits must be between 1 and 1024." },
-        { o => o.HashFunctions = 0, "HashFunctions", "HashFunctions must be between 1 and 1024." },
-        { o => o.BitsPerFunction = 65, "BitsPerFunction", "BitsPerFunction must be between 1 and 64." },
-        { o => o.RetrievalAuxWeight = -1, "RetrievalAuxWeight", "RetrievalAuxWeight must be finite and non-negative." },
-        { o => o.RetrievalAuxWeight = float.NaN, "RetrievalAuxWeight", "RetrievalAuxWeight must be finite and non-negative." },
+        PsuRetrieval Configured(string name)
+        {
+            var psu = new PsuEmbeddingOptions();
+            SeminarVariant.All.Single(v => v.Name == name).Configure(new SequenceFeaturizerOptions(), psu);
+            psu.Validate();
+            return psu.Retrieval;
+        }
+        Assert.Equal(50, Assert.IsType<RecentRetrieval>(Configured("din")).Window);
+        var sim = Assert.IsType<SoftSearchRetrieval>(Configured("sim"));
+        Assert.Equal(1f, sim.AuxWeight);
+        Assert.Null(sim.RetrievalItems);   // trained data comes from training
+        Assert.Equal(64, Assert.IsType<SimHashRetrieval>(Configured("eta")).Bits);
+        var sdim = Assert.IsType<HashCollisionRetrieval>(Configured("sdim"));
+        Assert.Equal((48, 3, 144), (sdim.Functions, sdim.BitsPerFunction, sdim.Rows));
+        Assert.Same(ExactRetrieval.Instance, Configured("twin"));
+    }
+
+    public static TheoryData<Func<object>, string, string> OutOfRange => new()
+    {
+        { () => new RecentRetrieval(0), "recentWindow", "RecentWindow must be at least 1." },
+        { () => new SimHashRetrieval(0), "simHashBits", "SimHashBits must be between 1 and 1024." },
+        { () => new SimHashRetrieval(1025), "simHashBits", "SimHashBits must be between 1 and 1024." },
+        { () => new HashCollisionRetrieval(0, 3), "hashFunctions", "HashFunctions must be between 1 and 1024." },
+        { () => new HashCollisionRetrieval(48, 65), "bitsPerFunction", "BitsPerFunction must be between 1 and 64." },
+        { () => new SoftSearchRetrieval(-1), "retrievalAuxWeight", "RetrievalAuxWeight must be finite and non-negative." },
+        { () => new SoftSearchRetrieval(float.NaN), "retrievalAuxWeight", "RetrievalAuxWeight must be finite and non-negative." },
     };
 
     [Theory]
     [MemberData(nameof(OutOfRange))]
-    public void Out_of_range_options_name_the_option_and_the_range(Action<PsuEmbeddingOptions> set, string name, string message)
+    public void Out_of_range_strategy_parameters_name_the_parameter_and_the_range(Func<object> create, string name, string message)
     {
-        var o = new PsuEmbeddingOptions();
-        set(o);
-        var e = Assert.Throws<ArgumentOutOfRangeException>(o.Validate);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(create);
         Assert.Equal(name, e.ParamName);
         Assert.StartsWith(message, e.Message);
     }
@@ -47,21 +72,19 @@ public class RetrievalOptionsTests
     {
         var weights = PsuScoring.PsuFixtures.RandomWeights(PsuScoring.PsuFixtures.Featurizer(new Microsoft.ML.MLContext(1),
             new Microsoft.ML.MLContext(1).Data.LoadFromEnumerable(PsuScoring.PsuFixtures.TrainingRows(20, 1))).Vocabularies, 8, 2, 3, 1);
-        var noTable = Assert.Throws<ArgumentException>(() => With(weights, RetrievalStrategy.SoftSearch, null, null).Validate());
+        PsuWeights With(PsuRetrieval r) => StrategyScoringParityTests.With(weights, r);
+        var noTable = Assert.Throws<ArgumentException>(() => With(new SoftSearchRetrieval(1f)).Validate());
         Assert.StartsWith("The SoftSearch strategy needs RetrievalItems.", noTable.Message);
-        var noRotation = Assert.Throws<ArgumentException>(() => With(weights, RetrievalStrategy.SimHash, null, null).Validate());
+        var shortTable = Assert.Throws<ArgumentException>(() => With(new SoftSearchRetrieval(1f, new float[8])).Validate());
+        Assert.StartsWith($"RetrievalItems holds 8 values; expected {weights.ItemIds.Length}.", shortTable.Message);
+        var noRotation = Assert.Throws<ArgumentException>(() => With(new SimHashRetrieval(64)).Validate());
         Assert.StartsWith("The SimHash strategy needs HashRotations.", noRotation.Message);
-        var short_ = Assert.Throws<ArgumentException>(() => With(weights, RetrievalStrategy.HashCollision, null, new float[8]).Validate());
-        Assert.StartsWith($"HashRotations holds 8 values; expected {48 * 3 * 8}.", short_.Message);
-        With(weights, RetrievalStrategy.SimHash, null, new float[64 * 8]).Validate();
-        With(weights, RetrievalStrategy.SoftSearch, new float[weights.ItemIds.Length], null).Validate();
+        var shortRotation = Assert.Throws<ArgumentException>(() => With(new HashCollisionRetrieval(48, 3, new float[8])).Validate());
+        Assert.StartsWith($"HashRotations holds 8 values; expected {48 * 3 * 8}.", shortRotation.Message);
+        var infinite = new float[64 * 8];
+        infinite[5] = float.PositiveInfinity;
+        Assert.StartsWith($"HashRotations[5] is {float.PositiveInfinity}: weights must be finite.", Assert.Throws<ArgumentException>(() => With(new SimHashRetrieval(64, infinite)).Validate()).Message);
+        With(new SimHashRetrieval(64, new float[64 * 8])).Validate();
+        With(new SoftSearchRetrieval(1f, new float[weights.ItemIds.Length])).Validate();
     }
-
-    static PsuWeights With(PsuWeights w, RetrievalStrategy strategy, float[]? retrieval, float[]? rotations) => new()
-    {
-        Dimension = w.Dimension, Heads = w.Heads, TopK = w.TopK, ItemIds = w.ItemIds, Tokens = w.Tokens, Attributes = w.Attributes,
-        Projections = w.Projections, GateLogits = w.GateLogits, ModalityTransforms = w.ModalityTransforms, QueryWeightLogit = w.QueryWeightLogit,
-        AttentionQuery = w.AttentionQuery, AttentionKey = w.AttentionKey, AttentionValue = w.AttentionValue, AttentionOutput = w.AttentionOutput,
-        EmptyInterest = w.EmptyInterest, Head = w.Head, Strategy = strategy, RetrievalItems = retrieval, HashRotations = rotations,
-    };
 }
