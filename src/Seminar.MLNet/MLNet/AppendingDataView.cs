@@ -136,7 +136,7 @@ abstract class AppendingDataView : IDataView
     }
 }
 
-/// <summary>One cursor's computation of the columns an <see cref="AppendingDataView"/> appends.</summary>
+/// <summary>One cursor's (or mapped row's) computation of the columns an <see cref="AppendingDataView"/> appends.</summary>
 interface IRowOutputs
 {
     /// <summary>A <c>ValueGetter&lt;T&gt;</c> of appended column <paramref name="output"/> (0 = first appended) for the cursor's current row.</summary>
