@@ -1,6 +1,3 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
-
 namespace Seminar.MLNet.Featurization;
 
 /// <summary>
@@ -21,20 +18,5 @@ internal static class HistoryLengthCheck
         if (queries != items)
             throw new InvalidOperationException(
                 $"Row {row}: '{columns.HistoryQueries?.Name}' has {queries} entries but '{columns.HistoryItems.Name}' has {items}; they must have the same length.");
-    }
-
-    /// <summary>The check bound to <paramref name="row"/>'s two history columns (nothing to check without history queries).</summary>
-    internal static Action Bind(DataViewRow row, InputColumns columns)
-    {
-        if (columns.HistoryQueries is not { } q) return () => { };
-        var items = row.GetGetter<VBuffer<ReadOnlyMemory<char>>>(columns.HistoryItems);
-        var queries = row.GetGetter<VBuffer<ReadOnlyMemory<char>>>(q);
-        VBuffer<ReadOnlyMemory<char>> itemValues = default, queryValues = default;
-        return () =>
-        {
-            items(ref itemValues);
-            queries(ref queryValues);
-            Check(row.Position, columns, queryValues.Length, itemValues.Length);
-        };
     }
 }

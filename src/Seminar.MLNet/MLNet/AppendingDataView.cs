@@ -7,6 +7,7 @@ namespace Seminar.MLNet;
 /// A data view that passes its input's columns through and appends computed ones. Each cursor gets its own
 /// <see cref="IRowOutputs"/> (so computations may keep per-cursor buffers and run on parallel cursors), created only
 /// when an appended column is asked for; the columns that computation reads are then activated in the input.
+/// <see cref="AppendingRowMapper"/> maps single rows with the same computation, for prediction engines.
 /// </summary>
 abstract class AppendingDataView : IDataView
 {
@@ -42,9 +43,17 @@ abstract class AppendingDataView : IDataView
         return b.ToSchema();
     }
 
-    /// <summary>Binds a per-cursor computation of the appended columns to a cursor whose dependencies are active.</summary>
-    protected abstract IRowOutputs CreateOutputs(DataViewRowCursor input);
+    /// <summary>
+    /// Binds a computation of the appended columns to a cursor (or a row mapper's input row) whose dependencies are
+    /// active; it is owned by that cursor or row alone.
+    /// </summary>
+    protected internal abstract IRowOutputs CreateOutputs(DataViewRow input);
 
+    /// <summary>The input's schema (the appended columns follow its columns in <see cref="Schema"/>).</summary>
+    internal DataViewSchema InputSchema => _input.Schema;
+
+    /// <summary>Index in <see cref="Schema"/> of the first appended column.</summary>
+    internal int FirstOutput => _firstOutput;
 
     public DataViewSchema Schema { get; }
     public bool CanShuffle => _input.CanShuffle;
@@ -62,7 +71,11 @@ abstract class AppendingDataView : IDataView
         return _input.GetRowCursorSet(inputNeeded, n, rand).Select(c => (DataViewRowCursor)new Cursor(this, c, outputs)).ToArray();
     }
 
-    (List<DataViewSchema.Column> Input, bool[] Outputs) Split(IEnumerable<DataViewSchema.Column> needed)
+    /// <summary>
+    /// Of the columns <paramref name="needed"/> (of <see cref="Schema"/>), the input columns to activate (the passed-through
+    /// ones, plus the dependencies when an appended column is needed) and which appended columns are needed.
+    /// </summary>
+    internal (List<DataViewSchema.Column> Input, bool[] Outputs) Split(IEnumerable<DataViewSchema.Column> needed)
     {
         var input = new List<DataViewSchema.Column>();
         var outputs = new bool[Schema.Count - _firstOutput];
@@ -73,6 +86,16 @@ abstract class AppendingDataView : IDataView
         }
         if (outputs.Any(o => o)) input.AddRange(_dependencies.Where(a => input.All(i => i.Index != a.Index)));
         return (input, outputs);
+    }
+
+    /// <summary>The getter of appended <paramref name="column"/> from a cursor's or row's computation; throws when it is inactive or read as another type.</summary>
+    internal ValueGetter<TValue> OutputGetter<TValue>(IRowOutputs? outputs, bool[] active, DataViewSchema.Column column)
+    {
+        int k = column.Index - _firstOutput;
+        if (!active[k]) throw new InvalidOperationException($"Column '{column.Name}' is not active in this row.");
+        var getter = outputs!.Getter(k);
+        return getter as ValueGetter<TValue>
+            ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type} (read as {getter.GetType().GenericTypeArguments[0].Name}), not {typeof(TValue).Name}.");
     }
 
     sealed class Cursor : DataViewRowCursor
@@ -102,11 +125,7 @@ abstract class AppendingDataView : IDataView
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
         {
             if (column.Index < _view._firstOutput) return _input.GetGetter<TValue>(_view._input.Schema[column.Index]);
-            int k = column.Index - _view._firstOutput;
-            if (!_active[k]) throw new InvalidOperationException($"Column '{column.Name}' is not active in this cursor.");
-            var getter = _outputs!.Getter(k);
-            return getter as ValueGetter<TValue>
-                ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type} (read as {getter.GetType().GenericTypeArguments[0].Name}), not {typeof(TValue).Name}.");
+            return _view.OutputGetter<TValue>(_outputs, _active, column);
         }
 
         protected override void Dispose(bool disposing)
@@ -117,7 +136,7 @@ abstract class AppendingDataView : IDataView
     }
 }
 
-/// <summary>One cursor's computation of the columns an <see cref="AppendingDataView"/> appends.</summary>
+/// <summary>One cursor's (or mapped row's) computation of the columns an <see cref="AppendingDataView"/> appends.</summary>
 interface IRowOutputs
 {
     /// <summary>A <c>ValueGetter&lt;T&gt;</c> of appended column <paramref name="output"/> (0 = first appended) for the cursor's current row.</summary>

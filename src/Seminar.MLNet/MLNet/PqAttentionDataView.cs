@@ -34,7 +34,7 @@ sealed class PqAttentionDataView : AppendingDataView
         (o.OutputPqScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, 1)),
     };
 
-    protected override IRowOutputs CreateOutputs(DataViewRowCursor input)
+    protected internal override IRowOutputs CreateOutputs(DataViewRow input)
     {
         var scorer = new PqRowScorer(_model, _options);
         return new PsuInputRowOutputs(input, _inputs, new[] { _model.Psu.Dimension, 1 },

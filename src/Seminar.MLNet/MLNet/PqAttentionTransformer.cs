@@ -54,8 +54,8 @@ public sealed class PqAttentionTransformer : ITransformer, IDisposable
     /// <summary>The ONNX graph (see <see cref="PqGraph"/>).</summary>
     public byte[] OnnxModel => _graph.Bytes;
 
-    /// <summary>Whether this transformer maps rows one by one: as the persisted form does.</summary>
-    public bool IsRowToRowMapper => Persisted.IsRowToRowMapper;
+    /// <summary>Always: rows map one by one in C# (<see cref="GetRowToRowMapper"/>).</summary>
+    public bool IsRowToRowMapper => true;
 
     /// <inheritdoc />
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
@@ -65,15 +65,12 @@ public sealed class PqAttentionTransformer : ITransformer, IDisposable
     }
 
     /// <summary>
-    /// Row mapping for prediction engines goes through the persisted (ONNX) form, after the history check <see cref="Transform"/>
-    /// makes, with the same message.
+    /// Row mapping for prediction engines: the C# computation of <see cref="Transform"/> (a <see cref="PqRowScorer"/> per
+    /// returned row, so engines on different threads are independent), so outputs equal <see cref="Transform"/>'s to the
+    /// bit, ONNX Runtime is not called, and a malformed history fails with <see cref="Transform"/>'s message.
     /// </summary>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
-    {
-        var inputs = PsuInputColumns.Resolve(inputSchema, Options, Model.Psu.QueryTokens, Model.Psu.Weights.SideFeatures);
-        return new CheckedRowToRowMapper(Persisted.GetRowToRowMapper(inputSchema), inputs.Indices.Take(2),
-            row => PsuInputRowOutputs.BindHistoryCheck(row, inputs, Options, Model.Psu.QueryTokens));
-    }
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
+        new AppendingRowMapper(new PqAttentionDataView(new SchemaOnlyDataView(inputSchema), Model, Options));
 
     /// <inheritdoc />
     public IDataView Transform(IDataView input) => new PqAttentionDataView(input, Model, Options);

@@ -46,7 +46,7 @@ sealed class PsuEmbeddingDataView : AppendingDataView
         (c.OutputScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, 1)),
     };
 
-    protected override IRowOutputs CreateOutputs(DataViewRowCursor input)
+    protected internal override IRowOutputs CreateOutputs(DataViewRow input)
     {
         var scorer = new PsuRowScorer(_model, _columns);
         int d = _model.Dimension;

@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Seminar.MLNet.PsuScoring;
 
 namespace Seminar.MLNet;
 
@@ -14,7 +13,7 @@ sealed class PsuInputRowOutputs : IRowOutputs
     public delegate void ScoreRow(ReadOnlySpan<long> historyItems, ReadOnlySpan<long> historyQueryTokens, long targetItem, ReadOnlySpan<long> queryTokens,
         ReadOnlySpan<float> side, float[][] outputs);
 
-    readonly DataViewRowCursor _input;
+    readonly DataViewRow _input;
     readonly ValueGetter<VBuffer<long>>[] _getters;
     readonly ValueGetter<VBuffer<float>>? _sideGetter;
     readonly VBuffer<long>[] _values = new VBuffer<long>[4], _dense = new VBuffer<long>[4];
@@ -23,11 +22,11 @@ sealed class PsuInputRowOutputs : IRowOutputs
     readonly ScoreRow _score;
     long _scoredAt = -1;
 
-    /// <param name="input">The cursor.</param>
+    /// <param name="input">The cursor or the row mapper's input row.</param>
     /// <param name="inputs">The PSU's input columns.</param>
     /// <param name="outputSizes">Size of each output vector.</param>
     /// <param name="score">The row computation.</param>
-    public PsuInputRowOutputs(DataViewRowCursor input, PsuInputColumns inputs, int[] outputSizes, ScoreRow score)
+    public PsuInputRowOutputs(DataViewRow input, PsuInputColumns inputs, int[] outputSizes, ScoreRow score)
     {
         _input = input;
         _getters = inputs.Indices.Select(c => input.GetGetter<VBuffer<long>>(c)).ToArray();
@@ -63,30 +62,6 @@ sealed class PsuInputRowOutputs : IRowOutputs
 
     /// <summary>A scoring path's error for a row its scorer refused: the row's position, then the scorer's message.</summary>
     public static InvalidOperationException RowError(long position, ArgumentException e) => new($"Row {position}: {e.Message}", e);
-
-    /// <summary>
-    /// The history check the row scorers make (<c>RowChecks.History</c>), bound to <paramref name="row"/>'s two history columns,
-    /// failing as <see cref="RowError"/> does: for prediction engines, whose rows go to the ONNX graph without a scorer.
-    /// </summary>
-    public static Action BindHistoryCheck(DataViewRow row, PsuInputColumns inputs, PsuColumnOptions columns, int slots)
-    {
-        var items = row.GetGetter<VBuffer<long>>(inputs.Indices[0]);
-        var tokens = row.GetGetter<VBuffer<long>>(inputs.Indices[1]);
-        VBuffer<long> itemValues = default, tokenValues = default;
-        return () =>
-        {
-            items(ref itemValues);
-            tokens(ref tokenValues);
-            try
-            {
-                RowChecks.History(columns, itemValues.Length, tokenValues.Length, slots);
-            }
-            catch (ArgumentException e)
-            {
-                throw RowError(row.Position, e);
-            }
-        };
-    }
 
     /// <summary>The side features as a dense span (empty without a side column).</summary>
     ReadOnlySpan<float> Side()

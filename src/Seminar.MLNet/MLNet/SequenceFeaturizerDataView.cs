@@ -49,16 +49,16 @@ sealed class SequenceFeaturizerDataView : AppendingDataView
         (o.OutputQueryTokensColumnName, new VectorDataViewType(NumberDataViewType.Int64, queryTokens)),
     };
 
-    protected override IRowOutputs CreateOutputs(DataViewRowCursor input) => new Outputs(this, input);
+    protected internal override IRowOutputs CreateOutputs(DataViewRow input) => new Outputs(this, input);
 
     sealed class Outputs : IRowOutputs
     {
-        readonly DataViewRowCursor _input;
+        readonly DataViewRow _input;
         readonly InputRowReader _reader;
         readonly SequenceRowFeaturizer _featurizer;
         long _readAt = -1;
 
-        public Outputs(SequenceFeaturizerDataView view, DataViewRowCursor input)
+        public Outputs(SequenceFeaturizerDataView view, DataViewRow input)
         {
             _input = input;
             _featurizer = new SequenceRowFeaturizer(view._vocabularies);

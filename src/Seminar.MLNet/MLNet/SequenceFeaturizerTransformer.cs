@@ -33,8 +33,8 @@ public sealed class SequenceFeaturizerTransformer : ITransformer, IDisposable
     /// <summary>The ONNX graph (inputs: the item and query columns; see <c>SequenceFeaturizerGraph</c>).</summary>
     public byte[] OnnxModel => _graph.Bytes;
 
-    /// <summary>Whether this transformer maps rows one by one: as the persisted form does.</summary>
-    public bool IsRowToRowMapper => Persisted.IsRowToRowMapper;
+    /// <summary>Always: rows map one by one in C# (<see cref="GetRowToRowMapper"/>).</summary>
+    public bool IsRowToRowMapper => true;
 
     /// <inheritdoc />
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
@@ -44,15 +44,12 @@ public sealed class SequenceFeaturizerTransformer : ITransformer, IDisposable
     }
 
     /// <summary>
-    /// Row mapping for prediction engines goes through the persisted (ONNX) form, after the row check <see cref="Transform"/>
-    /// makes (<see cref="HistoryLengthCheck"/>), with the same message.
+    /// Row mapping for prediction engines: the C# computation of <see cref="Transform"/>, one per returned row (engines on
+    /// different threads are independent), so outputs equal <see cref="Transform"/>'s to the bit, ONNX Runtime is not
+    /// called, and a row whose history columns differ in length fails with <see cref="Transform"/>'s message.
     /// </summary>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
-    {
-        var columns = InputColumns.Resolve(inputSchema, _options);
-        return new CheckedRowToRowMapper(Persisted.GetRowToRowMapper(inputSchema),
-            new[] { columns.HistoryItems, columns.HistoryQueries }.OfType<DataViewSchema.Column>(), row => HistoryLengthCheck.Bind(row, columns));
-    }
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
+        new AppendingRowMapper(new SequenceFeaturizerDataView(new SchemaOnlyDataView(inputSchema), Vocabularies, _options));
 
     /// <inheritdoc />
     public IDataView Transform(IDataView input) => new SequenceFeaturizerDataView(input, Vocabularies, _options);

@@ -60,7 +60,7 @@ public sealed class HistoryLengthPathTests : IDisposable
         var e = Assert.Throws<InvalidOperationException>(() => FeaturizerOutputs.Read(fitted.Transform(data)));
         Assert.Equal("Row 0: " + expected, e.Message);
 
-        // A prediction engine maps rows through the ONNX graph; the C# check runs first, with the same message.
+        // A prediction engine maps rows with the same C# featurizer: the same check, the same message.
         using var engine = ml.Model.CreatePredictionEngine<InputRow, Features>(fitted);
         e = Assert.Throws<InvalidOperationException>(() => engine.Predict(Row(items, queries)));
         Assert.Matches(@"^Row -?\d+: ", e.Message);
