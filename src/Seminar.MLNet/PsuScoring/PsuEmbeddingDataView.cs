@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Seminar.MLNet.PsuScoring;
 
-namespace Seminar.MLNet;
+namespace Seminar.MLNet.PsuScoring;
 
 /// <summary>
 /// The PSU's C# fast path as an <see cref="IDataView"/>: the input's columns plus target, interest and score.

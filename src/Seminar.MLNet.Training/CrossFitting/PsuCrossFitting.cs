@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
+using Seminar.MLNet.Training.CrossFitting;
 
 namespace Seminar.MLNet;
 

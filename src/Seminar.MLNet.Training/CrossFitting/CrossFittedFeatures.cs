@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Seminar.MLNet.Training.CrossFitting;
 
 namespace Seminar.MLNet;
 

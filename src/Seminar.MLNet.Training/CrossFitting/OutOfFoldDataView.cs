@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Seminar.MLNet;
+namespace Seminar.MLNet.Training.CrossFitting;
 
 /// <summary>
 /// The training rows in their own order, each row taken from its fold's view (that fold's rows transformed by the model

@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Seminar.MLNet.Featurization;
 
-namespace Seminar.MLNet;
+namespace Seminar.MLNet.Featurization;
 
 /// <summary>
 /// The featurizer's C# fast path as an <see cref="IDataView"/>: the input's columns plus the five outputs,

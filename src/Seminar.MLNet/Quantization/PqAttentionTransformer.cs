@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Seminar.MLNet.Onnx;
 using Seminar.MLNet.Quantization;
+using Seminar.MLNet.PsuScoring;
 
 namespace Seminar.MLNet;
 

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Seminar.MLNet;
+namespace Seminar.MLNet.PsuScoring;
 
 /// <summary>
 /// One cursor's float-vector outputs computed from the PSU's four input columns (the featurizer's index vectors) and its

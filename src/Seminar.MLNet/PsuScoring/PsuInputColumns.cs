@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Seminar.MLNet.PsuScoring;
 
-namespace Seminar.MLNet;
+namespace Seminar.MLNet.PsuScoring;
 
 /// <summary>The PSU's four input columns found in a schema and type-checked (the featurizer's outputs), and its side feature column if any.</summary>
 sealed class PsuInputColumns

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Seminar.MLNet;
+namespace Seminar.MLNet.Training.CrossFitting;
 
 /// <summary>
 /// The rows of a view whose position passes a predicate, in order, with every column of the view. Positions are those of

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Seminar.MLNet;
+namespace Seminar.MLNet.Training.CrossFitting;
 
 /// <summary>
 /// Assigns each user of a training view to one of k folds and remembers each row's fold. Users are ordered by a seeded

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Seminar.MLNet.PsuScoring;
 
-namespace Seminar.MLNet;
+namespace Seminar.MLNet.PsuScoring;
 
 /// <summary>
 /// Carries the trained PSU (<see cref="PsuScoringModel"/>) to later estimators in the same pipeline: the PSU's fast

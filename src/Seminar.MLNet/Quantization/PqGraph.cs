@@ -1,8 +1,9 @@
 using Onnx;
 using Seminar.MLNet.PsuScoring;
 using Seminar.MLNet.Quantization;
+using Seminar.MLNet.Onnx;
 
-namespace Seminar.MLNet.Onnx;
+namespace Seminar.MLNet.Quantization;
 
 /// <summary>
 /// The PSU with approximate retrieval as an ONNX graph: the persisted form of <see cref="PqRowScorer"/>, run by ML.NET's

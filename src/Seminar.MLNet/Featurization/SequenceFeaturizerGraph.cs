@@ -1,7 +1,8 @@
 using Onnx;
 using Seminar.MLNet.Featurization;
+using Seminar.MLNet.Onnx;
 
-namespace Seminar.MLNet.Onnx;
+namespace Seminar.MLNet.Featurization;
 
 /// <summary>
 /// The featurizer as an ONNX graph: the persisted form, run by ML.NET's OnnxTransformer. Computes what <see cref="SequenceRowFeaturizer"/> computes: keep the last

@@ -1,8 +1,9 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Seminar.MLNet.Quantization;
+using Seminar.MLNet.PsuScoring;
 
-namespace Seminar.MLNet;
+namespace Seminar.MLNet.Quantization;
 
 /// <summary>
 /// Approximate retrieval's C# fast path as an <see cref="IDataView"/>: the input's columns plus the PQ interest and

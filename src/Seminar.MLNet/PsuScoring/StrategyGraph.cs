@@ -1,8 +1,9 @@
 using Onnx;
 using Seminar.MLNet.PsuScoring;
 using Seminar.MLNet.Retrieval.Strategies;
+using Seminar.MLNet.Onnx;
 
-namespace Seminar.MLNet.Onnx;
+namespace Seminar.MLNet.PsuScoring;
 
 /// <summary>
 /// What a strategy's ONNX emitter (<see cref="PsuRetrieval.EmitAttention"/>) works on inside <see cref="PsuGraph"/>: the builder, the

@@ -1,7 +1,8 @@
 using Onnx;
 using Seminar.MLNet.PsuScoring;
+using Seminar.MLNet.Onnx;
 
-namespace Seminar.MLNet.Onnx;
+namespace Seminar.MLNet.PsuScoring;
 
 /// <summary>
 /// The PSU forward pass as an ONNX graph: the persisted form of <see cref="PsuRowScorer"/>, run by ML.NET's
