@@ -1,0 +1,94 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Seminar.MLNet.Serving;
+
+/// <summary>
+/// A ranking request as an input row that steps through its candidates: every column of the model's input schema reads
+/// the shared history, the current candidate, or a default for columns the model does not read. Each step advances
+/// <see cref="Position"/>, so transforms that compute once per position recompute per candidate.
+/// </summary>
+sealed class CandidateRow : DataViewRow
+{
+    readonly SeminarRankerColumns _columns;
+    readonly Delegate[] _getters;
+    RankingRequest _request = new();
+    VBuffer<ReadOnlyMemory<char>> _historyItems, _historyQueries;
+    int _candidate = -1;
+    long _position = -1;
+
+    public CandidateRow(SeminarRankerColumns columns)
+    {
+        _columns = columns;
+        Schema = columns.InputSchema;
+        _getters = Schema.Select(Getter).ToArray();
+    }
+
+    public override DataViewSchema Schema { get; }
+    public override long Position => _position;
+    public override long Batch => 0;
+
+    /// <summary>Binds the row to <paramref name="request"/> (already validated) before its first candidate.</summary>
+    public void Start(RankingRequest request)
+    {
+        _request = request;
+        _candidate = -1;
+        Texts(request.HistoryItems, ref _historyItems);
+        if (request.HistoryQueries != null) Texts(request.HistoryQueries, ref _historyQueries);
+        else Blank(request.HistoryItems.Count, ref _historyQueries);
+    }
+
+    /// <summary>Moves to the next candidate of the request.</summary>
+    public void Next()
+    {
+        _candidate++;
+        _position++;
+    }
+
+    public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId id) => id = new DataViewRowId((ulong)_position, 0);
+    public override bool IsColumnActive(DataViewSchema.Column column) => true;
+
+    public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
+        _getters[column.Index] as ValueGetter<TValue>
+        ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}, not {typeof(TValue).Name}.");
+
+    RankingCandidate Candidate => _request.Candidates[_candidate];
+
+    Delegate Getter(DataViewSchema.Column column)
+    {
+        var role = _columns.Role(column);
+        return role switch
+        {
+            SeminarRankerColumns.ColumnRole.HistoryItems => (ValueGetter<VBuffer<ReadOnlyMemory<char>>>)((ref VBuffer<ReadOnlyMemory<char>> v) => _historyItems.CopyTo(ref v)),
+            SeminarRankerColumns.ColumnRole.HistoryQueries => (ValueGetter<VBuffer<ReadOnlyMemory<char>>>)((ref VBuffer<ReadOnlyMemory<char>> v) => _historyQueries.CopyTo(ref v)),
+            SeminarRankerColumns.ColumnRole.TargetItem => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = Candidate.Item.AsMemory()),
+            SeminarRankerColumns.ColumnRole.Query => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = (Candidate.Query ?? "").AsMemory()),
+            SeminarRankerColumns.ColumnRole.Number => (ValueGetter<float>)((ref float v) => v = Number(column.Name)),
+            SeminarRankerColumns.ColumnRole.Text => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = _request.Text![column.Name].AsMemory()),
+            _ => DefaultGetter(column.Type.RawType),
+        };
+    }
+
+    float Number(string name) =>
+        Candidate.Features != null && Candidate.Features.TryGetValue(name, out var own) ? own : _request.Features![name];
+
+    static Delegate DefaultGetter(Type type) =>
+        (Delegate)typeof(CandidateRow).GetMethod(nameof(Default), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+            .MakeGenericMethod(type).Invoke(null, null)!;
+
+    static ValueGetter<T> Default<T>() => (ref T value) => value = default!;
+
+    static void Texts(IReadOnlyList<string> values, ref VBuffer<ReadOnlyMemory<char>> buffer)
+    {
+        var editor = VBufferEditor.Create(ref buffer, values.Count);
+        for (int i = 0; i < values.Count; i++) editor.Values[i] = (values[i] ?? "").AsMemory();
+        buffer = editor.Commit();
+    }
+
+    static void Blank(int count, ref VBuffer<ReadOnlyMemory<char>> buffer)
+    {
+        var editor = VBufferEditor.Create(ref buffer, count);
+        editor.Values.Fill(ReadOnlyMemory<char>.Empty);
+        buffer = editor.Commit();
+    }
+}

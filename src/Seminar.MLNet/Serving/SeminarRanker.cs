@@ -1,0 +1,103 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Seminar.MLNet.Serving;
+
+namespace Seminar.MLNet;
+
+/// <summary>
+/// Scores one user's history against many candidates through a whole fitted or loaded chain (featurizer, PSU, PQ,
+/// FastTree, ...), the way a ranking service calls a model. The chain's row mapper runs once per candidate on a row
+/// that shares the request's history, so no data view is built per request. Thread-safe: concurrent
+/// <see cref="Rank(RankingRequest)"/> calls each get their own row state.
+/// </summary>
+/// <example>
+/// <code>
+/// var model = ml.Model.Load("model.zip", out var schema);
+/// using var ranker = new SeminarRanker(model, schema);
+/// float[] scores = ranker.Rank(new RankingRequest { HistoryItems = history, Candidates = candidates });
+/// </code>
+/// </example>
+public sealed class SeminarRanker : IDisposable
+{
+    readonly IRowToRowMapper _mapper;
+    readonly SeminarRankerColumns _columns;
+    readonly DataViewSchema.Column _score;
+    readonly DataViewSchema.Column[] _active;
+    readonly bool _scoreIsVector;
+
+    /// <summary>Wraps <paramref name="model"/>, whose input rows have <paramref name="inputSchema"/> (as <c>Model.Load</c> returns it).</summary>
+    /// <param name="model">A fitted or loaded chain whose row mapper produces <see cref="SeminarRankerOptions.ScoreColumnName"/>.</param>
+    /// <param name="inputSchema">The model's input schema.</param>
+    /// <param name="options">Column names; null = the defaults.</param>
+    /// <exception cref="ArgumentException">The score column is missing or not a Single, or the score reads an input a request cannot fill.</exception>
+    public SeminarRanker(ITransformer model, DataViewSchema inputSchema, SeminarRankerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        options ??= new SeminarRankerOptions();
+        _mapper = model.GetRowToRowMapper(inputSchema);
+        _score = _mapper.OutputSchema.GetColumnOrNull(options.ScoreColumnName)
+            ?? throw new ArgumentException($"The model has no output column '{options.ScoreColumnName}'; set SeminarRankerOptions.ScoreColumnName " +
+                $"(outputs: {string.Join(", ", _mapper.OutputSchema.Select(c => c.Name).Distinct())}).", nameof(options));
+        _scoreIsVector = _score.Type is VectorDataViewType { ItemType: var item, Size: 1 } && item == NumberDataViewType.Single;
+        if (!_scoreIsVector && _score.Type != NumberDataViewType.Single)
+            throw new ArgumentException($"Output column '{_score.Name}' is {_score.Type}; a score must be a Single or a vector of one Single.", nameof(options));
+        _active = new[] { _score };
+        _columns = new SeminarRankerColumns(inputSchema, _mapper.GetDependencies(_active), options);
+    }
+
+    /// <summary>The score of each candidate, in the request's order.</summary>
+    /// <exception cref="ArgumentException">The request lacks a value the model reads, or its history lists disagree in length.</exception>
+    public float[] Rank(RankingRequest request)
+    {
+        _columns.Check(request);
+        var scores = new float[request.Candidates.Count];
+        Score(request, scores);
+        return scores;
+    }
+
+    /// <summary>Writes each candidate's score into <paramref name="scores"/> (one per candidate), reusing the caller's array.</summary>
+    /// <exception cref="ArgumentException">As <see cref="Rank(RankingRequest)"/>, or <paramref name="scores"/> is shorter than the candidates.</exception>
+    public void Rank(RankingRequest request, Span<float> scores)
+    {
+        _columns.Check(request);
+        if (scores.Length < request.Candidates.Count)
+            throw new ArgumentException($"{request.Candidates.Count} candidates need {request.Candidates.Count} scores; the span holds {scores.Length}.", nameof(scores));
+        Score(request, scores);
+    }
+
+    void Score(RankingRequest request, Span<float> scores)
+    {
+        if (request.Candidates.Count == 0) return;
+        var input = new CandidateRow(_columns);
+        input.Start(request);
+        using var output = _mapper.GetRow(input, _active);
+        if (_scoreIsVector)
+        {
+            var getter = output.GetGetter<VBuffer<float>>(_score);
+            VBuffer<float> value = default;
+            for (int c = 0; c < scores.Length && c < request.Candidates.Count; c++)
+            {
+                input.Next();
+                getter(ref value);
+                scores[c] = value.GetItemOrDefault(0);
+            }
+        }
+        else
+        {
+            var getter = output.GetGetter<float>(_score);
+            for (int c = 0; c < scores.Length && c < request.Candidates.Count; c++)
+            {
+                input.Next();
+                float value = 0;
+                getter(ref value);
+                scores[c] = value;
+            }
+        }
+    }
+
+    /// <summary>Nothing to release today; disposing leaves the model to its owner.</summary>
+    public void Dispose()
+    {
+    }
+}

@@ -1,0 +1,133 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Seminar.MLNet.Tests.PsuScoring;
+using Seminar.MLNet.Tests.Support;
+
+namespace Seminar.MLNet.Tests.Serving;
+
+/// <summary>
+/// Issue 15, ranking requests: <see cref="SeminarRanker"/> scores one history against many candidates through the whole chain
+/// (featurizer, PSU, PQ, FastTree over SEMINAR's outputs and a per-candidate price) and gives what <c>Transform</c> gives for
+/// the same rows, on the fitted and on the stock-loaded chain.
+/// </summary>
+public sealed class SeminarRankerTests
+{
+    const int D = 8, Heads = 2, TopK = 3;
+
+    public sealed class PricedRow
+    {
+        public string[] HistoryItems { get; set; } = Array.Empty<string>();
+        public string[] HistoryQueries { get; set; } = Array.Empty<string>();
+        public string TargetItem { get; set; } = "";
+        public string Query { get; set; } = "";
+        public string UserId { get; set; } = "";
+        public bool Label { get; set; }
+        public float Price { get; set; }
+    }
+
+    static PricedRow[] Rows(int count, int seed)
+    {
+        var rng = new Random(seed + 1);
+        return PsuFixtures.TrainingRows(count, seed).Select(r => new PricedRow
+        {
+            HistoryItems = r.HistoryItems, HistoryQueries = r.HistoryQueries, TargetItem = r.TargetItem, Query = r.Query, Label = r.Label,
+            UserId = "u" + rng.Next(10), Price = (float)Math.Round(rng.NextDouble() * 100 + (r.Label ? 20 : 0), 2),
+        }).ToArray();
+    }
+
+    static (MLContext Ml, ITransformer Model, DataViewSchema Schema) Fit(int seed)
+    {
+        var ml = new MLContext(seed);
+        var training = ml.Data.LoadFromEnumerable(Rows(150, seed));
+        var featurizer = PsuFixtures.Featurizer(ml, training);
+        var featurized = featurizer.Transform(training);
+        var psu = PsuEmbeddingTransformer.Create(ml, PsuFixtures.RandomWeights(featurizer.Vocabularies, D, Heads, TopK, seed + 1, 8),
+            featurizer.Vocabularies, new PsuColumnOptions(), featurized);
+        var head = ml.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 2, Centroids = 4, Iterations = 5 }, Seed = 1 })
+            .Append(ml.Transforms.Concatenate("Features", "SeminarPqInterest", "SeminarPqScore", "Price"))
+            .Append(ml.BinaryClassification.Trainers.FastTree(numberOfTrees: 10, minimumExampleCountPerLeaf: 2))
+            .Fit(psu.Transform(featurized));
+        return (ml, new TransformerChain<ITransformer>(featurizer, psu, head), training.Schema);
+    }
+
+    static RankingRequest Request(PricedRow user, PricedRow[] candidates) => new()
+    {
+        HistoryItems = user.HistoryItems, HistoryQueries = user.HistoryQueries,
+        Candidates = candidates.Select(c => new RankingCandidate { Item = c.TargetItem, Query = c.Query, Features = new Dictionary<string, float> { ["Price"] = c.Price } }).ToArray(),
+    };
+
+    /// <summary>What Transform gives for the candidates as rows that all carry <paramref name="user"/>'s history.</summary>
+    static float[] TransformScores(MLContext ml, ITransformer model, PricedRow user, PricedRow[] candidates, string column = "Score")
+    {
+        var rows = candidates.Select(c => new PricedRow { HistoryItems = user.HistoryItems, HistoryQueries = user.HistoryQueries, TargetItem = c.TargetItem, Query = c.Query, Price = c.Price }).ToList();
+        var scored = model.Transform(ml.Data.LoadFromEnumerable(rows));
+        return column == "Score"
+            ? scored.GetColumn<float>(column).ToArray()
+            : scored.GetColumn<float[]>(column).Select(v => v[0]).ToArray();
+    }
+
+    [Fact]
+    public void Ranking_a_history_against_candidates_gives_the_scores_Transform_gives_fitted_and_stock_loaded()
+    {
+        var (ml, model, schema) = Fit(3);
+        var test = Rows(60, 44);
+        var user = test.OrderByDescending(r => r.HistoryItems.Length).First();
+        Assert.True(user.HistoryItems.Length > TopK, "a history longer than K, so retrieval chooses");
+        var candidates = test.Take(40).ToArray();
+
+        using var ranker = new SeminarRanker(model, schema);
+        var ranked = ranker.Rank(Request(user, candidates));
+        var expected = TransformScores(ml, model, user, candidates);
+        Assert.Equal(expected, ranked);
+        Assert.True(ranked.Distinct().Count() > 5, "candidates must score differently, else the comparison shows little");
+
+        // The caller's buffer, and a second request on the same ranker: no state leaks from the first.
+        var other = test.OrderBy(r => r.HistoryItems.Length).First();
+        var buffer = new float[candidates.Length + 2];
+        ranker.Rank(Request(other, candidates), buffer);
+        Assert.Equal(TransformScores(ml, model, other, candidates), buffer.Take(candidates.Length));
+        Assert.Equal(0f, buffer[^1]);
+
+        using var tmp = new TempFolder();
+        ml.Model.Save(model, schema, tmp.File("model.zip"));
+        var loadContext = new MLContext(1);
+        var loaded = loadContext.Model.Load(tmp.File("model.zip"), out var loadedSchema);
+        using var loadedRanker = new SeminarRanker(loaded, loadedSchema);
+        var fromZip = loadedRanker.Rank(Request(user, candidates));
+        Assert.Equal(TransformScores(loadContext, loaded, user, candidates), fromZip);
+        for (int c = 0; c < candidates.Length; c++) Assert.True(Math.Abs(fromZip[c] - ranked[c]) <= 1e-4, $"candidate {c}: {fromZip[c]} vs {ranked[c]}");
+
+        // A PSU output as the score (a vector of one Single); browsing history when no queries are given.
+        using var logits = new SeminarRanker(model, schema, new SeminarRankerOptions { ScoreColumnName = "SeminarScore" });
+        var browsing = new PricedRow { HistoryItems = user.HistoryItems, HistoryQueries = user.HistoryItems.Select(_ => "").ToArray() };
+        var request = Request(user, candidates);
+        request.HistoryQueries = null;
+        Assert.Equal(TransformScores(ml, model, browsing, candidates, "SeminarScore"), logits.Rank(request));
+        Assert.Empty(ranker.Rank(new RankingRequest { HistoryItems = user.HistoryItems }));
+    }
+
+    [Fact]
+    public void Requests_the_model_cannot_score_fail_with_a_message_naming_what_is_wrong()
+    {
+        var (_, model, schema) = Fit(5);
+        using var ranker = new SeminarRanker(model, schema);
+        var candidate = new RankingCandidate { Item = "c1", Features = new Dictionary<string, float> { ["Price"] = 3 } };
+
+        var lengths = Assert.Throws<ArgumentException>(() => ranker.Rank(new RankingRequest { HistoryItems = new[] { "c1", "c2" }, HistoryQueries = new[] { "" }, Candidates = new[] { candidate } }));
+        Assert.StartsWith("The request has 2 history items but 1 history queries; give one query (empty = browsing) per item, or none.", lengths.Message);
+
+        var price = Assert.Throws<ArgumentException>(() => ranker.Rank(new RankingRequest { HistoryItems = new[] { "c1" }, Candidates = new[] { candidate, new RankingCandidate { Item = "c2" } } }));
+        Assert.StartsWith("The model reads the numeric column 'Price'; neither candidate 1's Features nor the request's Features has it.", price.Message);
+        // A request-level value serves every candidate.
+        Assert.Equal(2, ranker.Rank(new RankingRequest { HistoryItems = new[] { "c1" }, Candidates = new[] { candidate, new RankingCandidate { Item = "c2" } }, Features = new Dictionary<string, float> { ["Price"] = 1 } }).Length);
+
+        var item = Assert.Throws<ArgumentException>(() => ranker.Rank(new RankingRequest { HistoryItems = new[] { "c1" }, Candidates = new[] { new RankingCandidate { Item = null!, Features = candidate.Features } } }));
+        Assert.StartsWith("Candidate 0 has no item id.", item.Message);
+
+        var column = Assert.Throws<ArgumentException>(() => new SeminarRanker(model, schema, new SeminarRankerOptions { ScoreColumnName = "Relevance" }));
+        Assert.StartsWith("The model has no output column 'Relevance'; set SeminarRankerOptions.ScoreColumnName (outputs: ", column.Message);
+        Assert.Contains("SeminarPqScore", column.Message);
+        var type = Assert.Throws<ArgumentException>(() => new SeminarRanker(model, schema, new SeminarRankerOptions { ScoreColumnName = "SeminarInterest" }));
+        Assert.StartsWith("Output column 'SeminarInterest' is Vector<Single, 8>; a score must be a Single or a vector of one Single.", type.Message);
+    }
+}
