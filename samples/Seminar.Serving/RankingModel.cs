@@ -27,7 +27,7 @@ sealed class RankingModel : IDisposable
     {
         string full = Path.GetFullPath(path);
         if (!File.Exists(full))
-            throw new FileNotFoundException($"Seminar:ModelPath names '{full}', which does not exist.", full);
+            throw new StartupException($"Seminar:ModelPath names '{full}', which does not exist.");
         ITransformer model;
         DataViewSchema schema;
         try
@@ -36,7 +36,7 @@ sealed class RankingModel : IDisposable
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new InvalidOperationException($"Seminar:ModelPath: '{full}' could not be loaded as an ML.NET model zip: {e.Message}", e);
+            throw new StartupException($"Seminar:ModelPath: '{full}' could not be loaded as an ML.NET model zip: {e.Message}", e);
         }
         try
         {
@@ -45,7 +45,7 @@ sealed class RankingModel : IDisposable
         catch (ArgumentException e)
         {
             (model as IDisposable)?.Dispose();
-            throw new InvalidOperationException($"Seminar:ModelPath: '{full}' cannot rank requests: {e.Message}", e);
+            throw new StartupException($"Seminar:ModelPath: '{full}' cannot rank requests: {e.Message}", e);
         }
     }
 

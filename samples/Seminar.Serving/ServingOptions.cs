@@ -18,7 +18,7 @@ sealed class ServingOptions
         var section = configuration.GetSection(Section);
         string? path = section["ModelPath"];
         if (string.IsNullOrWhiteSpace(path))
-            throw new InvalidOperationException("Seminar:ModelPath is not set; give the model zip to serve, e.g. --Seminar:ModelPath=model.zip.");
+            throw new StartupException("Seminar:ModelPath is not set; give the model zip to serve, e.g. --Seminar:ModelPath=model.zip.");
         return new ServingOptions
         {
             ModelPath = path,
@@ -33,6 +33,6 @@ sealed class ServingOptions
         if (text is null) return fallback;
         return long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long value) && value > 0
             ? value
-            : throw new InvalidOperationException($"Seminar:{key} is '{text}'; it must be a positive whole number.");
+            : throw new StartupException($"Seminar:{key} is '{text}'; it must be a positive whole number.");
     }
 }

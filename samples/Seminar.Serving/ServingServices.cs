@@ -24,3 +24,6 @@ static class ServingServices
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
+
+/// <summary>The service cannot start: a setting is missing or wrong, or the model does not load; the message says which.</summary>
+sealed class StartupException(string message, Exception? inner = null) : Exception(message, inner);

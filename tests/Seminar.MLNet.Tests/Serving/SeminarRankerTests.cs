@@ -25,7 +25,7 @@ public sealed class SeminarRankerTests
         public float Price { get; set; }
     }
 
-    static PricedRow[] Rows(int count, int seed)
+    internal static PricedRow[] Rows(int count, int seed)
     {
         var rng = new Random(seed + 1);
         return PsuFixtures.TrainingRows(count, seed).Select(r => new PricedRow
@@ -35,7 +35,7 @@ public sealed class SeminarRankerTests
         }).ToArray();
     }
 
-    static (MLContext Ml, ITransformer Model, DataViewSchema Schema) Fit(int seed)
+    internal static (MLContext Ml, ITransformer Model, DataViewSchema Schema) Fit(int seed)
     {
         var ml = new MLContext(seed);
         var training = ml.Data.LoadFromEnumerable(Rows(150, seed));
@@ -50,7 +50,7 @@ public sealed class SeminarRankerTests
         return (ml, new TransformerChain<ITransformer>(featurizer, psu, head), training.Schema);
     }
 
-    static RankingRequest Request(PricedRow user, PricedRow[] candidates) => new()
+    internal static RankingRequest Request(PricedRow user, PricedRow[] candidates) => new()
     {
         HistoryItems = user.HistoryItems, HistoryQueries = user.HistoryQueries,
         Candidates = candidates.Select(c => new RankingCandidate { Item = c.TargetItem, Query = c.Query, Features = new Dictionary<string, float> { ["Price"] = c.Price } }).ToArray(),
