@@ -9,7 +9,8 @@ namespace Seminar.MLNet.PsuScoring;
 /// The PSU forward pass for one row at a time in C#: target pair, GSU top-K per head, ESU attention, head MLP, with the
 /// search stage of the weights' <see cref="PsuRetrieval"/> (SEMINAR's exact GSU or a predecessor's), which runs as its own
 /// <see cref="RetrievalStep"/> over this scorer's fusion, buffers and readout.
-/// Holds scratch buffers that grow to the longest history seen, so after warm-up a row allocates nothing.
+/// Holds scratch buffers that grow to the longest history seen, so after warm-up a row allocates nothing. Keeps the last
+/// history's fused rows: consecutive rows with the same history (one user's candidates) only fuse their target and score it.
 /// Not thread-safe: give each cursor or thread its own scorer over one shared <see cref="PsuScoringModel"/>.
 /// </summary>
 internal sealed class PsuRowScorer
@@ -26,7 +27,8 @@ internal sealed class PsuRowScorer
     float[] _x = Array.Empty<float>(), _scores = Array.Empty<float>();
     int[] _positions = Array.Empty<int>();
     readonly TopKSelector _selector;
-    int _capacity;
+    readonly HistoryCache _history = new();
+    int _capacity, _fused;
 
     /// <summary>Creates a scorer over a shared model.</summary>
     /// <param name="model">The precomputed model.</param>
@@ -88,32 +90,53 @@ internal sealed class PsuRowScorer
         return _readout.Logit(interest, target, sideFeatures);
     }
 
-    /// <summary>Fuses each real behaviour into X (compacted, padding skipped), optionally scoring it against every head; returns how many.</summary>
+    /// <summary>
+    /// Fuses each real behaviour into X (compacted, padding skipped), optionally scoring it against every head; returns how many.
+    /// X is kept across rows: a history equal to the last one fused in full is not fused again, only scored against the new heads.
+    /// </summary>
     internal int FuseAll(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens, bool scoreHeads)
     {
+        int n = _history.Matches(items, tokens) ? _fused : FuseHistory(items, tokens);
+        if (scoreHeads)
+            for (int row = 0; row < n; row++) ScoreRow(row);
+        return n;
+    }
+
+    int FuseHistory(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens)
+    {
+        // Forgotten first: a bad index half way leaves X part old, part new.
+        _history.Forget();
         int n = 0;
         for (int l = 0; l < items.Length; l++)
         {
             int item = _fusion.CheckItem(items[l], _columns.HistoryItemIndicesColumnName, "history item", l);
             if (item == Vocabulary.Padding) continue;
-            FuseRow(n++, item, tokens, l, scoreHeads);
+            FuseRow(n++, item, tokens, l);
         }
+        _fused = n;
+        _history.Remember(items, tokens);
         return n;
     }
 
     /// <summary>Fuses and scores the behaviours at <paramref name="positions"/> (real ones, already checked) into rows 0, 1, …; returns how many.</summary>
     internal int FuseAt(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens, ReadOnlySpan<int> positions)
     {
-        for (int i = 0; i < positions.Length; i++) FuseRow(i, (int)items[positions[i]], tokens, positions[i], scoreHeads: true);
+        _history.Forget();
+        for (int i = 0; i < positions.Length; i++)
+        {
+            FuseRow(i, (int)items[positions[i]], tokens, positions[i]);
+            ScoreRow(i);
+        }
         return positions.Length;
     }
 
-    void FuseRow(int row, int item, ReadOnlySpan<long> tokens, int position, bool scoreHeads)
+    void FuseRow(int row, int item, ReadOnlySpan<long> tokens, int position) =>
+        _fusion.Fuse(item, tokens.Slice(position * _t, _t), _columns.HistoryQueryTokensColumnName, "history query token", position, _x.AsSpan(row * _d, _d));
+
+    void ScoreRow(int row)
     {
         var x = _x.AsSpan(row * _d, _d);
-        _fusion.Fuse(item, tokens.Slice(position * _t, _t), _columns.HistoryQueryTokensColumnName, "history query token", position, x);
-        if (scoreHeads)
-            for (int h = 0; h < _heads; h++) _scores[h * _capacity + row] = TensorPrimitives.Dot(_u.AsSpan(h * _d, _d), x);
+        for (int h = 0; h < _heads; h++) _scores[h * _capacity + row] = TensorPrimitives.Dot(_u.AsSpan(h * _d, _d), x);
     }
 
     /// <summary>The first <paramref name="n"/> fused rows, <c>[n, D]</c>.</summary>
@@ -173,6 +196,7 @@ internal sealed class PsuRowScorer
         if (length <= _capacity) return;
         // Grow geometrically so a slowly lengthening stream of histories reallocates rarely.
         _capacity = Math.Max(length, Math.Min(2 * Math.Max(_capacity, 64), Array.MaxLength / Math.Max(Math.Max(_d, _heads), Math.Max(_step.WordsPerBehaviour, 1))));
+        _history.Forget();
         _x = new float[(long)_capacity * _d];
         _scores = new float[(long)_capacity * _heads];
         _positions = new int[_capacity];
