@@ -181,7 +181,8 @@ public static class ServingBench
             Note = "fast_loaded rows are omitted: fast load (mlContext.Seminar().LoadModel) does not exist on this branch yet. " +
                 "Whole chains run SeminarRanker's row path (the PSU and PQ stages reuse the fused history or codes across a request's candidates); " +
                 "psu_stage compares that row path with the batch path (one matrix product for all candidates and heads), which SeminarRanker does not call yet.",
-            TieredCompilation = !(AppContext.GetData("System.Runtime.TieredCompilation") is bool tiered && !tiered)
+            // The runtimeconfig's knob reaches AppContext as the text "false"; the environment variable overrides it.
+            TieredCompilation = !string.Equals(AppContext.GetData("System.Runtime.TieredCompilation")?.ToString(), "false", StringComparison.OrdinalIgnoreCase)
                 && Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") != "0",
             Processors = Environment.ProcessorCount, Dimension = options.Dimension, Heads = options.Heads, K = options.TopK,
         };
@@ -201,14 +202,7 @@ public static class ServingBench
                         progress?.Report(new EvaluationProgress($"measuring {setting}", double.NaN));
                         var requests = Enumerable.Range(0, options.Users).Select(_ => Request(Draw(length), Enumerable.Range(0, count).Select(_ => Draw(0)))).ToArray();
                         var scores = new float[count];
-                        var row = Measure(options, i => ranker.Rank(requests[i % requests.Length], scores));
-                        row.Setting = setting;
-                        row.HistoryLength = row.Length = length;
-                        row.Candidates = count;
-                        row.Chain = chain;
-                        row.Retrieval = retrieval;
-                        row.Path = "row";
-                        report.Serving.Add(row);
+                        report.Serving.Add(Measure(options, i => ranker.Rank(requests[i % requests.Length], scores), setting, length, count, chain, retrieval, "row"));
                     }
             }
         }
@@ -254,21 +248,14 @@ public static class ServingBench
                             var u = users[i % users.Length];
                             scorer.ScoreCandidates(u.Items, u.Tokens, targets, queries, default, logits, default, default);
                         };
-                    var row = Measure(options, request);
-                    row.Setting = setting;
-                    row.HistoryLength = row.Length = length;
-                    row.Candidates = count;
-                    row.Chain = "psu_scorer";
-                    row.Retrieval = "exact";
-                    row.Path = path;
-                    report.PsuStage.Add(row);
+                    report.PsuStage.Add(Measure(options, request, setting, length, count, "psu_scorer", "exact", path));
                 }
             }
     }
 
     /// <summary>Warms up for the options' seconds, then times requests one by one: median and 99th percentile, bytes allocated per request.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    static ServingBenchRow Measure(ServingBenchOptions options, Action<int> request)
+    static ServingBenchRow Measure(ServingBenchOptions options, Action<int> request, string setting, int length, int candidates, string chain, string retrieval, string path)
     {
         int i = 0;
         var warm = Stopwatch.StartNew();
@@ -290,6 +277,7 @@ public static class ServingBench
         bytes.Sort();
         return new ServingBenchRow
         {
+            Setting = setting, HistoryLength = length, Length = length, Candidates = candidates, Chain = chain, Retrieval = retrieval, Path = path,
             P50Microseconds = Math.Round(Percentile(times, 0.5), 1), P99Microseconds = Math.Round(Percentile(times, 0.99), 1),
             AllocatedBytes = bytes[bytes.Count / 2], Requests = times.Count,
         };

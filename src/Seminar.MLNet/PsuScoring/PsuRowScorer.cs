@@ -65,8 +65,8 @@ internal sealed class PsuRowScorer
     /// Scores one history against C candidates, each as <see cref="Score(ReadOnlySpan{long}, ReadOnlySpan{long}, long, ReadOnlySpan{long}, ReadOnlySpan{float}, Span{float}, Span{float})"/>
     /// would, to float rounding. With the exact GSU the relevance step is one matrix product per chunk of candidates,
     /// <c>R [C·H, L] = U [C·H, D] · Xᵀ</c>, over X laid out once per history (<see cref="BlockedVectors"/>: X is streamed once
-    /// for all candidates and heads); then per (candidate, head) the top-K and the ESU as the row path. Other strategies
-    /// score candidate by candidate (the fused history is still shared).
+    /// for all candidates and heads); then per (candidate, head) the top-K and the ESU as the row path. Other strategies,
+    /// and a single candidate, go candidate by candidate through the row path (the fused history is still shared).
     /// </summary>
     /// <param name="historyItems">Item index per behaviour (L); 0 is padding.</param>
     /// <param name="historyQueryTokens">Query token indices per behaviour, flattened (L·T).</param>
@@ -90,7 +90,8 @@ internal sealed class PsuRowScorer
         if (!targets.IsEmpty) Expect(targets.Length, (long)c * _d, "target values", nameof(targets));
         if (!interests.IsEmpty) Expect(interests.Length, (long)c * _d, "interest values", nameof(interests));
         if (c == 0) return;
-        if (_w.Retrieval is not ExactRetrieval)
+        // One candidate: laying X out in blocks costs about as much as the one pass it would speed up.
+        if (_w.Retrieval is not ExactRetrieval || c == 1)
         {
             for (int i = 0; i < c; i++)
                 logits[i] = Score(historyItems, historyQueryTokens, targetItems[i], queryTokens.Slice(i * _t, _t), sideFeatures.Slice(i * s, s),
