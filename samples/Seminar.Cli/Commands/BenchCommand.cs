@@ -5,25 +5,46 @@ using Spectre.Console;
 
 namespace Seminar.Cli.Commands;
 
-/// <summary><c>bench</c>: exact against approximate (product-quantized) retrieval, same requests, same process, one thread.</summary>
+/// <summary>
+/// <c>bench</c>: exact against approximate (product-quantized) retrieval, same requests, same process, one thread; with
+/// <c>--serving</c>, ranking requests through whole chains (<see cref="ServingBench"/>).
+/// </summary>
 static class BenchCommand
 {
     static readonly Option<string> Report = new("--report") { Description = "Write the JSON report to this file." };
     static readonly Option<string> Data = new("--data") { Description = "Canonical dataset to train on and draw behaviours from (default: the built-in synthetic data)." };
     static readonly Option<string> Lengths = new("--lengths") { Description = "History lengths, comma-separated.", DefaultValueFactory = _ => "1000,10000,100000" };
     static readonly Option<int> Seed = new("--seed") { Description = "Seed.", DefaultValueFactory = _ => 1 };
+    static readonly Option<bool> Serving = new("--serving") { Description = "Serving bench instead: ranking requests through whole fitted and stock-loaded chains (exact PSU and PQ), p50/p99 and bytes allocated per request." };
+    static readonly Option<string> ServingLengths = new("--serving-lengths") { Description = "With --serving: history lengths, comma-separated (add 100000 for the largest).", DefaultValueFactory = _ => "100,1000,10000" };
+    static readonly Option<string> Candidates = new("--candidates") { Description = "With --serving: candidates per request, comma-separated.", DefaultValueFactory = _ => "1,100" };
+    static readonly Option<double> WarmupSeconds = new("--warmup-seconds") { Description = "With --serving: untimed seconds per setting.", DefaultValueFactory = _ => 1 };
+    static readonly Option<double> MeasureSeconds = new("--measure-seconds") { Description = "With --serving: timed seconds per setting.", DefaultValueFactory = _ => 2 };
+    static readonly Option<int> MinRequests = new("--min-requests") { Description = "With --serving: fewest timed requests per setting.", DefaultValueFactory = _ => 20 };
 
     public static Command Create()
     {
         var command = new Command("bench", "Exact against approximate retrieval at several history lengths: time, recall@K, bytes, memory bandwidth.")
         {
-            Data, Lengths, Report, Seed,
+            Data, Lengths, Report, Seed, Serving, ServingLengths, Candidates, WarmupSeconds, MeasureSeconds, MinRequests,
         };
         command.SetAction(parse => CliErrors.Guard(() =>
         {
-            var lengths = parse.GetValue(Lengths)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(v => int.TryParse(v, out int n) && n > 0 ? n : throw new ArgumentException($"--lengths: '{v}' is not a positive whole number.")).ToArray();
             if (parse.GetValue(Report) is { } reportPath) OutputPaths.CheckWritableFile(reportPath, "--report");
+            if (parse.GetValue(Serving))
+            {
+                var serving = new ServingBenchOptions
+                {
+                    Lengths = Counts(parse.GetValue(ServingLengths)!, "--serving-lengths"), Candidates = Counts(parse.GetValue(Candidates)!, "--candidates"),
+                    Seed = parse.GetValue(Seed), WarmupSeconds = parse.GetValue(WarmupSeconds), MeasureSeconds = parse.GetValue(MeasureSeconds),
+                    MinRequests = parse.GetValue(MinRequests),
+                };
+                var servingReport = StageProgressDisplay.Run(progress => ServingBench.Run(serving, progress));
+                Print(servingReport);
+                Write(parse.GetValue(Report), servingReport.ToJson());
+                return;
+            }
+            var lengths = Counts(parse.GetValue(Lengths)!, "--lengths");
             string? data = parse.GetValue(Data);
             string? temporary = null;
             if (data == null)
@@ -36,12 +57,7 @@ static class BenchCommand
                 var options = new RetrievalBenchOptions { Lengths = lengths, Seed = parse.GetValue(Seed) };
                 var report = StageProgressDisplay.Run(progress => RetrievalBench.Run(data, options, progress));
                 Print(report);
-                if (parse.GetValue(Report) is { } path)
-                {
-                    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-                    File.WriteAllText(path, report.ToJson());
-                    AnsiConsole.MarkupLine($"Report: [link]{Markup.Escape(Path.GetFullPath(path))}[/]");
-                }
+                Write(parse.GetValue(Report), report.ToJson());
             }
             finally
             {
@@ -49,6 +65,28 @@ static class BenchCommand
             }
         }));
         return command;
+    }
+
+    static int[] Counts(string text, string option) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(v => int.TryParse(v, out int n) && n > 0 ? n : throw new ArgumentException($"{option}: '{v}' is not a positive whole number.")).ToArray();
+
+    static void Write(string? path, string json)
+    {
+        if (path == null) return;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, json);
+        AnsiConsole.MarkupLine($"Report: [link]{Markup.Escape(Path.GetFullPath(path))}[/]");
+    }
+
+    static void Print(ServingBenchReport report)
+    {
+        AnsiConsole.MarkupLine($"D = {report.Dimension}, {report.Heads} heads, K = {report.K}, one thread of {report.Processors}, tiered compilation {(report.TieredCompilation ? "on" : "off")}");
+        var table = new Table().AddColumns("setting", "L", "C", "chain", "retrieval", "path", "p50 µs", "p99 µs", "bytes / request", "requests");
+        foreach (var r in report.Serving.Concat(report.PsuStage))
+            table.AddRow(Markup.Escape(r.Setting), $"{r.HistoryLength:N0}", $"{r.Candidates}", r.Chain, r.Retrieval, r.Path, $"{r.P50Microseconds:N1}", $"{r.P99Microseconds:N1}",
+                $"{r.AllocatedBytes:N0}", $"{r.Requests}");
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine(Markup.Escape(report.Note));
     }
 
     static void Print(RetrievalBenchReport report)

@@ -9,7 +9,8 @@ namespace Seminar.MLNet.PsuScoring;
 /// The PSU forward pass for one row at a time in C#: target pair, GSU top-K per head, ESU attention, head MLP, with the
 /// search stage of the weights' <see cref="PsuRetrieval"/> (SEMINAR's exact GSU or a predecessor's), which runs as its own
 /// <see cref="RetrievalStep"/> over this scorer's fusion, buffers and readout.
-/// Holds scratch buffers that grow to the longest history seen, so after warm-up a row allocates nothing.
+/// Holds scratch buffers that grow to the longest history seen, so after warm-up a row allocates nothing. Keeps the last
+/// history's fused rows: consecutive rows with the same history (one user's candidates) only fuse their target and score it.
 /// Not thread-safe: give each cursor or thread its own scorer over one shared <see cref="PsuScoringModel"/>.
 /// </summary>
 internal sealed class PsuRowScorer
@@ -26,7 +27,13 @@ internal sealed class PsuRowScorer
     float[] _x = Array.Empty<float>(), _scores = Array.Empty<float>();
     int[] _positions = Array.Empty<int>();
     readonly TopKSelector _selector;
-    int _capacity;
+    readonly HistoryCache _history = new();
+    int _capacity, _fused;
+    // Batch path: X in the blocked layout (reloaded when _fusions moves on), and per-chunk request vectors, targets and scores.
+    BlockedVectors? _blocked;
+    long _fusions, _blockedFusions = -1;
+    float[] _batchU = Array.Empty<float>(), _batchTargets = Array.Empty<float>(), _batchScores = Array.Empty<float>();
+    readonly float[] _interest, _batchTargetScratch;
 
     /// <summary>Creates a scorer over a shared model.</summary>
     /// <param name="model">The precomputed model.</param>
@@ -47,6 +54,95 @@ internal sealed class PsuRowScorer
         _rows = new int[_k];
         _selector = new TopKSelector(_k);
         _step = _w.Retrieval.CreateStep(model);
+        _interest = new float[_d];
+        _batchTargetScratch = new float[_d];
+    }
+
+    /// <summary>Most floats of relevance scores one batch chunk holds (candidates · heads · padded L); more candidates go in further chunks.</summary>
+    internal int MaxBatchScores { get; set; } = 1 << 22;
+
+    /// <summary>
+    /// Scores one history against C candidates, each as <see cref="Score(ReadOnlySpan{long}, ReadOnlySpan{long}, long, ReadOnlySpan{long}, ReadOnlySpan{float}, Span{float}, Span{float})"/>
+    /// would, to float rounding. With the exact GSU the relevance step is one matrix product per chunk of candidates,
+    /// <c>R [C·H, L] = U [C·H, D] · Xᵀ</c>, over X laid out once per history (<see cref="BlockedVectors"/>: X is streamed once
+    /// for all candidates and heads); then per (candidate, head) the top-K and the ESU as the row path. Other strategies,
+    /// and a single candidate, go candidate by candidate through the row path (the fused history is still shared).
+    /// </summary>
+    /// <param name="historyItems">Item index per behaviour (L); 0 is padding.</param>
+    /// <param name="historyQueryTokens">Query token indices per behaviour, flattened (L·T).</param>
+    /// <param name="targetItems">Each candidate's item index (C).</param>
+    /// <param name="queryTokens">Each candidate's query token indices, flattened (C·T).</param>
+    /// <param name="sideFeatures">Each candidate's side features, flattened (C·S; empty when the PSU takes none).</param>
+    /// <param name="logits">Receives each candidate's logit (C).</param>
+    /// <param name="targets">Receives each candidate's fused target pair (C·D), or empty.</param>
+    /// <param name="interests">Receives each candidate's interest vector (C·D), or empty.</param>
+    /// <param name="path">The vector width of the relevance kernel (tests pin each).</param>
+    /// <exception cref="ArgumentException">Lengths disagree, an index is outside its vocabulary, or a side feature is not finite.</exception>
+    internal void ScoreCandidates(ReadOnlySpan<long> historyItems, ReadOnlySpan<long> historyQueryTokens, ReadOnlySpan<long> targetItems,
+        ReadOnlySpan<long> queryTokens, ReadOnlySpan<float> sideFeatures, Span<float> logits, Span<float> targets, Span<float> interests,
+        SimdPath path = SimdPath.Best)
+    {
+        int c = targetItems.Length, s = _w.SideFeatures;
+        RowChecks.History(_columns, historyItems.Length, historyQueryTokens.Length, _t);
+        Expect(queryTokens.Length, (long)c * _t, "query token indices", nameof(queryTokens));
+        Expect(sideFeatures.Length, (long)c * s, "side feature values", nameof(sideFeatures));
+        Expect(logits.Length, c, "logits", nameof(logits));
+        if (!targets.IsEmpty) Expect(targets.Length, (long)c * _d, "target values", nameof(targets));
+        if (!interests.IsEmpty) Expect(interests.Length, (long)c * _d, "interest values", nameof(interests));
+        if (c == 0) return;
+        // One candidate: laying X out in blocks costs about as much as the one pass it would speed up.
+        if (_w.Retrieval is not ExactRetrieval || c == 1)
+        {
+            for (int i = 0; i < c; i++)
+                logits[i] = Score(historyItems, historyQueryTokens, targetItems[i], queryTokens.Slice(i * _t, _t), sideFeatures.Slice(i * s, s),
+                    targets.IsEmpty ? _batchTargetScratch : targets.Slice(i * _d, _d), interests.IsEmpty ? _interest : interests.Slice(i * _d, _d));
+            return;
+        }
+
+        Reserve(historyItems.Length);
+        int n = FuseAll(historyItems, historyQueryTokens, scoreHeads: false);
+        _blocked ??= new BlockedVectors(_d, n);
+        if (_blockedFusions != _fusions)
+        {
+            _blocked.Load(_x, n);
+            _blockedFusions = _fusions;
+        }
+        int padded = _blocked.PaddedCount;
+        int chunk = (int)Math.Clamp(MaxBatchScores / Math.Max(1L, (long)_heads * padded), 1, c);
+        Grow(ref _batchU, (long)chunk * _heads * _d);
+        Grow(ref _batchTargets, (long)chunk * _d);
+        Grow(ref _batchScores, (long)chunk * _heads * padded);
+        for (int first = 0; first < c; first += chunk)
+        {
+            int m = Math.Min(chunk, c - first);
+            for (int i = 0; i < m; i++)
+            {
+                int j = first + i;
+                SideFeatureScaling.Check(sideFeatures.Slice(j * s, s), s, _columns.SideFeaturesColumnName);
+                _fusion.FuseTarget(targetItems[j], queryTokens.Slice(j * _t, _t), _columns, _batchTargets.AsSpan(i * _d, _d), _batchU.AsSpan(i * _heads * _d, _heads * _d));
+            }
+            if (n > 0) _blocked.Score(_batchU.AsSpan(0, m * _heads * _d), m * _heads, _batchScores, path);
+            for (int i = 0; i < m; i++)
+            {
+                int j = first + i;
+                var interest = interests.IsEmpty ? _interest : interests.Slice(j * _d, _d);
+                var target = _batchTargets.AsSpan(i * _d, _d);
+                if (AttendPerHead(n, _batchScores.AsSpan(i * _heads * padded), padded)) _readout.Combine(interest);
+                else _readout.Empty(interest);
+                logits[j] = _readout.Logit(interest, target, sideFeatures.Slice(j * s, s));
+                if (!targets.IsEmpty) target.CopyTo(targets.Slice(j * _d, _d));
+            }
+        }
+    }
+
+    static void Expect(int actual, long expected, string what, string parameter)
+    {
+        if (actual != expected) throw new ArgumentException($"'{parameter}' holds {actual} {what}; the candidates need {expected}.", parameter);
+    }
+
+    static void Grow(ref float[] buffer, long length)
+    {
+        if (buffer.Length < length) buffer = new float[length];
     }
 
     /// <summary>The model this scorer runs.</summary>
@@ -88,32 +184,55 @@ internal sealed class PsuRowScorer
         return _readout.Logit(interest, target, sideFeatures);
     }
 
-    /// <summary>Fuses each real behaviour into X (compacted, padding skipped), optionally scoring it against every head; returns how many.</summary>
+    /// <summary>
+    /// Fuses each real behaviour into X (compacted, padding skipped), optionally scoring it against every head; returns how many.
+    /// X is kept across rows: a history equal to the last one fused in full is not fused again, only scored against the new heads.
+    /// </summary>
     internal int FuseAll(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens, bool scoreHeads)
     {
+        int n = _history.Matches(items, tokens) ? _fused : FuseHistory(items, tokens);
+        if (scoreHeads)
+            for (int row = 0; row < n; row++) ScoreRow(row);
+        return n;
+    }
+
+    int FuseHistory(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens)
+    {
+        // Forgotten first: a bad index half way leaves X part old, part new.
+        _history.Forget();
         int n = 0;
         for (int l = 0; l < items.Length; l++)
         {
             int item = _fusion.CheckItem(items[l], _columns.HistoryItemIndicesColumnName, "history item", l);
             if (item == Vocabulary.Padding) continue;
-            FuseRow(n++, item, tokens, l, scoreHeads);
+            FuseRow(n++, item, tokens, l);
         }
+        _fused = n;
+        _fusions++;
+        _history.Remember(items, tokens);
         return n;
     }
 
     /// <summary>Fuses and scores the behaviours at <paramref name="positions"/> (real ones, already checked) into rows 0, 1, …; returns how many.</summary>
     internal int FuseAt(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens, ReadOnlySpan<int> positions)
     {
-        for (int i = 0; i < positions.Length; i++) FuseRow(i, (int)items[positions[i]], tokens, positions[i], scoreHeads: true);
+        _history.Forget();
+        _fusions++;
+        for (int i = 0; i < positions.Length; i++)
+        {
+            FuseRow(i, (int)items[positions[i]], tokens, positions[i]);
+            ScoreRow(i);
+        }
         return positions.Length;
     }
 
-    void FuseRow(int row, int item, ReadOnlySpan<long> tokens, int position, bool scoreHeads)
+    void FuseRow(int row, int item, ReadOnlySpan<long> tokens, int position) =>
+        _fusion.Fuse(item, tokens.Slice(position * _t, _t), _columns.HistoryQueryTokensColumnName, "history query token", position, _x.AsSpan(row * _d, _d));
+
+    void ScoreRow(int row)
     {
         var x = _x.AsSpan(row * _d, _d);
-        _fusion.Fuse(item, tokens.Slice(position * _t, _t), _columns.HistoryQueryTokensColumnName, "history query token", position, x);
-        if (scoreHeads)
-            for (int h = 0; h < _heads; h++) _scores[h * _capacity + row] = TensorPrimitives.Dot(_u.AsSpan(h * _d, _d), x);
+        for (int h = 0; h < _heads; h++) _scores[h * _capacity + row] = TensorPrimitives.Dot(_u.AsSpan(h * _d, _d), x);
     }
 
     /// <summary>The first <paramref name="n"/> fused rows, <c>[n, D]</c>.</summary>
@@ -129,14 +248,17 @@ internal sealed class PsuRowScorer
     }
 
     /// <summary>Per head: its own top-K of the n fused and scored rows (all when n ≤ K), then the ESU over them; false when n = 0.</summary>
-    internal bool AttendPerHead(int n)
+    internal bool AttendPerHead(int n) => AttendPerHead(n, _scores, _capacity);
+
+    /// <summary>As <see cref="AttendPerHead(int)"/> with head h's scores of the n rows at <c>scores[h · stride]</c>.</summary>
+    bool AttendPerHead(int n, ReadOnlySpan<float> headScores, int stride)
     {
         if (n == 0) return false;
         int k = Math.Min(_k, n);
         var rows = _rows.AsSpan(0, k);
         for (int h = 0; h < _heads; h++)
         {
-            var scores = _scores.AsSpan(h * _capacity, n);
+            var scores = headScores.Slice(h * stride, n);
             // The ESU sums the kept rows in row order, whether all are kept or only the top K.
             if (k < n)
             {
@@ -173,6 +295,7 @@ internal sealed class PsuRowScorer
         if (length <= _capacity) return;
         // Grow geometrically so a slowly lengthening stream of histories reallocates rarely.
         _capacity = Math.Max(length, Math.Min(2 * Math.Max(_capacity, 64), Array.MaxLength / Math.Max(Math.Max(_d, _heads), Math.Max(_step.WordsPerBehaviour, 1))));
+        _history.Forget();
         _x = new float[(long)_capacity * _d];
         _scores = new float[(long)_capacity * _heads];
         _positions = new int[_capacity];

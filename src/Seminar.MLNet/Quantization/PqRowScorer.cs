@@ -8,7 +8,7 @@ namespace Seminar.MLNet.Quantization;
 /// The PSU forward pass with approximate retrieval, one row at a time in C#: the exact target pair, the history's codes
 /// laid out for the scan (catalog codes per item, query codes per pair), each head's top-K by lookup-table relevance,
 /// then the exact ESU on those K and the head MLP. Buffers grow to the longest history seen; after warm-up a row
-/// allocates nothing. Not thread-safe: one per cursor or thread over a shared <see cref="PqAttentionModel"/>.
+/// allocates nothing. Consecutive rows with the same history (one user's candidates) reuse its codes. Not thread-safe: one per cursor or thread over a shared <see cref="PqAttentionModel"/>.
 /// </summary>
 internal sealed class PqRowScorer
 {
@@ -22,6 +22,8 @@ internal sealed class PqRowScorer
     readonly int _d, _heads, _k, _t;
     readonly float[] _target, _u, _rows, _relevance;
     readonly int[] _kept, _rowIndex;
+    readonly HistoryCache _history = new();
+    int _real;
 
     /// <summary>Creates a scorer over a shared model.</summary>
     /// <param name="model">The model.</param>
@@ -77,7 +79,7 @@ internal sealed class PqRowScorer
         SideFeatureScaling.Check(sideFeatures, _psu.Weights.SideFeatures, _columns.SideFeaturesColumnName);
         _fusion.FuseTarget(targetItem, queryTokens, _columns, _target, _u);
 
-        int real = _encoder.Encode(historyItems, historyQueryTokens);
+        int real = _history.Matches(historyItems, historyQueryTokens) ? _real : Encode(historyItems, historyQueryTokens);
         int k = _retriever.Retrieve(_u, _encoder.Codes, _kept);
         var positions = _encoder.Positions;
         if (real == 0) _readout.Empty(interest);
@@ -98,5 +100,14 @@ internal sealed class PqRowScorer
             _readout.Combine(interest);
         }
         return _readout.Logit(interest, _target, sideFeatures);
+    }
+
+    int Encode(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens)
+    {
+        // Forgotten first: a bad index half way leaves the codes part old, part new.
+        _history.Forget();
+        _real = _encoder.Encode(items, tokens);
+        _history.Remember(items, tokens);
+        return _real;
     }
 }

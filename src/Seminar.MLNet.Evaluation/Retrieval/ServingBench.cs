@@ -1,0 +1,288 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Seminar.MLNet.Featurization;
+using Seminar.MLNet.PsuScoring;
+using Seminar.MLNet.Training.PsuTraining;
+
+namespace Seminar.MLNet.Evaluation.Retrieval;
+
+/// <summary>Options of <c>bench --serving</c>.</summary>
+public sealed class ServingBenchOptions
+{
+    /// <summary>History lengths of the requests. Default 100, 1,000 and 10,000 (add 100,000 explicitly: the stock-loaded chain then takes seconds per request).</summary>
+    public IReadOnlyList<int> Lengths { get; set; } = new[] { 100, 1_000, 10_000 };
+    /// <summary>Candidates per request. Default 1 and 100.</summary>
+    public IReadOnlyList<int> Candidates { get; set; } = new[] { 1, 100 };
+    /// <summary>Seed of the weights, catalog and requests. Default 1.</summary>
+    public int Seed { get; set; } = 1;
+    /// <summary>Seconds of untimed requests before each setting's timed ones. Default 1.</summary>
+    public double WarmupSeconds { get; set; } = 1;
+    /// <summary>Seconds of timed requests per setting (at least <see cref="MinRequests"/> requests either way). Default 2.</summary>
+    public double MeasureSeconds { get; set; } = 2;
+    /// <summary>Fewest timed requests per setting. Default 20.</summary>
+    public int MinRequests { get; set; } = 20;
+    /// <summary>Most timed requests per setting. Default 20,000.</summary>
+    public int MaxRequests { get; set; } = 20_000;
+    /// <summary>Distinct users (histories) the requests of a setting cycle through, so no request finds its history cached. Default 4.</summary>
+    public int Users { get; set; } = 4;
+    /// <summary>Catalog items. Default 5,000.</summary>
+    public int CatalogItems { get; set; } = 5_000;
+    /// <summary>PSU width D. Default 64.</summary>
+    public int Dimension { get; set; } = 64;
+    /// <summary>Attention heads. Default 4.</summary>
+    public int Heads { get; set; } = 4;
+    /// <summary>Behaviours kept per head. Default 50.</summary>
+    public int TopK { get; set; } = 50;
+
+    /// <summary>Throws when an option is out of range.</summary>
+    public void Validate()
+    {
+        if (Lengths.Count == 0 || Lengths.Any(l => l < 1)) throw new ArgumentOutOfRangeException(nameof(Lengths), "Lengths must be positive.");
+        if (Candidates.Count == 0 || Candidates.Any(c => c < 1)) throw new ArgumentOutOfRangeException(nameof(Candidates), "Candidate counts must be positive.");
+        if (!(WarmupSeconds >= 0) || !(MeasureSeconds >= 0)) throw new ArgumentOutOfRangeException(nameof(WarmupSeconds), "Warm-up and measuring seconds must be 0 or more.");
+        ArgumentOutOfRangeException.ThrowIfLessThan(MinRequests, 1, nameof(MinRequests));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRequests, MinRequests, nameof(MaxRequests));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Users, 1, nameof(Users));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CatalogItems, 2, nameof(CatalogItems));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Dimension, 1, nameof(Dimension));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Heads, 1, nameof(Heads));
+        ArgumentOutOfRangeException.ThrowIfLessThan(TopK, 1, nameof(TopK));
+    }
+}
+
+/// <summary>The <c>bench --serving</c> report: field names are a contract (issue 15).</summary>
+public sealed class ServingBenchReport
+{
+    /// <summary>Which chains are missing and why.</summary>
+    [JsonPropertyName("note")] public string Note { get; set; } = "";
+    /// <summary>Whether the runtime tiers its JIT (false: every method is compiled optimised once, so no tiering happens while timing).</summary>
+    [JsonPropertyName("tiered_compilation")] public bool TieredCompilation { get; set; }
+    /// <summary>Logical processors of the machine (the bench runs one thread).</summary>
+    [JsonPropertyName("processors")] public int Processors { get; set; }
+    /// <summary>PSU width D.</summary>
+    [JsonPropertyName("dimension")] public int Dimension { get; set; }
+    /// <summary>Attention heads.</summary>
+    [JsonPropertyName("heads")] public int Heads { get; set; }
+    /// <summary>Behaviours kept per head.</summary>
+    [JsonPropertyName("k")] public int K { get; set; }
+    /// <summary>Whole-chain requests through <see cref="SeminarRanker"/>: one per (length, candidates, chain, retrieval).</summary>
+    [JsonPropertyName("serving")] public List<ServingBenchRow> Serving { get; set; } = new();
+    /// <summary>The PSU stage alone over index vectors: the row path (candidate by candidate) against the batch path (one matrix product).</summary>
+    [JsonPropertyName("psu_stage")] public List<ServingBenchRow> PsuStage { get; set; } = new();
+
+    static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
+
+    /// <summary>Serialises the report.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Options);
+}
+
+/// <summary>Per-request cost of one setting, one thread.</summary>
+public sealed class ServingBenchRow
+{
+    /// <summary>The setting's name: chain or path, retrieval, L and C.</summary>
+    [JsonPropertyName("setting")] public string Setting { get; set; } = "";
+    /// <summary>History length L.</summary>
+    [JsonPropertyName("history_length")] public int HistoryLength { get; set; }
+    /// <summary>History length L, under the issue's name for it.</summary>
+    [JsonPropertyName("length")] public int Length { get; set; }
+    /// <summary>Candidates per request.</summary>
+    [JsonPropertyName("candidates")] public int Candidates { get; set; }
+    /// <summary>fitted, fast_loaded or stock_loaded; for the PSU stage, the scorer.</summary>
+    [JsonPropertyName("chain")] public string Chain { get; set; } = "";
+    /// <summary>exact or pq.</summary>
+    [JsonPropertyName("retrieval")] public string Retrieval { get; set; } = "";
+    /// <summary>For the PSU stage: row or batch; for whole chains: the ranker's row path.</summary>
+    [JsonPropertyName("path")] public string Path { get; set; } = "";
+    /// <summary>Median request time, microseconds.</summary>
+    [JsonPropertyName("p50_us")] public double P50Microseconds { get; set; }
+    /// <summary>99th percentile request time, microseconds.</summary>
+    [JsonPropertyName("p99_us")] public double P99Microseconds { get; set; }
+    /// <summary>Bytes allocated per request on the request's thread (median over the timed requests).</summary>
+    [JsonPropertyName("allocated_bytes")] public long AllocatedBytes { get; set; }
+    /// <summary>Timed requests.</summary>
+    [JsonPropertyName("requests")] public int Requests { get; set; }
+}
+
+/// <summary>
+/// <c>bench --serving</c>: ranking requests against a chain of featurizer, PSU (untrained, randomly initialised weights: the
+/// cost of scoring does not depend on training), optionally PQ, and FastTree over SEMINAR's outputs and a per-candidate
+/// price, fitted in this process and stock-loaded from its saved zip; each request is one user's history of L behaviours
+/// and C candidates, timed one at a time on one thread after a warm-up by time.
+/// </summary>
+public static class ServingBench
+{
+    const string Price = "Price";
+
+    /// <summary>A training or request row as the chain reads it.</summary>
+    internal sealed class Row
+    {
+        public string[] HistoryItems { get; set; } = Array.Empty<string>();
+        public string[] HistoryQueries { get; set; } = Array.Empty<string>();
+        public string TargetItem { get; set; } = "";
+        public string Query { get; set; } = "";
+        public bool Label { get; set; }
+        public float Price { get; set; }
+    }
+
+    internal sealed class CatalogRow
+    {
+        public string ItemId { get; set; } = "";
+        public string Title { get; set; } = "";
+        public string Attributes { get; set; } = "";
+    }
+
+    static readonly string[] Words = { "red", "blue", "shoe", "hat", "green", "coat", "warm", "cheap", "summer", "boot", "wool", "black", "light", "kids", "sale", "linen" };
+
+    /// <summary>Runs the bench.</summary>
+    public static ServingBenchReport Run(ServingBenchOptions options, IProgress<EvaluationProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var rng = new Random(options.Seed);
+        var ml = new MLContext(options.Seed);
+        var ids = Enumerable.Range(0, options.CatalogItems).Select(i => "i" + i).ToArray();
+        string Query() => rng.Next(3) == 0 ? "" : string.Join(' ', Enumerable.Range(0, rng.Next(1, 4)).Select(_ => Words[rng.Next(Words.Length)]));
+        Row Draw(int length) => new()
+        {
+            HistoryItems = Enumerable.Range(0, length).Select(_ => ids[rng.Next(ids.Length)]).ToArray(),
+            HistoryQueries = Enumerable.Range(0, length).Select(_ => Query()).ToArray(),
+            TargetItem = ids[rng.Next(ids.Length)], Query = Query(), Label = rng.Next(2) == 0, Price = (float)Math.Round(rng.NextDouble() * 100, 2),
+        };
+
+        progress?.Report(new EvaluationProgress("fitting the chains", double.NaN));
+        var catalog = ml.Data.LoadFromEnumerable(ids.Select((id, i) => new CatalogRow
+        {
+            ItemId = id, Title = $"{Words[i % Words.Length]} {Words[i / Words.Length % Words.Length]}", Attributes = $"cat_{i % 20} brand_{i % 50}",
+        }).ToList());
+        var training = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 300).Select(_ => Draw(rng.Next(1, 30))).ToList());
+        var featurizer = ml.Seminar().FeaturizeSequences(catalog, new SequenceFeaturizerOptions { MaxHistory = options.Lengths.Max() }).Fit(training);
+        var featurized = featurizer.Transform(training);
+        // No pretraining and no label: the network as initialised, which is all the cost of scoring depends on.
+        var psu = ml.Seminar().PsuEmbedding(new PsuEmbeddingOptions
+        {
+            LabelColumnName = null, Pretrain = false, Dimension = options.Dimension, Heads = options.Heads, TopK = options.TopK, Seed = options.Seed,
+        }).Fit(featurized);
+        var psuOut = psu.Transform(featurized);
+        var pq = ml.Seminar().PqAttention(new PqAttentionOptions { Seed = options.Seed }).Fit(psuOut);
+        ITransformer Head(IDataView input, string interest, string score) => ml.Transforms.Concatenate("Features", interest, score, Price)
+            .Append(ml.BinaryClassification.Trainers.FastTree(numberOfTrees: 20, minimumExampleCountPerLeaf: 2)).Fit(input);
+        var chains = new (string Retrieval, ITransformer Model)[]
+        {
+            ("exact", new TransformerChain<ITransformer>(featurizer, psu, Head(psuOut, "SeminarInterest", "SeminarScore"))),
+            ("pq", new TransformerChain<ITransformer>(featurizer, psu, pq, Head(pq.Transform(psuOut), "SeminarPqInterest", "SeminarPqScore"))),
+        };
+
+        var report = new ServingBenchReport
+        {
+            Note = "fast_loaded rows are omitted: fast load (mlContext.Seminar().LoadModel) does not exist on this branch yet. " +
+                "Whole chains run SeminarRanker's row path (the PSU and PQ stages reuse the fused history or codes across a request's candidates); " +
+                "psu_stage compares that row path with the batch path (one matrix product for all candidates and heads), which SeminarRanker does not call yet.",
+            // The runtimeconfig's knob reaches AppContext as the text "false"; the environment variable overrides it.
+            TieredCompilation = !string.Equals(AppContext.GetData("System.Runtime.TieredCompilation")?.ToString(), "false", StringComparison.OrdinalIgnoreCase)
+                && Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") != "0",
+            Processors = Environment.ProcessorCount, Dimension = options.Dimension, Heads = options.Heads, K = options.TopK,
+        };
+        foreach (var (retrieval, fitted) in chains)
+        {
+            using var stream = new MemoryStream();
+            ml.Model.Save(fitted, training.Schema, stream);
+            stream.Position = 0;
+            var loaded = ml.Model.Load(stream, out var loadedSchema);
+            foreach (var (chain, model, schema) in new[] { ("fitted", fitted, training.Schema), ("stock_loaded", loaded, loadedSchema) })
+            {
+                using var ranker = new SeminarRanker(model, schema);
+                foreach (int length in options.Lengths)
+                    foreach (int count in options.Candidates)
+                    {
+                        string setting = $"{chain}/{retrieval}/L={length}/C={count}";
+                        progress?.Report(new EvaluationProgress($"measuring {setting}", double.NaN));
+                        var requests = Enumerable.Range(0, options.Users).Select(_ => Request(Draw(length), Enumerable.Range(0, count).Select(_ => Draw(0)))).ToArray();
+                        var scores = new float[count];
+                        report.Serving.Add(Measure(options, i => ranker.Rank(requests[i % requests.Length], scores), setting, length, count, chain, retrieval, "row"));
+                    }
+            }
+        }
+        MeasurePsuStage(options, psu.Model, rng, report, progress);
+        return report;
+    }
+
+    static RankingRequest Request(Row user, IEnumerable<Row> candidates) => new()
+    {
+        HistoryItems = user.HistoryItems, HistoryQueries = user.HistoryQueries,
+        Candidates = candidates.Select(c => new RankingCandidate { Item = c.TargetItem, Query = c.Query, Features = new Dictionary<string, float> { [Price] = c.Price } }).ToArray(),
+    };
+
+    /// <summary>The PSU alone on index vectors: candidate by candidate (history reused) against all candidates at once.</summary>
+    static void MeasurePsuStage(ServingBenchOptions options, PsuScoringModel model, Random rng, ServingBenchReport report, IProgress<EvaluationProgress>? progress)
+    {
+        int d = model.Dimension, t = model.QueryTokens;
+        long Index(int size) => rng.Next(1, size);
+        foreach (int length in options.Lengths)
+            foreach (int count in options.Candidates)
+            {
+                var users = Enumerable.Range(0, options.Users).Select(_ => (
+                    Items: Enumerable.Range(0, length).Select(_ => Index(model.ItemCount)).ToArray(),
+                    Tokens: Enumerable.Range(0, length * t).Select(_ => rng.Next(2) == 0 ? 0 : Index(model.TokenCount)).ToArray())).ToArray();
+                var targets = Enumerable.Range(0, count).Select(_ => Index(model.ItemCount)).ToArray();
+                var queries = Enumerable.Range(0, count * t).Select(_ => Index(model.TokenCount)).ToArray();
+                var logits = new float[count];
+                var target = new float[d];
+                var interest = new float[d];
+                foreach (string path in new[] { "row", "batch" })
+                {
+                    string setting = $"psu/{path}/L={length}/C={count}";
+                    progress?.Report(new EvaluationProgress($"measuring {setting}", double.NaN));
+                    var scorer = new PsuRowScorer(model);
+                    Action<int> request = path == "row"
+                        ? i =>
+                        {
+                            var u = users[i % users.Length];
+                            for (int c = 0; c < count; c++) logits[c] = scorer.Score(u.Items, u.Tokens, targets[c], queries.AsSpan(c * t, t), target, interest);
+                        }
+                        : i =>
+                        {
+                            var u = users[i % users.Length];
+                            scorer.ScoreCandidates(u.Items, u.Tokens, targets, queries, default, logits, default, default);
+                        };
+                    report.PsuStage.Add(Measure(options, request, setting, length, count, "psu_scorer", "exact", path));
+                }
+            }
+    }
+
+    /// <summary>Warms up for the options' seconds, then times requests one by one: median and 99th percentile, bytes allocated per request.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static ServingBenchRow Measure(ServingBenchOptions options, Action<int> request, string setting, int length, int candidates, string chain, string retrieval, string path)
+    {
+        int i = 0;
+        var warm = Stopwatch.StartNew();
+        // At least two calls, so the first call's one-off work (buffers growing to L) is out of the timed part.
+        while (i < 2 || warm.Elapsed.TotalSeconds < options.WarmupSeconds) request(i++);
+        var times = new List<double>();
+        var bytes = new List<long>();
+        var clock = Stopwatch.StartNew();
+        while (times.Count < options.MaxRequests && (times.Count < options.MinRequests || clock.Elapsed.TotalSeconds < options.MeasureSeconds))
+        {
+            long allocated = GC.GetAllocatedBytesForCurrentThread();
+            long start = Stopwatch.GetTimestamp();
+            request(i++);
+            long end = Stopwatch.GetTimestamp();
+            bytes.Add(GC.GetAllocatedBytesForCurrentThread() - allocated);
+            times.Add((end - start) * 1e6 / Stopwatch.Frequency);
+        }
+        times.Sort();
+        bytes.Sort();
+        return new ServingBenchRow
+        {
+            Setting = setting, HistoryLength = length, Length = length, Candidates = candidates, Chain = chain, Retrieval = retrieval, Path = path,
+            P50Microseconds = Math.Round(Percentile(times, 0.5), 1), P99Microseconds = Math.Round(Percentile(times, 0.99), 1),
+            AllocatedBytes = bytes[bytes.Count / 2], Requests = times.Count,
+        };
+    }
+
+    /// <summary>The nearest-rank percentile of sorted values.</summary>
+    static double Percentile(List<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+}

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Seminar.MLNet.Tests.Support;
+
+namespace Seminar.MLNet.Tests.Cli;
+
+/// <summary>
+/// Issue 15, serving benchmark: <c>bench --serving</c> at tiny sizes writes the contract's JSON, a fitted and a
+/// stock-loaded row for every (length, candidates, retrieval), and the PSU stage's row and batch paths. No time is asserted.
+/// </summary>
+public sealed class ServingBenchCliTests
+{
+    [Fact]
+    public void Bench_serving_writes_fitted_and_stock_loaded_rows_for_every_setting()
+    {
+        using var tmp = new TempFolder();
+        string report = tmp.File("serving.json");
+        var (code, output) = CliRunner.Run("bench", "--serving", "--serving-lengths", "7,40", "--candidates", "1,3",
+            "--warmup-seconds", "0", "--measure-seconds", "0", "--min-requests", "3", "--report", report);
+        Assert.True(code == 0, output);
+        Assert.Contains("fast_loaded rows are omitted", output);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        var root = json.RootElement;
+        Assert.Contains("fast_loaded", root.GetProperty("note").GetString());
+        var rows = root.GetProperty("serving").EnumerateArray().ToArray();
+        Assert.Equal(2 * 2 * 2 * 2, rows.Length);
+        foreach (var row in rows)
+        {
+            foreach (var field in new[] { "setting", "chain", "retrieval" }) Assert.False(string.IsNullOrEmpty(row.GetProperty(field).GetString()), field);
+            Assert.Equal(row.GetProperty("history_length").GetInt32(), row.GetProperty("length").GetInt32());
+            Assert.True(row.GetProperty("p50_us").GetDouble() > 0, "p50_us");
+            Assert.True(row.GetProperty("p99_us").GetDouble() >= row.GetProperty("p50_us").GetDouble(), "p99_us >= p50_us");
+            Assert.True(row.GetProperty("allocated_bytes").GetInt64() >= 0, "allocated_bytes");
+            Assert.True(row.GetProperty("requests").GetInt32() >= 3, "requests");
+        }
+        var settings = rows.Select(r => (L: r.GetProperty("history_length").GetInt32(), C: r.GetProperty("candidates").GetInt32(),
+            Chain: r.GetProperty("chain").GetString(), Retrieval: r.GetProperty("retrieval").GetString())).ToHashSet();
+        foreach (int l in new[] { 7, 40 })
+            foreach (int c in new[] { 1, 3 })
+                foreach (string retrieval in new[] { "exact", "pq" })
+                    foreach (string chain in new[] { "fitted", "stock_loaded" })
+                        Assert.Contains((l, c, chain, retrieval), settings);
+        Assert.DoesNotContain(settings, s => s.Chain == "fast_loaded");
+
+        var stage = root.GetProperty("psu_stage").EnumerateArray().ToArray();
+        Assert.Equal(2 * 2 * 2, stage.Length);
+        Assert.Equal(new[] { "batch", "row" }, stage.Select(r => r.GetProperty("path").GetString()).Distinct().Order());
+        Assert.All(stage, r => Assert.True(r.GetProperty("p50_us").GetDouble() > 0));
+        Assert.True(root.GetProperty("dimension").GetInt32() > 0 && root.GetProperty("heads").GetInt32() > 0);
+    }
+
+    [Fact]
+    public void Bench_serving_refuses_a_count_that_is_not_positive()
+    {
+        var (code, output) = CliRunner.Run("bench", "--serving", "--candidates", "1,0");
+        Assert.Equal(1, code);
+        Assert.Contains("--candidates: '0' is not a positive whole number.", output);
+    }
+}
