@@ -82,7 +82,7 @@ static class BenchCommand
     {
         AnsiConsole.MarkupLine($"D = {report.Dimension}, {report.Heads} heads, K = {report.K}, one thread of {report.Processors}, tiered compilation {(report.TieredCompilation ? "on" : "off")}");
         var table = new Table().AddColumns("setting", "L", "C", "chain", "retrieval", "path", "p50 µs", "p99 µs", "bytes / request", "requests");
-        foreach (var r in report.Serving.Concat(report.PsuStage))
+        foreach (var r in report.Requests.Concat(report.PsuStage))
             table.AddRow(Markup.Escape(r.Setting), $"{r.HistoryLength:N0}", $"{r.Candidates}", r.Chain, r.Retrieval, r.Path, $"{r.P50Microseconds:N1}", $"{r.P99Microseconds:N1}",
                 $"{r.AllocatedBytes:N0}", $"{r.Requests}");
         AnsiConsole.Write(table);

@@ -70,7 +70,7 @@ public sealed class ServingBenchReport
     /// <summary>Behaviours kept per head.</summary>
     [JsonPropertyName("k")] public int K { get; set; }
     /// <summary>Whole-chain requests through <see cref="SeminarRanker"/>: one per (length, candidates, chain, retrieval).</summary>
-    [JsonPropertyName("serving")] public List<ServingBenchRow> Serving { get; set; } = new();
+    [JsonPropertyName("requests")] public List<ServingBenchRow> Requests { get; set; } = new();
     /// <summary>The PSU stage alone over index vectors: the row path (candidate by candidate) against the batch path (one matrix product).</summary>
     [JsonPropertyName("psu_stage")] public List<ServingBenchRow> PsuStage { get; set; } = new();
 
@@ -202,7 +202,7 @@ public static class ServingBench
                         progress?.Report(new EvaluationProgress($"measuring {setting}", double.NaN));
                         var requests = Enumerable.Range(0, options.Users).Select(_ => Request(Draw(length), Enumerable.Range(0, count).Select(_ => Draw(0)))).ToArray();
                         var scores = new float[count];
-                        report.Serving.Add(Measure(options, i => ranker.Rank(requests[i % requests.Length], scores), setting, length, count, chain, retrieval, "row"));
+                        report.Requests.Add(Measure(options, i => ranker.Rank(requests[i % requests.Length], scores), setting, length, count, chain, retrieval, "row"));
                     }
             }
         }

@@ -22,7 +22,7 @@ public sealed class ServingBenchCliTests
         using var json = JsonDocument.Parse(File.ReadAllText(report));
         var root = json.RootElement;
         Assert.Contains("fast_loaded", root.GetProperty("note").GetString());
-        var rows = root.GetProperty("serving").EnumerateArray().ToArray();
+        var rows = root.GetProperty("requests").EnumerateArray().ToArray();
         Assert.Equal(2 * 2 * 2 * 2, rows.Length);
         foreach (var row in rows)
         {
