@@ -56,6 +56,8 @@ public class FastScanBenchmarks
         _tables = new QuantizedLookupTables(quantizer);
         _tables.Build(_u);
         _sums = new ushort[_codes.PaddedCount];
+        // The selection alone reads the scan's sums.
+        FastScan.Scan(_codes, _tables, _sums);
         _reranker = new ShortlistReranker(Math.Min(N, M == 16 ? 1_600 : 400), K);
     }
 
@@ -73,6 +75,9 @@ public class FastScanBenchmarks
         FastScan.Scan(_codes, _tables, _sums);
         return _reranker.Rerank(_sums, N, _rows, _u, _top);
     }
+
+    [Benchmark(Description = "lookup tables alone (build + quantize)")]
+    public void TablesOnly() => _tables.Build(_u);
 
     [Benchmark(Description = "fast scan alone (tables built)")]
     public void ScanOnly() => FastScan.Scan(_codes, _tables, _sums);

@@ -79,8 +79,9 @@ internal sealed class ShortlistReranker
     /// order. The span is the reranker's buffer, valid until the next call.
     /// </summary>
     /// <remarks>
-    /// A histogram of the sums' top bits finds the bin the cut falls in; one vector pass collects every index at or above
-    /// that bin; the cut bin alone is then resolved to the exact value and, among equal sums, the lowest indices.
+    /// A histogram of every <see cref="SampleStride"/>-th sum gives a floor that about 1.5 K' sums reach; one vector pass
+    /// collects every index at or above it (all of them when the sample misjudged and fewer than K' did), and a
+    /// histogram of the collected sums alone finds the exact cut and, among equal sums, the lowest indices.
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="sums"/> holds fewer than <paramref name="count"/> values.</exception>
     internal ReadOnlySpan<int> SelectShortlist(ReadOnlySpan<ushort> sums, int count)
@@ -91,19 +92,43 @@ internal sealed class ShortlistReranker
         sums = sums[..count];
         int keep = Math.Min(Shortlist, count);
         if (keep == 0) return ReadOnlySpan<int>.Empty;
-        int shift = Math.Max(0, 32 - BitOperations.LeadingZeroCount((uint)TensorPrimitives.Max(sums)) - HistogramBits);
+        if (_candidates.Length < count) _candidates = new int[count];
+        int max = TensorPrimitives.Max(sums);
+        int collected = count > 8 * keep ? Collect(sums, SampleFloor(sums, keep, max), _candidates) : 0;
+        if (collected < keep) collected = Collect(sums, 0, _candidates);
+        return Cut(sums, _candidates.AsSpan(0, collected), keep, max);
+    }
+
+    // Sums per sampled one: a sparser sample makes its histogram cheaper, a denser one its floor tighter.
+    const int SampleStride = 8;
+
+    int SampleFloor(ReadOnlySpan<ushort> sums, int keep, int max)
+    {
+        int shift = Shift(max);
         var histogram = _histogram.AsSpan();
         histogram.Clear();
-        Histogram(sums, shift, histogram);
+        ref int h = ref MemoryMarshal.GetReference(histogram);
+        for (int i = 0; i < sums.Length; i += SampleStride) Unsafe.Add(ref h, sums[i] >> shift)++;
+        // Half again K' in expectation, so the sample's scatter (a few percent at this size) rarely leaves fewer than K'.
+        int target = (3 * keep / 2 + SampleStride - 1) / SampleStride + 8, bin = histogram.Length - 1;
+        for (int seen = 0; bin > 0 && (seen += histogram[bin]) < target; bin--) { }
+        return bin << shift;
+    }
+
+    // Keeps the top HistogramBits bits of sums up to max.
+    static int Shift(int max) => Math.Max(0, 32 - BitOperations.LeadingZeroCount((uint)max) - HistogramBits);
+
+    // Keeps, in order, the keep listed indices with the largest sums (ties to the lower index): a histogram of their
+    // top bits finds the bin of the cut, a count of that bin's values the cut value and how many equal to it stay.
+    ReadOnlySpan<int> Cut(ReadOnlySpan<ushort> sums, Span<int> list, int keep, int max)
+    {
+        if (list.Length == keep) return list;
+        int shift = Shift(max);
+        var histogram = _histogram.AsSpan();
+        histogram.Clear();
+        foreach (int i in list) histogram[sums[i] >> shift]++;
         int bin = histogram.Length - 1, above = 0;
         while (above + histogram[bin] < keep) above += histogram[bin--];
-        int candidates = above + histogram[bin];
-        if (_candidates.Length < candidates) _candidates = new int[Math.Max(candidates, Math.Min(2 * candidates, count))];
-        var list = _candidates.AsSpan(0, candidates);
-        Collect(sums, (ushort)(bin << shift), list);
-        if (candidates == keep) return list;
-
-        // The cut bin spans 2^shift values: count them among its members, then walk down from the top value.
         Span<int> values = stackalloc int[1 << (16 - HistogramBits)];
         values = values[..(1 << shift)];
         values.Clear();
@@ -122,21 +147,14 @@ internal sealed class ShortlistReranker
         return list[..kept];
     }
 
+    // Writes, in increasing order, the index of every sum at least floor; returns how many. List has room for all sums.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Histogram(ReadOnlySpan<ushort> sums, int shift, Span<int> histogram)
-    {
-        ref int h = ref MemoryMarshal.GetReference(histogram);
-        foreach (ushort sum in sums) Unsafe.Add(ref h, sum >> shift)++;
-    }
-
-    // Writes, in increasing order, the index of every sum at least floor; list has exactly room for them.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Collect(ReadOnlySpan<ushort> sums, ushort floor, Span<int> list)
+    static int Collect(ReadOnlySpan<ushort> sums, int floor, Span<int> list)
     {
         ref ushort s = ref MemoryMarshal.GetReference(sums);
         ref int l = ref MemoryMarshal.GetReference(list);
         int n = sums.Length, i = 0, written = 0;
-        var bound = Vector256.Create(floor);
+        var bound = Vector256.Create((ushort)floor);
         for (; i <= n - Vector256<ushort>.Count; i += Vector256<ushort>.Count)
         {
             uint mask = Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref s, (nuint)i), bound).ExtractMostSignificantBits();
@@ -148,5 +166,6 @@ internal sealed class ShortlistReranker
         }
         for (; i < n; i++)
             if (Unsafe.Add(ref s, i) >= floor) Unsafe.Add(ref l, written++) = i;
+        return written;
     }
 }
