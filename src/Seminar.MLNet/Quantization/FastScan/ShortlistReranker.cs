@@ -84,6 +84,7 @@ internal sealed class ShortlistReranker
     /// histogram of the collected sums alone finds the exact cut and, among equal sums, the lowest indices.
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="sums"/> holds fewer than <paramref name="count"/> values.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal ReadOnlySpan<int> SelectShortlist(ReadOnlySpan<ushort> sums, int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
@@ -94,7 +95,7 @@ internal sealed class ShortlistReranker
         if (keep == 0) return ReadOnlySpan<int>.Empty;
         if (_candidates.Length < count) _candidates = new int[count];
         int max = TensorPrimitives.Max(sums);
-        int collected = count > 8 * keep ? Collect(sums, SampleFloor(sums, keep, max), _candidates) : 0;
+        int collected = count > 2 * keep ? Collect(sums, SampleFloor(sums, keep, max), _candidates) : 0;
         if (collected < keep) collected = Collect(sums, 0, _candidates);
         return Cut(sums, _candidates.AsSpan(0, collected), keep, max);
     }
@@ -102,6 +103,7 @@ internal sealed class ShortlistReranker
     // Sums per sampled one: a sparser sample makes its histogram cheaper, a denser one its floor tighter.
     const int SampleStride = 8;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     int SampleFloor(ReadOnlySpan<ushort> sums, int keep, int max)
     {
         int shift = Shift(max);
@@ -120,6 +122,7 @@ internal sealed class ShortlistReranker
 
     // Keeps, in order, the keep listed indices with the largest sums (ties to the lower index): a histogram of their
     // top bits finds the bin of the cut, a count of that bin's values the cut value and how many equal to it stay.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     ReadOnlySpan<int> Cut(ReadOnlySpan<ushort> sums, Span<int> list, int keep, int max)
     {
         if (list.Length == keep) return list;
