@@ -1,0 +1,174 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Seminar.MLNet.Retrieval;
+
+namespace Seminar.MLNet.Quantization.FastScan;
+
+/// <summary>
+/// The second stage of fast-scan retrieval: the <see cref="Shortlist"/> vectors with the largest byte sums (ties to
+/// the lower index) are rescored exactly against the original float vectors, and the <see cref="K"/> best of those
+/// are returned, best first, ordered as <see cref="TopK"/> orders exact scores.
+/// </summary>
+/// <remarks>
+/// The byte sums only have to bring the true top-K into the shortlist: the quantization error
+/// (<see cref="QuantizedLookupTables.ErrorBound"/>) and the codes' own error blur the order near the cut, and the
+/// exact pass removes both. With a shortlist of every vector the result is the exact top-K. Holds its buffers between
+/// calls (they grow to the largest input seen and are then reused); not thread-safe: one per thread.
+/// </remarks>
+internal sealed class ShortlistReranker
+{
+    // A histogram of at most 2^11 bins: fine enough that the cut bin holds few vectors, small enough to clear per call.
+    const int HistogramBits = 11;
+
+    readonly TopKSelector _selector;
+    readonly int[] _histogram = new int[1 << HistogramBits];
+    readonly float[] _exact;
+    readonly int[] _positions;
+    int[] _candidates = Array.Empty<int>();
+
+    /// <summary>A reranker keeping <paramref name="shortlist"/> vectors for the exact pass and returning <paramref name="k"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1 or above <paramref name="shortlist"/>.</exception>
+    public ShortlistReranker(int shortlist, int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(shortlist, k);
+        Shortlist = shortlist;
+        K = k;
+        _selector = new TopKSelector(k);
+        _exact = new float[shortlist];
+        _positions = new int[k];
+    }
+
+    /// <summary>Vectors the exact pass rescores (K').</summary>
+    public int Shortlist { get; }
+    /// <summary>Vectors returned.</summary>
+    public int K { get; }
+
+    /// <summary>
+    /// The exact top-<c>min(K, count)</c> among the shortlist of the <paramref name="count"/> vectors whose byte sums
+    /// are <paramref name="sums"/>: indices into the vectors, best first.
+    /// </summary>
+    /// <param name="sums">The fast scan's sums; the first <paramref name="count"/> are read.</param>
+    /// <param name="count">Vectors N.</param>
+    /// <param name="vectors">The original vectors, row-major <c>[N, D]</c> with D = <paramref name="query"/>'s length.</param>
+    /// <param name="query">The query u.</param>
+    /// <param name="indices">Receives the indices; at least <c>min(K, count)</c> long.</param>
+    /// <returns>How many indices were written.</returns>
+    /// <exception cref="ArgumentException">A buffer is too short.</exception>
+    public int Rerank(ReadOnlySpan<ushort> sums, int count, ReadOnlySpan<float> vectors, ReadOnlySpan<float> query, Span<int> indices)
+    {
+        int d = query.Length;
+        if (vectors.Length < (long)count * d)
+            throw new ArgumentException($"The vectors hold {vectors.Length} values; {count} of D = {d} need {(long)count * d}.", nameof(vectors));
+        if (indices.Length < Math.Min(K, count))
+            throw new ArgumentException($"The indices buffer holds {indices.Length} entries; {Math.Min(K, count)} are returned.", nameof(indices));
+        var shortlist = SelectShortlist(sums, count);
+        var exact = _exact.AsSpan(0, shortlist.Length);
+        for (int i = 0; i < shortlist.Length; i++) exact[i] = TensorPrimitives.Dot(query, vectors.Slice(shortlist[i] * d, d));
+        // The shortlist is in index order, so the selector's ties to the lower position are ties to the lower index.
+        int kept = _selector.Select(exact, _positions);
+        for (int r = 0; r < kept; r++) indices[r] = shortlist[_positions[r]];
+        return kept;
+    }
+
+    /// <summary>
+    /// The indices of the <c>min(Shortlist, count)</c> largest sums (ties to the lower index), in increasing index
+    /// order. The span is the reranker's buffer, valid until the next call.
+    /// </summary>
+    /// <remarks>
+    /// A histogram of every <see cref="SampleStride"/>-th sum gives a floor that about 1.5 K' sums reach; one vector pass
+    /// collects every index at or above it (all of them when the sample misjudged and fewer than K' did), and a
+    /// histogram of the collected sums alone finds the exact cut and, among equal sums, the lowest indices.
+    /// </remarks>
+    /// <exception cref="ArgumentException"><paramref name="sums"/> holds fewer than <paramref name="count"/> values.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal ReadOnlySpan<int> SelectShortlist(ReadOnlySpan<ushort> sums, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (sums.Length < count)
+            throw new ArgumentException($"The sums hold {sums.Length} values; {count} are read.", nameof(sums));
+        sums = sums[..count];
+        int keep = Math.Min(Shortlist, count);
+        if (keep == 0) return ReadOnlySpan<int>.Empty;
+        if (_candidates.Length < count) _candidates = new int[count];
+        int max = TensorPrimitives.Max(sums);
+        int collected = count > 2 * keep ? Collect(sums, SampleFloor(sums, keep, max), _candidates) : 0;
+        if (collected < keep) collected = Collect(sums, 0, _candidates);
+        return Cut(sums, _candidates.AsSpan(0, collected), keep, max);
+    }
+
+    // Sums per sampled one: a sparser sample makes its histogram cheaper, a denser one its floor tighter.
+    const int SampleStride = 8;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    int SampleFloor(ReadOnlySpan<ushort> sums, int keep, int max)
+    {
+        int shift = Shift(max);
+        var histogram = _histogram.AsSpan();
+        histogram.Clear();
+        ref int h = ref MemoryMarshal.GetReference(histogram);
+        for (int i = 0; i < sums.Length; i += SampleStride) Unsafe.Add(ref h, sums[i] >> shift)++;
+        // Half again K' in expectation, so the sample's scatter (a few percent at this size) rarely leaves fewer than K'.
+        int target = (3 * keep / 2 + SampleStride - 1) / SampleStride + 8, bin = histogram.Length - 1;
+        for (int seen = 0; bin > 0 && (seen += histogram[bin]) < target; bin--) { }
+        return bin << shift;
+    }
+
+    // Keeps the top HistogramBits bits of sums up to max.
+    static int Shift(int max) => Math.Max(0, 32 - BitOperations.LeadingZeroCount((uint)max) - HistogramBits);
+
+    // Keeps, in order, the keep listed indices with the largest sums (ties to the lower index): a histogram of their
+    // top bits finds the bin of the cut, a count of that bin's values the cut value and how many equal to it stay.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    ReadOnlySpan<int> Cut(ReadOnlySpan<ushort> sums, Span<int> list, int keep, int max)
+    {
+        if (list.Length == keep) return list;
+        int shift = Shift(max);
+        var histogram = _histogram.AsSpan();
+        histogram.Clear();
+        foreach (int i in list) histogram[sums[i] >> shift]++;
+        int bin = histogram.Length - 1, above = 0;
+        while (above + histogram[bin] < keep) above += histogram[bin--];
+        Span<int> values = stackalloc int[1 << (16 - HistogramBits)];
+        values = values[..(1 << shift)];
+        values.Clear();
+        int mask = (1 << shift) - 1;
+        foreach (int i in list)
+            if (sums[i] >> shift == bin) values[sums[i] & mask]++;
+        int value = values.Length - 1, need = keep - above;
+        while (need > values[value]) need -= values[value--];
+        // need: how many of the sums equal to the cut value make it, the lowest indices first.
+        int threshold = (bin << shift) | value, kept = 0;
+        foreach (int i in list)
+        {
+            int sum = sums[i];
+            if (sum > threshold || (sum == threshold && need-- > 0)) list[kept++] = i;
+        }
+        return list[..kept];
+    }
+
+    // Writes, in increasing order, the index of every sum at least floor; returns how many. List has room for all sums.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static int Collect(ReadOnlySpan<ushort> sums, int floor, Span<int> list)
+    {
+        ref ushort s = ref MemoryMarshal.GetReference(sums);
+        ref int l = ref MemoryMarshal.GetReference(list);
+        int n = sums.Length, i = 0, written = 0;
+        var bound = Vector256.Create((ushort)floor);
+        for (; i <= n - Vector256<ushort>.Count; i += Vector256<ushort>.Count)
+        {
+            uint mask = Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref s, (nuint)i), bound).ExtractMostSignificantBits();
+            while (mask != 0)
+            {
+                Unsafe.Add(ref l, written++) = i + BitOperations.TrailingZeroCount(mask);
+                mask &= mask - 1;
+            }
+        }
+        for (; i < n; i++)
+            if (Unsafe.Add(ref s, i) >= floor) Unsafe.Add(ref l, written++) = i;
+        return written;
+    }
+}
