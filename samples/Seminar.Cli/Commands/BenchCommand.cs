@@ -21,16 +21,24 @@ static class BenchCommand
     static readonly Option<double> WarmupSeconds = new("--warmup-seconds") { Description = "With --serving: untimed seconds per setting.", DefaultValueFactory = _ => 1 };
     static readonly Option<double> MeasureSeconds = new("--measure-seconds") { Description = "With --serving: timed seconds per setting.", DefaultValueFactory = _ => 2 };
     static readonly Option<int> MinRequests = new("--min-requests") { Description = "With --serving: fewest timed requests per setting.", DefaultValueFactory = _ => 20 };
+    static readonly Option<bool> Load = new("--load") { Description = "With --serving: then a load run of samples/Seminar.Serving on 127.0.0.1 (its own process) over the exact chain: requests per second, p50/p99, errors and answers that differ from single-threaded scoring." };
+    static readonly Option<int> LoadClients = new("--load-clients") { Description = "With --load: concurrent clients.", DefaultValueFactory = _ => 8 };
+    static readonly Option<double> LoadSeconds = new("--load-seconds") { Description = "With --load: seconds the clients keep sending.", DefaultValueFactory = _ => 30 };
+    static readonly Option<int> LoadRequests = new("--load-requests") { Description = "With --load: distinct requests the clients draw from.", DefaultValueFactory = _ => 64 };
+    static readonly Option<int> LoadLength = new("--load-length") { Description = "With --load: history length of every request.", DefaultValueFactory = _ => 1_000 };
+    static readonly Option<int> LoadCandidates = new("--load-candidates") { Description = "With --load: candidates per request.", DefaultValueFactory = _ => 100 };
 
     public static Command Create()
     {
         var command = new Command("bench", "Exact against approximate retrieval at several history lengths: time, recall@K, bytes, memory bandwidth.")
         {
             Data, Lengths, Report, Seed, Serving, ServingLengths, Candidates, WarmupSeconds, MeasureSeconds, MinRequests,
+            Load, LoadClients, LoadSeconds, LoadRequests, LoadLength, LoadCandidates,
         };
         command.SetAction(parse => CliErrors.Guard(() =>
         {
             if (parse.GetValue(Report) is { } reportPath) OutputPaths.CheckWritableFile(reportPath, "--report");
+            if (parse.GetValue(Load) && !parse.GetValue(Serving)) throw new ArgumentException("--load runs after the serving bench: give --serving too.");
             if (parse.GetValue(Serving))
             {
                 var serving = new ServingBenchOptions
@@ -38,6 +46,11 @@ static class BenchCommand
                     Lengths = Counts(parse.GetValue(ServingLengths)!, "--serving-lengths"), Candidates = Counts(parse.GetValue(Candidates)!, "--candidates"),
                     Seed = parse.GetValue(Seed), WarmupSeconds = parse.GetValue(WarmupSeconds), MeasureSeconds = parse.GetValue(MeasureSeconds),
                     MinRequests = parse.GetValue(MinRequests),
+                    Load = parse.GetValue(Load) ? new ServingLoadOptions
+                    {
+                        SampleDll = ServingSample.Dll(), Clients = parse.GetValue(LoadClients), Seconds = parse.GetValue(LoadSeconds),
+                        Requests = parse.GetValue(LoadRequests), HistoryLength = parse.GetValue(LoadLength), Candidates = parse.GetValue(LoadCandidates),
+                    } : null,
                 };
                 var servingReport = StageProgressDisplay.Run(progress => ServingBench.Run(serving, progress));
                 Print(servingReport);
@@ -87,6 +100,10 @@ static class BenchCommand
                 $"{r.AllocatedBytes:N0}", $"{r.Requests}");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(Markup.Escape(report.Note));
+        if (report.Load is { } load)
+            AnsiConsole.MarkupLine(Markup.Escape($"load: {load.Clients} clients, {load.Seconds:0.##} s, L = {load.HistoryLength:N0}, C = {load.Candidates} ({load.Retrieval}): " +
+                $"{load.RequestsPerSecond:N1} requests/s, p50 {load.P50Milliseconds:N2} ms, p99 {load.P99Milliseconds:N2} ms, {load.Requests:N0} requests, " +
+                $"{load.Errors} errors, {load.Mismatches} mismatches{(load.FirstError is { } e ? $" (first error: {e})" : "")}"));
     }
 
     static void Print(RetrievalBenchReport report)

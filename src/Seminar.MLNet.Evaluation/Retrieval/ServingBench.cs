@@ -37,6 +37,8 @@ public sealed class ServingBenchOptions
     public int Heads { get; set; } = 4;
     /// <summary>Behaviours kept per head. Default 50.</summary>
     public int TopK { get; set; } = 50;
+    /// <summary>A load run of the serving sample over the exact chain after the single-thread rows, or null for none (the default).</summary>
+    public ServingLoadOptions? Load { get; set; }
 
     /// <summary>Throws when an option is out of range.</summary>
     public void Validate()
@@ -51,6 +53,7 @@ public sealed class ServingBenchOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(Dimension, 1, nameof(Dimension));
         ArgumentOutOfRangeException.ThrowIfLessThan(Heads, 1, nameof(Heads));
         ArgumentOutOfRangeException.ThrowIfLessThan(TopK, 1, nameof(TopK));
+        Load?.Validate();
     }
 }
 
@@ -73,6 +76,8 @@ public sealed class ServingBenchReport
     [JsonPropertyName("requests")] public List<ServingBenchRow> Requests { get; set; } = new();
     /// <summary>The PSU stage alone over index vectors: the row path (candidate by candidate) against the batch path (one matrix product).</summary>
     [JsonPropertyName("psu_stage")] public List<ServingBenchRow> PsuStage { get; set; } = new();
+    /// <summary>The serving sample under concurrent clients (<c>--load</c>); absent without it.</summary>
+    [JsonPropertyName("load")][JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public ServingLoadResult? Load { get; set; }
 
     static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
 
@@ -159,7 +164,7 @@ public static class ServingBench
             ItemId = id, Title = $"{Words[i % Words.Length]} {Words[i / Words.Length % Words.Length]}", Attributes = $"cat_{i % 20} brand_{i % 50}",
         }).ToList());
         var training = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 300).Select(_ => Draw(rng.Next(1, 30))).ToList());
-        var featurizer = ml.Seminar().FeaturizeSequences(catalog, new SequenceFeaturizerOptions { MaxHistory = options.Lengths.Max() }).Fit(training);
+        var featurizer = ml.Seminar().FeaturizeSequences(catalog, new SequenceFeaturizerOptions { MaxHistory = Math.Max(options.Lengths.Max(), options.Load?.HistoryLength ?? 0) }).Fit(training);
         var featurized = featurizer.Transform(training);
         // No pretraining and no label: the network as initialised, which is all the cost of scoring depends on.
         var psu = ml.Seminar().PsuEmbedding(new PsuEmbeddingOptions
@@ -207,6 +212,12 @@ public static class ServingBench
             }
         }
         MeasurePsuStage(options, psu.Model, rng, report, progress);
+        if (options.Load is { } load)
+        {
+            var requests = Enumerable.Range(0, load.Requests).Select(_ => Request(Draw(load.HistoryLength), Enumerable.Range(0, load.Candidates).Select(_ => Draw(0)))).ToArray();
+            var (retrieval, model) = chains[0];
+            report.Load = ServingLoad.Run(model, training.Schema, requests, retrieval, load, progress);
+        }
         return report;
     }
 

@@ -50,6 +50,47 @@ public sealed class ServingBenchCliTests
     }
 
     [Fact]
+    public void Bench_serving_load_serves_every_request_with_the_single_threaded_scores()
+    {
+        using var tmp = new TempFolder();
+        string report = tmp.File("load.json");
+        var (code, output) = CliRunner.Run("bench", "--serving", "--serving-lengths", "7", "--candidates", "1",
+            "--warmup-seconds", "0", "--measure-seconds", "0", "--min-requests", "1",
+            "--load", "--load-clients", "2", "--load-seconds", "2", "--load-requests", "5", "--load-length", "30", "--load-candidates", "4", "--report", report);
+        Assert.True(code == 0, output);
+        Assert.Contains("load: 2 clients", output);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        var load = json.RootElement.GetProperty("load");
+        Assert.False(load.TryGetProperty("first_error", out var error), $"first_error: {error}");
+        Assert.Equal(0, load.GetProperty("errors").GetInt32());
+        Assert.Equal(0, load.GetProperty("mismatches").GetInt32());
+        Assert.Equal(2, load.GetProperty("clients").GetInt32());
+        int requests = load.GetProperty("requests").GetInt32();
+        Assert.True(requests > 0, "requests");
+        double seconds = load.GetProperty("seconds").GetDouble();
+        Assert.True(seconds > 0, "seconds");
+        // Seconds are written rounded to 0.01.
+        Assert.InRange(load.GetProperty("requests_per_second").GetDouble(), requests / (seconds + 0.01) - 0.1, requests / (seconds - 0.01) + 0.1);
+        Assert.True(load.GetProperty("p50_ms").GetDouble() > 0, "p50_ms");
+        Assert.True(load.GetProperty("p99_ms").GetDouble() >= load.GetProperty("p50_ms").GetDouble(), "p99_ms >= p50_ms");
+        Assert.Equal(5, load.GetProperty("distinct_requests").GetInt32());
+        Assert.Equal(30, load.GetProperty("history_length").GetInt32());
+        Assert.Equal(4, load.GetProperty("candidates").GetInt32());
+        Assert.Equal("exact", load.GetProperty("retrieval").GetString());
+        // The serving bench's own rows are still there.
+        Assert.Equal(4, json.RootElement.GetProperty("requests").GetArrayLength());
+    }
+
+    [Fact]
+    public void Bench_load_without_serving_is_refused()
+    {
+        var (code, output) = CliRunner.Run("bench", "--load");
+        Assert.Equal(1, code);
+        Assert.Contains("--load runs after the serving bench: give --serving too.", output);
+    }
+
+    [Fact]
     public void Bench_serving_refuses_a_count_that_is_not_positive()
     {
         var (code, output) = CliRunner.Run("bench", "--serving", "--candidates", "1,0");
