@@ -7,7 +7,7 @@ namespace Seminar.MLNet.Featurization;
 /// <summary>
 /// The featurizer's C# fast path as an <see cref="IDataView"/>: the input's columns plus the five outputs,
 /// computed lazily per row (each cursor has its own featurizer and buffers; the input row is read once
-/// per position whichever outputs are asked for).
+/// per position whichever outputs are asked for, and a history equal to the previous row's is not featurized again).
 /// </summary>
 sealed class SequenceFeaturizerDataView : AppendingDataView
 {
@@ -73,7 +73,7 @@ sealed class SequenceFeaturizerDataView : AppendingDataView
             {
                 0 => (ValueGetter<VBuffer<long>>)((ref VBuffer<long> v) => { Ensure(); f.HistoryItems(reader, ref v); }),
                 1 => (ValueGetter<VBuffer<long>>)((ref VBuffer<long> v) => { Ensure(); f.HistoryQueryTokens(reader, ref v); }),
-                2 => (ValueGetter<VBuffer<long>>)((ref VBuffer<long> v) => { Ensure(); f.HistoryLength(reader, ref v); }),
+                2 => (ValueGetter<VBuffer<long>>)((ref VBuffer<long> v) => { Ensure(); f.HistoryLength(ref v); }),
                 3 => (ValueGetter<VBuffer<long>>)((ref VBuffer<long> v) => { Ensure(); f.TargetItem(reader, ref v); }),
                 _ => (ValueGetter<VBuffer<long>>)((ref VBuffer<long> v) => { Ensure(); f.QueryTokens(reader, ref v); }),
             };
@@ -83,6 +83,7 @@ sealed class SequenceFeaturizerDataView : AppendingDataView
         {
             if (_readAt == _input.Position) return;
             _reader.Read();
+            _featurizer.Start(_reader);
             _readAt = _input.Position;
         }
     }

@@ -7,9 +7,18 @@ namespace Seminar.MLNet.Featurization;
 /// give each cursor its own instance. Writes into the caller's reused <see cref="VBuffer{T}"/>s.
 /// The saved ONNX graph computes the same outputs; parity tests hold them together.
 /// </summary>
+/// <remarks>
+/// The history outputs depend only on the kept behaviours' item ids and queries, so when a row's kept history equals
+/// the previous row's (a candidate list as rows) they are copied from the previous row's instead of looked up and
+/// tokenized again; only the target item and query are featurized per row.
+/// </remarks>
 internal sealed class SequenceRowFeaturizer
 {
     readonly SequenceVocabularies _v;
+    readonly HistoryTextCache _history = new();
+    long[] _items = Array.Empty<long>(), _tokens = Array.Empty<long>();
+    int _from, _kept;
+    bool _itemsReady, _tokensReady;
 
     /// <summary>Creates a featurizer over fitted vocabularies.</summary>
     public SequenceRowFeaturizer(SequenceVocabularies vocabularies) => _v = vocabularies;
@@ -17,35 +26,64 @@ internal sealed class SequenceRowFeaturizer
     /// <summary>First kept position of a history of <paramref name="length"/> behaviours.</summary>
     public int KeptFrom(int length) => Math.Max(0, length - _v.MaxHistory);
 
+    /// <summary>
+    /// Binds the featurizer to the row <paramref name="row"/> has just read (and checked); call once per row before
+    /// any output. Keeps the previous row's history outputs when its kept history is the same text.
+    /// </summary>
+    public void Start(InputRowReader row)
+    {
+        int from = KeptFrom(row.HistoryLength);
+        var items = row.HistoryItems[from..];
+        var queries = row.HasHistoryQueries ? row.HistoryQueries[from..] : default;
+        _from = from;
+        if (_history.Matches(items, queries)) return;
+        _itemsReady = _tokensReady = false;
+        _history.Remember(items, queries);
+        _kept = items.Length;
+    }
+
     /// <summary>Item index of each kept behaviour.</summary>
     public void HistoryItems(InputRowReader row, ref VBuffer<long> output)
     {
-        int from = KeptFrom(row.HistoryLength), n = row.HistoryLength - from;
+        int n = _kept;
+        if (!_itemsReady)
+        {
+            if (_items.Length < n) _items = new long[Math.Max(n, 2 * _items.Length)];
+            var items = row.HistoryItems;
+            for (int i = 0; i < n; i++) _items[i] = _v.Items.IndexOf(items[_from + i].Span);
+            _itemsReady = true;
+        }
         var editor = VBufferEditor.Create(ref output, n);
-        var items = row.HistoryItems;
-        for (int i = 0; i < n; i++) editor.Values[i] = _v.Items.IndexOf(items[from + i].Span);
+        _items.AsSpan(0, n).CopyTo(editor.Values);
         output = editor.Commit();
     }
 
     /// <summary>MaxQueryTokens token indices per kept behaviour, flattened, 0-padded.</summary>
     public void HistoryQueryTokens(InputRowReader row, ref VBuffer<long> output)
     {
-        int from = KeptFrom(row.HistoryLength), n = row.HistoryLength - from, t = _v.MaxQueryTokens;
-        var editor = VBufferEditor.Create(ref output, n * t);
-        editor.Values.Clear();
-        if (row.HasHistoryQueries)
+        int n = _kept, t = _v.MaxQueryTokens, size = n * t;
+        if (!_tokensReady)
         {
-            var queries = row.HistoryQueries;
-            for (int i = 0; i < n; i++) Tokens(queries[from + i].Span, editor.Values.Slice(i * t, t));
+            if (_tokens.Length < size) _tokens = new long[Math.Max(size, 2 * _tokens.Length)];
+            var tokens = _tokens.AsSpan(0, size);
+            tokens.Clear();
+            if (row.HasHistoryQueries)
+            {
+                var queries = row.HistoryQueries;
+                for (int i = 0; i < n; i++) Tokens(queries[_from + i].Span, tokens.Slice(i * t, t));
+            }
+            _tokensReady = true;
         }
+        var editor = VBufferEditor.Create(ref output, size);
+        _tokens.AsSpan(0, size).CopyTo(editor.Values);
         output = editor.Commit();
     }
 
     /// <summary>Number of kept behaviours, as a one-element vector.</summary>
-    public void HistoryLength(InputRowReader row, ref VBuffer<long> output)
+    public void HistoryLength(ref VBuffer<long> output)
     {
         var editor = VBufferEditor.Create(ref output, 1);
-        editor.Values[0] = row.HistoryLength - KeptFrom(row.HistoryLength);
+        editor.Values[0] = _kept;
         output = editor.Commit();
     }
 
