@@ -65,18 +65,12 @@ sealed class CandidateRow : DataViewRow
             SeminarRankerColumns.ColumnRole.Query => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = (Candidate.Query ?? "").AsMemory()),
             SeminarRankerColumns.ColumnRole.Number => (ValueGetter<float>)((ref float v) => v = Number(column.Name)),
             SeminarRankerColumns.ColumnRole.Text => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = _request.Text![column.Name].AsMemory()),
-            _ => DefaultGetter(column.Type.RawType),
+            _ => _columns.DefaultGetter(column),
         };
     }
 
     float Number(string name) =>
         Candidate.Features != null && Candidate.Features.TryGetValue(name, out var own) ? own : _request.Features![name];
-
-    static Delegate DefaultGetter(Type type) =>
-        (Delegate)typeof(CandidateRow).GetMethod(nameof(Default), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
-            .MakeGenericMethod(type).Invoke(null, null)!;
-
-    static ValueGetter<T> Default<T>() => (ref T value) => value = default!;
 
     static void Texts(IReadOnlyList<string> values, ref VBuffer<ReadOnlyMemory<char>> buffer)
     {

@@ -76,7 +76,7 @@ public sealed class SeminarRanker : IDisposable
         {
             var getter = output.GetGetter<VBuffer<float>>(_score);
             VBuffer<float> value = default;
-            for (int c = 0; c < scores.Length && c < request.Candidates.Count; c++)
+            for (int c = 0; c < request.Candidates.Count; c++)
             {
                 input.Next();
                 getter(ref value);
@@ -86,7 +86,7 @@ public sealed class SeminarRanker : IDisposable
         else
         {
             var getter = output.GetGetter<float>(_score);
-            for (int c = 0; c < scores.Length && c < request.Candidates.Count; c++)
+            for (int c = 0; c < request.Candidates.Count; c++)
             {
                 input.Next();
                 float value = 0;

@@ -13,6 +13,7 @@ sealed class SeminarRankerColumns
     public enum ColumnRole { Unread, HistoryItems, HistoryQueries, TargetItem, Query, Number, Text }
 
     readonly ColumnRole[] _roles;
+    readonly Delegate?[] _defaults;
     readonly string[] _numbers, _texts;
 
     public SeminarRankerColumns(DataViewSchema inputSchema, IEnumerable<DataViewSchema.Column> dependencies, SeminarRankerOptions options)
@@ -20,6 +21,8 @@ sealed class SeminarRankerColumns
         InputSchema = inputSchema;
         _roles = new ColumnRole[inputSchema.Count];
         foreach (var column in dependencies) _roles[column.Index] = RoleOf(column, options);
+        // Built once here, not per request: a request row binds a getter for every input column, read or not.
+        _defaults = inputSchema.Select(c => _roles[c.Index] == ColumnRole.Unread ? Default(c.Type.RawType) : null).ToArray();
         HasHistoryQueries = _roles.Contains(ColumnRole.HistoryQueries);
         _numbers = Named(ColumnRole.Number);
         _texts = Named(ColumnRole.Text);
@@ -32,6 +35,16 @@ sealed class SeminarRankerColumns
 
     /// <summary>The role of <paramref name="column"/>.</summary>
     public ColumnRole Role(DataViewSchema.Column column) => _roles[column.Index];
+
+    /// <summary>A getter of the type's default value for <paramref name="column"/>, a column the score does not read.</summary>
+    public Delegate DefaultGetter(DataViewSchema.Column column) =>
+        _defaults[column.Index] ?? throw new InvalidOperationException($"Column '{column.Name}' is read by the score; it has no default.");
+
+    static Delegate Default(Type type) =>
+        (Delegate)typeof(SeminarRankerColumns).GetMethod(nameof(DefaultOf), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+            .MakeGenericMethod(type).Invoke(null, null)!;
+
+    static ValueGetter<T> DefaultOf<T>() => (ref T value) => value = default!;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first thing the request lacks or gets wrong.</summary>
     public void Check(RankingRequest request)
