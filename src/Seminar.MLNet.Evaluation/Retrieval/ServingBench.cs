@@ -184,8 +184,9 @@ public static class ServingBench
         var report = new ServingBenchReport
         {
             Note = "fast_loaded rows are omitted: fast load (mlContext.Seminar().LoadModel) does not exist on this branch yet. " +
-                "Whole chains run SeminarRanker's row path (the PSU and PQ stages reuse the fused history or codes across a request's candidates); " +
-                "psu_stage compares that row path with the batch path (one matrix product for all candidates and heads), which SeminarRanker does not call yet.",
+                "Whole chains run SeminarRanker: over a fitted chain it scores the exact PSU once per request for all candidates (the batch path: one matrix " +
+                "product for all candidates and heads), the later stages (PQ, FastTree) candidate by candidate reusing the history's codes; a stock-loaded chain " +
+                "goes candidate by candidate through ONNX Runtime. psu_stage times the PSU alone on its row path against its batch path.",
             // The runtimeconfig's knob reaches AppContext as the text "false"; the environment variable overrides it.
             TieredCompilation = !string.Equals(AppContext.GetData("System.Runtime.TieredCompilation")?.ToString(), "false", StringComparison.OrdinalIgnoreCase)
                 && Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") != "0",

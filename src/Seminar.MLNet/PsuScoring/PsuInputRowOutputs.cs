@@ -64,19 +64,8 @@ sealed class PsuInputRowOutputs : IRowOutputs
     public static InvalidOperationException RowError(long position, ArgumentException e) => new($"Row {position}: {e.Message}", e);
 
     /// <summary>The side features as a dense span (empty without a side column).</summary>
-    ReadOnlySpan<float> Side()
-    {
-        if (_sideGetter == null) return ReadOnlySpan<float>.Empty;
-        if (_side.IsDense) return _side.GetValues();
-        _side.CopyToDense(ref _sideDense);
-        return _sideDense.GetValues();
-    }
+    ReadOnlySpan<float> Side() => _sideGetter == null ? ReadOnlySpan<float>.Empty : DenseValues.Of(ref _side, ref _sideDense);
 
     /// <summary>The values of input i as a dense span (ML.NET may hand over sparse vectors).</summary>
-    ReadOnlySpan<long> Dense(int i)
-    {
-        if (_values[i].IsDense) return _values[i].GetValues();
-        _values[i].CopyToDense(ref _dense[i]);
-        return _dense[i].GetValues();
-    }
+    ReadOnlySpan<long> Dense(int i) => DenseValues.Of(ref _values[i], ref _dense[i]);
 }

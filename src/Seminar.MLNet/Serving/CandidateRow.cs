@@ -38,6 +38,9 @@ sealed class CandidateRow : DataViewRow
         else Blank(request.HistoryItems.Count, ref _historyQueries);
     }
 
+    /// <summary>Back before the first candidate of the same request, for a second pass over its candidates (positions go on rising).</summary>
+    public void Rewind() => _candidate = -1;
+
     /// <summary>Moves to the next candidate of the request.</summary>
     public void Next()
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Seminar.MLNet.Serving;
@@ -7,8 +8,10 @@ namespace Seminar.MLNet;
 /// <summary>
 /// Scores one user's history against many candidates through a whole fitted or loaded chain (featurizer, PSU, PQ,
 /// FastTree, ...), the way a ranking service calls a model. The chain's row mapper runs once per candidate on a row
-/// that shares the request's history, so no data view is built per request. Thread-safe: concurrent
-/// <see cref="Rank(RankingRequest)"/> calls each get their own row state.
+/// that shares the request's history, so no data view is built per request; when the chain holds a
+/// <see cref="PsuEmbeddingTransformer"/> with the exact GSU, its relevance step runs once for all candidates as one matrix
+/// product (scores then equal <c>Transform</c>'s to float rounding). Thread-safe: concurrent
+/// <see cref="Rank(RankingRequest)"/> calls each take their own row state from a pool, kept for later requests.
 /// </summary>
 /// <example>
 /// <code>
@@ -22,8 +25,9 @@ public sealed class SeminarRanker : IDisposable
     readonly IRowToRowMapper _mapper;
     readonly SeminarRankerColumns _columns;
     readonly DataViewSchema.Column _score;
-    readonly DataViewSchema.Column[] _active;
-    readonly bool _scoreIsVector;
+    readonly PsuBatchPlan? _batch;
+    readonly ConcurrentBag<RankingSession> _sessions = new();
+    bool _disposed;
 
     /// <summary>Wraps <paramref name="model"/>, whose input rows have <paramref name="inputSchema"/> (as <c>Model.Load</c> returns it).</summary>
     /// <param name="model">A fitted or loaded chain whose row mapper produces <see cref="SeminarRankerOptions.ScoreColumnName"/>.</param>
@@ -39,12 +43,15 @@ public sealed class SeminarRanker : IDisposable
         _score = _mapper.OutputSchema.GetColumnOrNull(options.ScoreColumnName)
             ?? throw new ArgumentException($"The model has no output column '{options.ScoreColumnName}'; set SeminarRankerOptions.ScoreColumnName " +
                 $"(outputs: {string.Join(", ", _mapper.OutputSchema.Select(c => c.Name).Distinct())}).", nameof(options));
-        _scoreIsVector = _score.Type is VectorDataViewType { ItemType: var item, Size: 1 } && item == NumberDataViewType.Single;
-        if (!_scoreIsVector && _score.Type != NumberDataViewType.Single)
+        bool scoreIsVector = _score.Type is VectorDataViewType { ItemType: var item, Size: 1 } && item == NumberDataViewType.Single;
+        if (!scoreIsVector && _score.Type != NumberDataViewType.Single)
             throw new ArgumentException($"Output column '{_score.Name}' is {_score.Type}; a score must be a Single or a vector of one Single.", nameof(options));
-        _active = new[] { _score };
-        _columns = new SeminarRankerColumns(inputSchema, _mapper.GetDependencies(_active), options);
+        _columns = new SeminarRankerColumns(inputSchema, _mapper.GetDependencies(new[] { _score }), options);
+        _batch = PsuBatchPlan.TryCreate(model, inputSchema, options.ScoreColumnName);
     }
+
+    /// <summary>Whether requests run the PSU once for all their candidates (see the class remarks).</summary>
+    internal bool BatchesPsu => _batch != null;
 
     /// <summary>The score of each candidate, in the request's order.</summary>
     /// <exception cref="ArgumentException">The request lacks a value the model reads, or its history lists disagree in length.</exception>
@@ -68,36 +75,28 @@ public sealed class SeminarRanker : IDisposable
 
     void Score(RankingRequest request, Span<float> scores)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (request.Candidates.Count == 0) return;
-        var input = new CandidateRow(_columns);
-        input.Start(request);
-        using var output = _mapper.GetRow(input, _active);
-        if (_scoreIsVector)
+        if (!_sessions.TryTake(out var session))
+            session = _batch != null ? new PsuBatchSession(_batch, _columns) : new RowByRowSession(_mapper, _columns, _score);
+        bool ok = false;
+        try
         {
-            var getter = output.GetGetter<VBuffer<float>>(_score);
-            VBuffer<float> value = default;
-            for (int c = 0; c < request.Candidates.Count; c++)
-            {
-                input.Next();
-                getter(ref value);
-                scores[c] = value.GetItemOrDefault(0);
-            }
+            session.Score(request, scores);
+            ok = true;
         }
-        else
+        finally
         {
-            var getter = output.GetGetter<float>(_score);
-            for (int c = 0; c < request.Candidates.Count; c++)
-            {
-                input.Next();
-                float value = 0;
-                getter(ref value);
-                scores[c] = value;
-            }
+            // A session that failed half way may hold half a request's state: drop it rather than pool it.
+            if (ok) _sessions.Add(session);
+            else session.Dispose();
         }
     }
 
-    /// <summary>Nothing to release today; disposing leaves the model to its owner.</summary>
+    /// <summary>Releases the pooled row state; the model stays with its owner.</summary>
     public void Dispose()
     {
+        _disposed = true;
+        while (_sessions.TryTake(out var session)) session.Dispose();
     }
 }

@@ -76,16 +76,18 @@ public sealed class SeminarRankerTests
         var candidates = test.Take(40).ToArray();
 
         using var ranker = new SeminarRanker(model, schema);
+        Assert.True(ranker.BatchesPsu, "the fitted chain's exact PSU scores a request's candidates in one batch");
         var ranked = ranker.Rank(Request(user, candidates));
         var expected = TransformScores(ml, model, user, candidates);
-        Assert.Equal(expected, ranked);
+        // The batch sums the relevance dot products in another order than Transform's row path: equal to float rounding.
+        AssertClose(expected, ranked, 1e-5);
         Assert.True(ranked.Distinct().Count() > 5, "candidates must score differently, else the comparison shows little");
 
         // The caller's buffer, and a second request on the same ranker: no state leaks from the first.
         var other = test.OrderBy(r => r.HistoryItems.Length).First();
         var buffer = new float[candidates.Length + 2];
         ranker.Rank(Request(other, candidates), buffer);
-        Assert.Equal(TransformScores(ml, model, other, candidates), buffer.Take(candidates.Length));
+        AssertClose(TransformScores(ml, model, other, candidates), buffer.Take(candidates.Length).ToArray(), 1e-5);
         Assert.Equal(0f, buffer[^1]);
 
         using var tmp = new TempFolder();
@@ -93,17 +95,48 @@ public sealed class SeminarRankerTests
         var loadContext = new MLContext(1);
         var loaded = loadContext.Model.Load(tmp.File("model.zip"), out var loadedSchema);
         using var loadedRanker = new SeminarRanker(loaded, loadedSchema);
+        Assert.False(loadedRanker.BatchesPsu, "a stock-loaded chain holds OnnxTransformers: candidate by candidate");
         var fromZip = loadedRanker.Rank(Request(user, candidates));
         Assert.Equal(TransformScores(loadContext, loaded, user, candidates), fromZip);
         for (int c = 0; c < candidates.Length; c++) Assert.True(Math.Abs(fromZip[c] - ranked[c]) <= 1e-4, $"candidate {c}: {fromZip[c]} vs {ranked[c]}");
 
         // A PSU output as the score (a vector of one Single); browsing history when no queries are given.
         using var logits = new SeminarRanker(model, schema, new SeminarRankerOptions { ScoreColumnName = "SeminarScore" });
+        Assert.True(logits.BatchesPsu);
         var browsing = new PricedRow { HistoryItems = user.HistoryItems, HistoryQueries = user.HistoryItems.Select(_ => "").ToArray() };
         var request = Request(user, candidates);
         request.HistoryQueries = null;
-        Assert.Equal(TransformScores(ml, model, browsing, candidates, "SeminarScore"), logits.Rank(request));
+        AssertClose(TransformScores(ml, model, browsing, candidates, "SeminarScore"), logits.Rank(request), 1e-5);
         Assert.Empty(ranker.Rank(new RankingRequest { HistoryItems = user.HistoryItems }));
+    }
+
+    [Fact]
+    public void Concurrent_requests_on_one_ranker_each_get_the_scores_a_lone_request_gets()
+    {
+        var (_, model, schema) = Fit(7);
+        var test = Rows(80, 45);
+        var requests = test.Take(16).Select((u, i) => Request(u, test.Skip(20 + i).Take(10 + i).ToArray())).ToArray();
+        using var ranker = new SeminarRanker(model, schema);
+        var alone = requests.Select(ranker.Rank).ToArray();
+        Assert.True(alone.SelectMany(a => a).Distinct().Count() > 20, "requests must score differently, else a mix-up goes unseen");
+
+        // 8 threads through the same ranker, each request several times in shifted orders: pooled sessions must not mix requests.
+        var results = new float[8][][];
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, t =>
+        {
+            results[t] = new float[requests.Length * 3][];
+            for (int i = 0; i < results[t].Length; i++) results[t][i] = ranker.Rank(requests[(i + t) % requests.Length]);
+        });
+        for (int t = 0; t < 8; t++)
+            for (int i = 0; i < results[t].Length; i++)
+                Assert.Equal(alone[(i + t) % requests.Length], results[t][i]);
+    }
+
+    static void AssertClose(float[] expected, float[] actual, double tolerance)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i])), $"candidate {i}: Transform {expected[i]}, ranker {actual[i]}");
     }
 
     [Fact]

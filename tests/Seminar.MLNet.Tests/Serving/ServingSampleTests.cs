@@ -255,17 +255,18 @@ public sealed class ServingSampleTests : IClassFixture<ServingSampleTests.Served
     }
 
     /// <summary>
-    /// Runs the sample as its own process, as a user would: a start-up failure must end it with exit code 1 and the message as
-    /// its last line. (In-process hosting races its own disposal against a failed start, so it cannot show this reliably.)
+    /// Runs the sample as its own process, as a user would: a start-up failure must end it with exit code 1 and the message on
+    /// its failure line. (In-process hosting races its own disposal against a failed start, so it cannot show this reliably.)
     /// </summary>
     static void AssertStartUpFails(TempFolder folder, string message, params string[] args)
     {
         string sample = Path.Combine(AppContext.BaseDirectory, "Seminar.Serving.dll");
         var (exitCode, output) = DotnetCli.RunProgram("dotnet", folder.Path, TimeSpan.FromMinutes(2), [sample, "--urls=http://127.0.0.1:0", .. args]);
         Assert.True(exitCode == 1, $"exit code {exitCode}:\n{output}");
-        string last = output.TrimEnd().Split('\n')[^1];
-        Assert.StartsWith("Seminar.Serving did not start: ", last);
-        Assert.Contains(message, last);
+        // Output merges stdout and stderr, whose lines may interleave in any order on a busy machine: find the failure line.
+        string? line = output.Split('\n').Select(l => l.TrimEnd()).LastOrDefault(l => l.StartsWith("Seminar.Serving did not start: ", StringComparison.Ordinal));
+        Assert.True(line != null, $"no 'Seminar.Serving did not start: ' line in:\n{output}");
+        Assert.Contains(message, line);
     }
 
     static async Task AssertErrorAsync(HttpResponseMessage response, HttpStatusCode status, string message)
