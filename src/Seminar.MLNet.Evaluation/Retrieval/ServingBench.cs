@@ -120,66 +120,15 @@ public sealed class ServingBenchRow
 /// </summary>
 public static class ServingBench
 {
-    const string Price = "Price";
-
-    /// <summary>A training or request row as the chain reads it.</summary>
-    internal sealed class Row
-    {
-        public string[] HistoryItems { get; set; } = Array.Empty<string>();
-        public string[] HistoryQueries { get; set; } = Array.Empty<string>();
-        public string TargetItem { get; set; } = "";
-        public string Query { get; set; } = "";
-        public bool Label { get; set; }
-        public float Price { get; set; }
-    }
-
-    internal sealed class CatalogRow
-    {
-        public string ItemId { get; set; } = "";
-        public string Title { get; set; } = "";
-        public string Attributes { get; set; } = "";
-    }
-
-    static readonly string[] Words = { "red", "blue", "shoe", "hat", "green", "coat", "warm", "cheap", "summer", "boot", "wool", "black", "light", "kids", "sale", "linen" };
-
     /// <summary>Runs the bench.</summary>
     public static ServingBenchReport Run(ServingBenchOptions options, IProgress<EvaluationProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var rng = new Random(options.Seed);
-        var ml = new MLContext(options.Seed);
-        var ids = Enumerable.Range(0, options.CatalogItems).Select(i => "i" + i).ToArray();
-        string Query() => rng.Next(3) == 0 ? "" : string.Join(' ', Enumerable.Range(0, rng.Next(1, 4)).Select(_ => Words[rng.Next(Words.Length)]));
-        Row Draw(int length) => new()
-        {
-            HistoryItems = Enumerable.Range(0, length).Select(_ => ids[rng.Next(ids.Length)]).ToArray(),
-            HistoryQueries = Enumerable.Range(0, length).Select(_ => Query()).ToArray(),
-            TargetItem = ids[rng.Next(ids.Length)], Query = Query(), Label = rng.Next(2) == 0, Price = (float)Math.Round(rng.NextDouble() * 100, 2),
-        };
-
         progress?.Report(new EvaluationProgress("fitting the chains", double.NaN));
-        var catalog = ml.Data.LoadFromEnumerable(ids.Select((id, i) => new CatalogRow
-        {
-            ItemId = id, Title = $"{Words[i % Words.Length]} {Words[i / Words.Length % Words.Length]}", Attributes = $"cat_{i % 20} brand_{i % 50}",
-        }).ToList());
-        var training = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 300).Select(_ => Draw(rng.Next(1, 30))).ToList());
-        var featurizer = ml.Seminar().FeaturizeSequences(catalog, new SequenceFeaturizerOptions { MaxHistory = Math.Max(options.Lengths.Max(), options.Load?.HistoryLength ?? 0) }).Fit(training);
-        var featurized = featurizer.Transform(training);
-        // No pretraining and no label: the network as initialised, which is all the cost of scoring depends on.
-        var psu = ml.Seminar().PsuEmbedding(new PsuEmbeddingOptions
-        {
-            LabelColumnName = null, Pretrain = false, Dimension = options.Dimension, Heads = options.Heads, TopK = options.TopK, Seed = options.Seed,
-        }).Fit(featurized);
-        var psuOut = psu.Transform(featurized);
-        var pq = ml.Seminar().PqAttention(new PqAttentionOptions { Seed = options.Seed }).Fit(psuOut);
-        ITransformer Head(IDataView input, string interest, string score) => ml.Transforms.Concatenate("Features", interest, score, Price)
-            .Append(ml.BinaryClassification.Trainers.FastTree(numberOfTrees: 20, minimumExampleCountPerLeaf: 2)).Fit(input);
-        var chains = new (string Retrieval, ITransformer Model)[]
-        {
-            ("exact", new TransformerChain<ITransformer>(featurizer, psu, Head(psuOut, "SeminarInterest", "SeminarScore"))),
-            ("pq", new TransformerChain<ITransformer>(featurizer, psu, pq, Head(pq.Transform(psuOut), "SeminarPqInterest", "SeminarPqScore"))),
-        };
+        var fixture = new ServingFixture(options, Math.Max(options.Lengths.Max(), options.Load?.HistoryLength ?? 0));
+        var ml = fixture.Ml;
+        var chains = new (string Retrieval, ITransformer Model)[] { ("exact", fixture.Exact), ("pq", fixture.Pq) };
 
         var report = new ServingBenchReport
         {
@@ -195,10 +144,10 @@ public static class ServingBench
         foreach (var (retrieval, fitted) in chains)
         {
             using var stream = new MemoryStream();
-            ml.Model.Save(fitted, training.Schema, stream);
+            ml.Model.Save(fitted, fixture.TrainingSchema, stream);
             stream.Position = 0;
             var loaded = ml.Model.Load(stream, out var loadedSchema);
-            foreach (var (chain, model, schema) in new[] { ("fitted", fitted, training.Schema), ("stock_loaded", loaded, loadedSchema) })
+            foreach (var (chain, model, schema) in new[] { ("fitted", fitted, fixture.TrainingSchema), ("stock_loaded", loaded, loadedSchema) })
             {
                 using var ranker = new SeminarRanker(model, schema);
                 foreach (int length in options.Lengths)
@@ -206,39 +155,34 @@ public static class ServingBench
                     {
                         string setting = $"{chain}/{retrieval}/L={length}/C={count}";
                         progress?.Report(new EvaluationProgress($"measuring {setting}", double.NaN));
-                        var requests = Enumerable.Range(0, options.Users).Select(_ => Request(Draw(length), Enumerable.Range(0, count).Select(_ => Draw(0)))).ToArray();
+                        var requests = Enumerable.Range(0, options.Users).Select(_ => fixture.Request(length, count)).ToArray();
                         var scores = new float[count];
                         report.Requests.Add(Measure(options, i => ranker.Rank(requests[i % requests.Length], scores), setting, length, count, chain, retrieval, "row"));
                     }
             }
         }
-        MeasurePsuStage(options, psu.Model, rng, report, progress);
+        MeasurePsuStage(options, fixture, report, progress);
         if (options.Load is { } load)
         {
-            var requests = Enumerable.Range(0, load.Requests).Select(_ => Request(Draw(load.HistoryLength), Enumerable.Range(0, load.Candidates).Select(_ => Draw(0)))).ToArray();
+            var requests = Enumerable.Range(0, load.Requests).Select(_ => fixture.Request(load.HistoryLength, load.Candidates)).ToArray();
             var (retrieval, model) = chains[0];
-            report.Load = ServingLoad.Run(model, training.Schema, requests, retrieval, load, progress);
+            report.Load = ServingLoad.Run(model, fixture.TrainingSchema, requests, retrieval, load, progress);
         }
         return report;
     }
 
-    static RankingRequest Request(Row user, IEnumerable<Row> candidates) => new()
-    {
-        HistoryItems = user.HistoryItems, HistoryQueries = user.HistoryQueries,
-        Candidates = candidates.Select(c => new RankingCandidate { Item = c.TargetItem, Query = c.Query, Features = new Dictionary<string, float> { [Price] = c.Price } }).ToArray(),
-    };
-
     /// <summary>The PSU alone on index vectors: candidate by candidate (history reused) against all candidates at once.</summary>
-    static void MeasurePsuStage(ServingBenchOptions options, PsuScoringModel model, Random rng, ServingBenchReport report, IProgress<EvaluationProgress>? progress)
+    static void MeasurePsuStage(ServingBenchOptions options, ServingFixture fixture, ServingBenchReport report, IProgress<EvaluationProgress>? progress)
     {
+        var model = fixture.Psu.Model;
         int d = model.Dimension, t = model.QueryTokens;
-        long Index(int size) => rng.Next(1, size);
+        long Index(int size) => fixture.Index(size);
         foreach (int length in options.Lengths)
             foreach (int count in options.Candidates)
             {
                 var users = Enumerable.Range(0, options.Users).Select(_ => (
                     Items: Enumerable.Range(0, length).Select(_ => Index(model.ItemCount)).ToArray(),
-                    Tokens: Enumerable.Range(0, length * t).Select(_ => rng.Next(2) == 0 ? 0 : Index(model.TokenCount)).ToArray())).ToArray();
+                    Tokens: Enumerable.Range(0, length * t).Select(_ => fixture.Coin() ? 0 : Index(model.TokenCount)).ToArray())).ToArray();
                 var targets = Enumerable.Range(0, count).Select(_ => Index(model.ItemCount)).ToArray();
                 var queries = Enumerable.Range(0, count * t).Select(_ => Index(model.TokenCount)).ToArray();
                 var logits = new float[count];
