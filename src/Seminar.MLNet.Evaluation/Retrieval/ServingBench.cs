@@ -186,9 +186,7 @@ public static class ServingBench
             Note = "fast_loaded rows are omitted: fast load (mlContext.Seminar().LoadModel) does not exist on this branch yet. " +
                 "Whole chains run SeminarRanker's row path (the PSU and PQ stages reuse the fused history or codes across a request's candidates); " +
                 "psu_stage compares that row path with the batch path (one matrix product for all candidates and heads), which SeminarRanker does not call yet.",
-            // The runtimeconfig's knob reaches AppContext as the text "false"; the environment variable overrides it.
-            TieredCompilation = !string.Equals(AppContext.GetData("System.Runtime.TieredCompilation")?.ToString(), "false", StringComparison.OrdinalIgnoreCase)
-                && Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") != "0",
+            TieredCompilation = BenchTiming.TieredCompilation,
             Processors = Environment.ProcessorCount, Dimension = options.Dimension, Heads = options.Heads, K = options.TopK,
         };
         foreach (var (retrieval, fitted) in chains)
@@ -289,11 +287,8 @@ public static class ServingBench
         return new ServingBenchRow
         {
             Setting = setting, HistoryLength = length, Length = length, Candidates = candidates, Chain = chain, Retrieval = retrieval, Path = path,
-            P50Microseconds = Math.Round(Percentile(times, 0.5), 1), P99Microseconds = Math.Round(Percentile(times, 0.99), 1),
+            P50Microseconds = Math.Round(BenchTiming.Percentile(times, 0.5), 1), P99Microseconds = Math.Round(BenchTiming.Percentile(times, 0.99), 1),
             AllocatedBytes = bytes[bytes.Count / 2], Requests = times.Count,
         };
     }
-
-    /// <summary>The nearest-rank percentile of sorted values.</summary>
-    static double Percentile(List<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 }

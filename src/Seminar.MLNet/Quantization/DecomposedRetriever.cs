@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -13,7 +14,8 @@ namespace Seminar.MLNet.Quantization;
 /// </summary>
 /// <remarks>
 /// Approximate score of behaviour j in slot s: <c>w_s (Scale · sum_j + Bias) + part_s</c>, one multiply-add per
-/// behaviour with two constants per run of the grouped history. Holds its buffers between calls (they grow to the
+/// behaviour with two constants per run of the grouped history, kept as a 16-bit key so the shortlist is the byte
+/// histogram selection of <see cref="ShortlistReranker"/>. Holds its buffers between calls (they grow to the
 /// longest history seen); not thread-safe: one per thread.
 /// </remarks>
 internal sealed class DecomposedRetriever
@@ -21,12 +23,13 @@ internal sealed class DecomposedRetriever
     readonly CatalogCodes _catalog;
     readonly PairDecomposition _pairs;
     readonly QuantizedLookupTables _tables;
-    readonly TopKSelector _shortlistSelector, _topSelector;
+    readonly TopKSelector _topSelector;
+    readonly ShortlistReranker _reranker;
     readonly FourBitCodes _gathered;
-    readonly int[] _listed, _positions;
+    readonly int[] _positions;
     readonly float[] _exact;
-    ushort[] _sums = Array.Empty<ushort>();
-    float[] _approximate = Array.Empty<float>(), _tokenDots = Array.Empty<float>(), _parts = Array.Empty<float>();
+    ushort[] _sums = Array.Empty<ushort>(), _keys = Array.Empty<ushort>();
+    float[] _tokenDots = Array.Empty<float>(), _parts = Array.Empty<float>();
 
     /// <summary>A retriever returning <paramref name="k"/> behaviours from a shortlist of <paramref name="shortlist"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1 or above <paramref name="shortlist"/>.</exception>
@@ -44,13 +47,21 @@ internal sealed class DecomposedRetriever
         K = k;
         Shortlist = shortlist;
         _tables = new QuantizedLookupTables(catalog.Quantizer);
-        _shortlistSelector = new TopKSelector(shortlist);
+        _reranker = new ShortlistReranker(shortlist, k);
         _topSelector = new TopKSelector(k);
         _gathered = new FourBitCodes(catalog.SubSpaces);
-        _listed = new int[shortlist];
         _positions = new int[k];
         _exact = new float[shortlist];
     }
+
+    /// <summary>Names of the stages <see cref="StageTicks"/> accumulates, in order.</summary>
+    internal static readonly string[] StageNames = { "gather", "query_parts", "lookup_tables", "scan", "combine", "shortlist", "rerank" };
+
+    /// <summary>When set, each call adds its stages' <see cref="System.Diagnostics.Stopwatch"/> ticks here (for the bench's breakdown).</summary>
+    internal long[]? StageTicks { get; set; }
+
+    /// <summary>The sum the re-rank's touch pass reads, kept so the loads cannot be dropped.</summary>
+    internal float Touched { get; private set; }
 
     /// <summary>Behaviours returned.</summary>
     public int K { get; }
@@ -60,14 +71,29 @@ internal sealed class DecomposedRetriever
     /// <summary>Gathers the history's codes from the catalog, then <see cref="Retrieve(ReadOnlySpan{float}, FourBitCodes, DecomposedHistory, Span{int})"/>.</summary>
     public int RetrieveGathered(ReadOnlySpan<float> u, DecomposedHistory history, Span<int> top)
     {
-        ArgumentNullException.ThrowIfNull(history);
-        _catalog.Gather(history.Items, _gathered);
+        Gather(history);
         return Retrieve(u, _gathered, history, top);
+    }
+
+    /// <summary>Gathers the history's codes from the catalog, then <see cref="Retrieve(ReadOnlySpan{float}, FourBitCodes, DecomposedHistory, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{int})"/> on the catalog's rows.</summary>
+    public int RetrieveGathered(ReadOnlySpan<float> u, DecomposedHistory history, ReadOnlySpan<float> parts, Span<int> top)
+    {
+        Gather(history);
+        return Retrieve(u, _gathered, history, parts, ReadOnlySpan<float>.Empty, top);
+    }
+
+    void Gather(DecomposedHistory history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        long clock = StageTicks == null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
+        _catalog.Gather(history.Items, _gathered);
+        Lap(StageTicks, 0, ref clock);
     }
 
     /// <summary>
     /// The approximate top-<c>min(K, Count)</c> of <paramref name="history"/> for request vector <paramref name="u"/>:
-    /// grouped behaviour indices, best first by exact score.
+    /// grouped behaviour indices, best first by exact score. The query parts are computed per distinct token and the
+    /// re-rank reads the catalog's float rows.
     /// </summary>
     /// <param name="u">The request vector (D).</param>
     /// <param name="codes">The history's codes in grouped order (<see cref="CatalogCodes.Gather(ReadOnlySpan{int}, FourBitCodes)"/> of its items).</param>
@@ -77,73 +103,145 @@ internal sealed class DecomposedRetriever
     /// <exception cref="ArgumentException">The codes are not the history's length or <paramref name="top"/> is short.</exception>
     public int Retrieve(ReadOnlySpan<float> u, FourBitCodes codes, DecomposedHistory history, Span<int> top)
     {
-        ArgumentNullException.ThrowIfNull(codes);
         ArgumentNullException.ThrowIfNull(history);
-        int n = history.Count;
-        if (codes.Count != n) throw new ArgumentException($"The codes hold {codes.Count} behaviours; the history {n}.", nameof(codes));
-        if (top.Length < Math.Min(K, n)) throw new ArgumentException($"The output holds {top.Length} indices; {Math.Min(K, n)} are returned.", nameof(top));
-        if (n == 0) return 0;
-        if (_sums.Length < codes.PaddedCount) _sums = new ushort[codes.PaddedCount];
-        if (_approximate.Length < n) _approximate = new float[n];
         if (_tokenDots.Length < history.DistinctTokens.Length) _tokenDots = new float[history.DistinctTokens.Length];
         if (_parts.Length < history.Slots) _parts = new float[history.Slots];
         var parts = _parts.AsSpan(0, history.Slots);
-
+        long clock = StageTicks == null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
         _pairs.QueryParts(u, history, _tokenDots, parts);
-        _tables.Build(u);
-        FastScan.FastScan.Scan(codes, _tables, _sums);
-        Combine(_sums, history, _tables.Scale, _tables.Bias, parts, _approximate, SimdPath.Best);
-
-        int listed = _shortlistSelector.Select(_approximate.AsSpan(0, n), _listed);
-        var items = history.Items;
-        for (int i = 0; i < listed; i++)
-        {
-            int j = _listed[i];
-            _exact[i] = _pairs.Score(u, items[j], history.SlotOf(j), parts);
-        }
-        int kept = _topSelector.Select(_exact.AsSpan(0, listed), _positions);
-        for (int r = 0; r < kept; r++) top[r] = _listed[_positions[r]];
-        return kept;
+        Lap(StageTicks, 1, ref clock);
+        return Retrieve(u, codes, history, parts, ReadOnlySpan<float>.Empty, top);
     }
 
     /// <summary>
-    /// The approximate scores of a grouped history: <c>approximate[j] = (w_s · scale) · sums[j] + (w_s · bias + parts[s])</c>,
-    /// fused, on every path to the same bits.
+    /// <see cref="Retrieve(ReadOnlySpan{float}, FourBitCodes, DecomposedHistory, Span{int})"/> with the query parts
+    /// given (e.g. from one blocked product for many request vectors) and, optionally, the history's own item rows to
+    /// re-rank on: <c>[Count, D]</c> in grouped order, or empty for the catalog's rows.
     /// </summary>
-    internal void Combine(ReadOnlySpan<ushort> sums, DecomposedHistory history, float scale, float bias, ReadOnlySpan<float> parts, Span<float> approximate, SimdPath path)
+    public int Retrieve(ReadOnlySpan<float> u, FourBitCodes codes, DecomposedHistory history, ReadOnlySpan<float> parts, ReadOnlySpan<float> rerankRows, Span<int> top)
+    {
+        ArgumentNullException.ThrowIfNull(codes);
+        ArgumentNullException.ThrowIfNull(history);
+        int n = history.Count, d = _pairs.Dimension;
+        if (codes.Count != n) throw new ArgumentException($"The codes hold {codes.Count} behaviours; the history {n}.", nameof(codes));
+        if (top.Length < Math.Min(K, n)) throw new ArgumentException($"The output holds {top.Length} indices; {Math.Min(K, n)} are returned.", nameof(top));
+        if (parts.Length < history.Slots) throw new ArgumentException($"The query parts hold {parts.Length} values; the history has {history.Slots} slots.", nameof(parts));
+        if (!rerankRows.IsEmpty && rerankRows.Length < (long)n * d)
+            throw new ArgumentException($"The re-rank rows hold {rerankRows.Length} values; {n} rows of D = {d} need {(long)n * d}.", nameof(rerankRows));
+        if (n == 0) return 0;
+        // Vector passes may run a few lanes past a run's end (see Combine): slack keeps them inside the buffers.
+        if (_sums.Length < codes.PaddedCount + Slack) _sums = new ushort[codes.PaddedCount + Slack];
+        if (_keys.Length < n + Slack) _keys = new ushort[n + Slack];
+
+        var ticks = StageTicks;
+        long clock = ticks == null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
+        _tables.Build(u);
+        Lap(ticks, 2, ref clock);
+        FastScan.FastScan.Scan(codes, _tables, _sums);
+        Lap(ticks, 3, ref clock);
+        Combine(_sums, history, _tables.Scale, _tables.Bias, parts, _keys, SimdPath.Best);
+        Lap(ticks, 4, ref clock);
+        var listed = _reranker.SelectShortlist(_keys, n);
+        Lap(ticks, 5, ref clock);
+        var items = history.Items;
+        var catalog = _pairs.Items;
+        // One load per cache line of every listed row first: the misses overlap instead of queueing behind the dots.
+        float touched = 0;
+        foreach (int j in listed)
+        {
+            var row = rerankRows.IsEmpty ? catalog.Slice(items[j] * d, d) : rerankRows.Slice(j * d, d);
+            for (int i = 0; i < d; i += 16) touched += row[i];
+        }
+        Touched = touched;
+        var runs = history.RunStart;
+        int slot = 0;
+        for (int i = 0; i < listed.Length; i++)
+        {
+            int j = listed[i];
+            // The list is in increasing order, so the slot only moves forward.
+            while (runs[slot + 1] <= j) slot++;
+            var row = rerankRows.IsEmpty ? catalog.Slice(items[j] * d, d) : rerankRows.Slice(j * d, d);
+            _exact[i] = MathF.FusedMultiplyAdd(_pairs.ItemWeight(slot), TensorPrimitives.Dot(u, row), parts[slot]);
+        }
+        int kept = _topSelector.Select(_exact.AsSpan(0, listed.Length), _positions);
+        for (int r = 0; r < kept; r++) top[r] = listed[_positions[r]];
+        Lap(ticks, 6, ref clock);
+        return kept;
+    }
+
+    const int Slack = 8;
+
+    static void Lap(long[]? ticks, int stage, ref long clock)
+    {
+        if (ticks == null) return;
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        ticks[stage] += now - clock;
+        clock = now;
+    }
+
+    /// <summary>
+    /// The approximate scores of a grouped history as 16-bit keys for the shortlist: score
+    /// <c>(w_s · scale) · sums[j] + (w_s · bias + parts[s])</c> mapped linearly from [lo, hi] (the least and most any
+    /// behaviour can score) onto [0, 65535], so the keys order as the scores do to within one key step, a fraction of
+    /// the lookup tables' own step. Every path gives the same keys (the same fused operations per lane).
+    /// </summary>
+    /// <param name="sums">The scan's sums, readable <see cref="Slack"/> values past the history.</param>
+    /// <param name="history">The history.</param>
+    /// <param name="scale">The lookup tables' step.</param>
+    /// <param name="bias">The lookup tables' bias.</param>
+    /// <param name="parts">Each slot's query part.</param>
+    /// <param name="keys">Receives one key per behaviour; writable <see cref="Slack"/> values past the history.</param>
+    /// <param name="path">Vector or scalar.</param>
+    internal void Combine(ReadOnlySpan<ushort> sums, DecomposedHistory history, float scale, float bias, ReadOnlySpan<float> parts, Span<ushort> keys, SimdPath path)
     {
         var runs = history.RunStart;
-        bool vector = SimdPaths.Resolve(path) != SimdPath.Scalar;
+        float lo = float.PositiveInfinity, hi = float.NegativeInfinity, most = 255f * _catalog.SubSpaces;
         for (int s = 0; s + 1 < runs.Length; s++)
         {
-            float w = _pairs.ItemWeight(s);
-            float alpha = w * scale, beta = MathF.FusedMultiplyAdd(w, bias, parts[s]);
-            int from = runs[s], to = runs[s + 1];
-            if (vector) CombineVector(sums[from..to], alpha, beta, approximate[from..to]);
-            else CombineScalar(sums[from..to], alpha, beta, approximate[from..to]);
+            if (runs[s] == runs[s + 1]) continue;
+            var (alpha, beta) = Coefficients(s, scale, bias, parts);
+            lo = MathF.Min(lo, beta);
+            hi = MathF.Max(hi, MathF.FusedMultiplyAdd(alpha, most, beta));
         }
-    }
-
-    // The pass streams L floats out and half as many bytes in: 256 bits keep it far below the scan's cost.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void CombineVector(ReadOnlySpan<ushort> sums, float alpha, float beta, Span<float> approximate)
-    {
-        ref ushort s = ref MemoryMarshal.GetReference(sums);
-        ref float a = ref MemoryMarshal.GetReference(approximate);
-        var va = Vector256.Create(alpha);
-        var vb = Vector256.Create(beta);
-        int n = sums.Length, i = 0;
-        for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+        float step = hi > lo ? 65535f / (hi - lo) : 0;
+        bool vector = SimdPaths.Resolve(path) != SimdPath.Scalar;
+        ref ushort source = ref MemoryMarshal.GetReference(sums);
+        ref ushort target = ref MemoryMarshal.GetReference(keys);
+        for (int s = 0; s + 1 < runs.Length; s++)
         {
-            var (lower, upper) = Vector128.Widen(Vector128.LoadUnsafe(ref s, (nuint)i));
-            var values = Vector256.ConvertToSingle(Vector256.Create(lower, upper).AsInt32());
-            Vector256.FusedMultiplyAdd(va, values, vb).StoreUnsafe(ref a, (nuint)i);
+            var (alpha, beta) = Coefficients(s, scale, bias, parts);
+            float a = alpha * step, b = (beta - lo) * step;
+            if (vector) KeysVector(ref source, ref target, runs[s], runs[s + 1], a, b);
+            else KeysScalar(sums, keys, runs[s], runs[s + 1], a, b);
         }
-        CombineScalar(sums[i..], alpha, beta, approximate[i..]);
     }
 
-    static void CombineScalar(ReadOnlySpan<ushort> sums, float alpha, float beta, Span<float> approximate)
+    (float Alpha, float Beta) Coefficients(int slot, float scale, float bias, ReadOnlySpan<float> parts)
     {
-        for (int i = 0; i < sums.Length; i++) approximate[i] = MathF.FusedMultiplyAdd(alpha, sums[i], beta);
+        float w = _pairs.ItemWeight(slot);
+        return (w * scale, MathF.FusedMultiplyAdd(w, bias, parts[slot]));
+    }
+
+    // Whole vectors from the run's start: the last may run past its end into the next run, which is written after
+    // (runs go in order) and so overwrites it; past the last run it lands in the slack. Runs average L / slots
+    // behaviours, often fewer than a vector, so no scalar tail per run.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void KeysVector(ref ushort sums, ref ushort keys, int from, int to, float a, float b)
+    {
+        var va = Vector256.Create(a);
+        var vb = Vector256.Create(b);
+        var top = Vector256.Create(65535f);
+        for (int i = from; i < to; i += Vector256<float>.Count)
+        {
+            var (lower, upper) = Vector128.Widen(Vector128.LoadUnsafe(ref sums, (nuint)i));
+            var values = Vector256.ConvertToSingle(Vector256.Create(lower, upper).AsInt32());
+            var key = Vector256.ConvertToInt32(Vector256.Min(Vector256.Max(Vector256.FusedMultiplyAdd(va, values, vb), Vector256<float>.Zero), top));
+            Vector128.Narrow(key.GetLower().AsUInt32(), key.GetUpper().AsUInt32()).StoreUnsafe(ref keys, (nuint)i);
+        }
+    }
+
+    static void KeysScalar(ReadOnlySpan<ushort> sums, Span<ushort> keys, int from, int to, float a, float b)
+    {
+        for (int i = from; i < to; i++) keys[i] = (ushort)(int)Math.Clamp(MathF.FusedMultiplyAdd(a, sums[i], b), 0f, 65535f);
     }
 }

@@ -97,6 +97,33 @@ internal sealed class PairDecomposition
         }
     }
 
+    /// <summary>
+    /// Each distinct query's token sum <c>Σ_t e_t</c> (<c>[Slots − 1, D]</c>), stored per user so a request takes the query
+    /// parts of many request vectors in one blocked product (<see cref="PartsFromDots"/>).
+    /// </summary>
+    public float[] QueryTokenSums(DecomposedHistory history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        int d = Dimension, queries = history.Slots - 1;
+        var sums = new float[queries * d];
+        for (int q = 0; q < queries; q++)
+        {
+            var sum = sums.AsSpan(q * d, d);
+            for (int t = history.QueryStart[q]; t < history.QueryStart[q + 1]; t++)
+                TensorPrimitives.Add(sum, _tokens.AsSpan(history.DistinctTokens[history.QueryTokens[t]] * d, d), sum);
+        }
+        return sums;
+    }
+
+    /// <summary>The slots' query parts from <c>dots[q] = &lt;u, Σ_t e_t&gt;</c> of each distinct query: <c>parts[q + 1] = (a / n_q) dots[q]</c>, <c>parts[0] = 0</c>.</summary>
+    public void PartsFromDots(DecomposedHistory history, ReadOnlySpan<float> dots, Span<float> parts)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        parts[0] = 0;
+        for (int q = 0; q + 1 < history.Slots; q++)
+            parts[q + 1] = QueryWeight / (history.QueryStart[q + 1] - history.QueryStart[q]) * dots[q];
+    }
+
     /// <summary>The exact score of a behaviour of <paramref name="item"/> in slot <paramref name="slot"/> from the item row and the slot's query part.</summary>
     public float Score(ReadOnlySpan<float> u, int item, int slot, ReadOnlySpan<float> parts) =>
         MathF.FusedMultiplyAdd(ItemWeight(slot), TensorPrimitives.Dot(u, _items.AsSpan(item * Dimension, Dimension)), parts[slot]);

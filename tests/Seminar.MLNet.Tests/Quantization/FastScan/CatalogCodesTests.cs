@@ -145,22 +145,36 @@ public class CatalogCodesTests(ITestOutputHelper output)
         var retriever = new DecomposedRetriever(catalog, pairs, 50, 400);
         var codes = new FourBitCodes(m);
         catalog.Gather(history.Items, codes);
-        var expected = new float[history.Count];
+        var sums = new ushort[history.Count];
+        var approximate = new double[history.Count];
         for (int j = 0; j < history.Count; j++)
         {
             int sum = 0;
             for (int s = 0; s < m; s++) sum += lut.Bytes[s * 16 + catalog.Code(history.Items[j], s)];
+            sums[j] = (ushort)sum;
             int slot = history.SlotOf(j);
-            float w = pairs.ItemWeight(slot);
-            expected[j] = MathF.FusedMultiplyAdd(w * lut.Scale, sum, MathF.FusedMultiplyAdd(w, lut.Bias, parts[slot]));
+            double w = pairs.ItemWeight(slot);
+            approximate[j] = w * (lut.Scale * (double)sum + lut.Bias) + parts[slot];
         }
+        // The keys map [lo, hi] (the least and most a behaviour can score) linearly onto 0..65535.
+        var used = Enumerable.Range(0, history.Slots).Where(s => history.RunStart[s] < history.RunStart[s + 1]).ToArray();
+        double lo = used.Min(s => pairs.ItemWeight(s) * (double)lut.Bias + parts[s]);
+        double hi = used.Max(s => pairs.ItemWeight(s) * ((double)lut.Scale * 255 * m + lut.Bias) + parts[s]);
+        ushort[]? first = null;
         foreach (var path in Paths)
         {
-            var sums = new ushort[codes.PaddedCount];
-            Scan.Scan(codes, lut, sums, path);
-            var approximate = new float[history.Count];
-            retriever.Combine(sums, history, lut.Scale, lut.Bias, parts, approximate, path);
-            Assert.True(expected.AsSpan().SequenceEqual(approximate), $"{path}: first difference at {expected.AsSpan().CommonPrefixLength(approximate)}");
+            var scanned = new ushort[codes.PaddedCount + 8];
+            Scan.Scan(codes, lut, scanned, path);
+            Assert.Equal(sums, scanned[..history.Count]);
+            var keys = new ushort[history.Count + 8];
+            retriever.Combine(scanned, history, lut.Scale, lut.Bias, parts, keys, path);
+            for (int j = 0; j < history.Count; j++)
+            {
+                double expected = (approximate[j] - lo) / (hi - lo) * 65535;
+                Assert.True(Math.Abs(keys[j] - expected) <= 1.01, $"{path} behaviour {j}: key {keys[j]}, expected {expected:F2}");
+            }
+            first ??= keys;
+            Assert.True(first.AsSpan(0, history.Count).SequenceEqual(keys.AsSpan(0, history.Count)), $"{path}: keys differ from {Paths[0]}'s");
         }
     }
 
