@@ -166,9 +166,11 @@ public sealed class RetrievalBenchLength : RetrievalLengthPoint
     [JsonPropertyName("code_bytes_per_behaviour"), JsonPropertyOrder(2)] public int CodeBytesPerBehaviour { get; set; }
     /// <summary>Bytes per behaviour of its item index, which the re-rank (and a gather) reads the catalog by.</summary>
     [JsonPropertyName("index_bytes_per_behaviour"), JsonPropertyOrder(2)] public int IndexBytesPerBehaviour { get; set; }
-    /// <summary>Float bytes the exact re-rank reads per request vector (K' catalog rows), separate from the codes.</summary>
+    /// <summary>Bytes per behaviour of a per-user float copy of the item rows the re-rank reads (ranking), 0 where it reads the catalog table.</summary>
+    [JsonPropertyName("rerank_copy_bytes_per_behaviour"), JsonPropertyOrder(2)] public int RerankCopyBytesPerBehaviour { get; set; }
+    /// <summary>Float bytes the exact re-rank reads per request vector (K' rows), separate from the codes.</summary>
     [JsonPropertyName("rerank_bytes_per_candidate"), JsonPropertyOrder(2)] public int RerankBytesPerCandidate { get; set; }
-    /// <summary>Mean approximate microseconds per request by stage (gather, query parts, lookup tables, scan, combine, shortlist, re-rank), from a separate instrumented pass.</summary>
+    /// <summary>Median approximate microseconds per request by stage (gather, query parts, lookup tables, scan, combine, shortlist, re-rank), from a separate instrumented pass.</summary>
     [JsonPropertyName("approximate_stages_us"), JsonPropertyOrder(2)] public Dictionary<string, double> ApproximateStages { get; set; } = new();
 }
 
@@ -262,6 +264,10 @@ public static class RetrievalBench
         var selector = new TopKSelector(k);
         var retriever = new DecomposedRetriever(catalog.Codes, catalog.Pairs, k, o.Shortlist);
         var queries = new QueryParts(catalog.Pairs, history, c);
+        // The user's item rows in history order, kept with the codes: the re-rank of every candidate reads these few
+        // megabytes instead of scattered rows of the whole catalog table.
+        var rerank = new float[(long)n * d];
+        for (int j = 0; j < n; j++) catalog.Pairs.Items.Slice(history.Items[j] * d, d).CopyTo(rerank.AsSpan(j * d, d));
         var exactTop = new int[c * k];
         var approximateTop = new int[c * k];
         void Exact(int r)
@@ -273,7 +279,7 @@ public static class RetrievalBench
         {
             queries.Compute(u[r], c, retriever);
             for (int j = 0; j < c; j++)
-                retriever.Retrieve(u[r].AsSpan(j * d, d), codes, history, queries.Parts(j), ReadOnlySpan<float>.Empty, approximateTop.AsSpan(j * k, k));
+                retriever.Retrieve(u[r].AsSpan(j * d, d), codes, history, queries.Parts(j), rerank, approximateTop.AsSpan(j * k, k));
         }
         double recall = 0;
         for (int r = 0; r < sets; r++)
@@ -285,7 +291,7 @@ public static class RetrievalBench
         var (exactTimes, approximateTimes) = Time(sets, Exact, Approximate, null, o);
         var stages = Stages(retriever, sets, Approximate, null, o);
         return Entry("ranking", c, catalog.Codes.Count, length, sets, exactTimes, approximateTimes, recall / (sets * c), n > 4 * k, evicted: false, o, bandwidth,
-            exactBytes: 4 * d, approximateBytes: (o.SubSpaces + 1) / 2, index: 4, approximatePasses: c, stages);
+            exactBytes: 4 * d, approximateBytes: (o.SubSpaces + 1) / 2, index: 4, approximatePasses: c, stages, rerankCopy: 4 * d);
     }
 
     static RetrievalBenchLength Gather(RetrievalBenchOptions o, (PairDecomposition Pairs, CatalogCodes Codes) catalog, int length, Random rng, double bandwidth)
@@ -323,7 +329,7 @@ public static class RetrievalBench
         var (exactTimes, approximateTimes) = Time(users, Exact, Approximate, null, o);
         var stages = Stages(retriever, users, Approximate, null, o);
         return Entry("gather", 1, catalog.Codes.Count, length, users, exactTimes, approximateTimes, recall / users, histories.All(h => h.Count > 4 * k), evicted: false, o, bandwidth,
-            exactBytes: 4 * d + 4, approximateBytes: (o.SubSpaces + 1) / 2 + 4, index: 4, approximatePasses: 1, stages);
+            exactBytes: 4 * d + 4, approximateBytes: (o.SubSpaces + 1) / 2 + 4, index: 4, approximatePasses: 1, stages, rerankCopy: 0);
     }
 
     static RetrievalBenchLength Stored(RetrievalBenchOptions o, (PairDecomposition Pairs, CatalogCodes Codes) catalog, int length, Random rng, Eviction eviction, double bandwidth)
@@ -366,11 +372,11 @@ public static class RetrievalBench
         var (exactTimes, approximateTimes) = Time(users, Exact, Approximate, eviction.Run, o);
         var stages = Stages(retriever, users, Approximate, eviction.Run, o);
         return Entry("stored", 1, catalog.Codes.Count, length, users, exactTimes, approximateTimes, recall / users, histories.All(h => h.Count > 4 * k), evicted: o.EvictionBytes > 0, o,
-            bandwidth, exactBytes: 4 * d, approximateBytes: (o.SubSpaces + 1) / 2, index: 4, approximatePasses: 1, stages);
+            bandwidth, exactBytes: 4 * d, approximateBytes: (o.SubSpaces + 1) / 2, index: 4, approximatePasses: 1, stages, rerankCopy: 0);
     }
 
     static RetrievalBenchLength Entry(string setting, int candidates, int catalogItems, int length, int requests, List<double> exact, List<double> approximate, double recall,
-        bool counted, bool evicted, RetrievalBenchOptions o, double bandwidth, int exactBytes, int approximateBytes, int index, int approximatePasses, Dictionary<string, double> stages)
+        bool counted, bool evicted, RetrievalBenchOptions o, double bandwidth, int exactBytes, int approximateBytes, int index, int approximatePasses, Dictionary<string, double> stages, int rerankCopy)
     {
         exact.Sort();
         approximate.Sort();
@@ -386,7 +392,7 @@ public static class RetrievalBench
             ExactBytesPerBehaviour = exactBytes, PqBytesPerBehaviour = approximateBytes, CodeBytesPerBehaviour = (o.SubSpaces + 1) / 2, IndexBytesPerBehaviour = index,
             RerankBytesPerCandidate = o.Shortlist * 4 * o.Dimension,
             PqBandwidthBoundMicroseconds = Round(pqBound), PqOverBound = Math.Round(approximateUs / pqBound, 3),
-            ExactBandwidthBoundMicroseconds = Round(bound((long)exactBytes * length)), ApproximateStages = stages,
+            ExactBandwidthBoundMicroseconds = Round(bound((long)exactBytes * length)), ApproximateStages = stages, RerankCopyBytesPerBehaviour = rerankCopy,
         };
     }
 
@@ -447,19 +453,29 @@ public static class RetrievalBench
         return (exactTimes, approximateTimes);
     }
 
-    /// <summary>Mean microseconds per request of each approximate stage, over an instrumented pass apart from the timed one (the clock reads cost a little).</summary>
+    /// <summary>
+    /// Median microseconds per request of each approximate stage, over an instrumented pass apart from the timed one
+    /// (the clock reads cost a little); medians, so a request the scheduler interrupts does not swell a stage.
+    /// </summary>
     static Dictionary<string, double> Stages(DecomposedRetriever retriever, int requests, Action<int> approximate, Action? evict, RetrievalBenchOptions o)
     {
-        var ticks = new long[DecomposedRetriever.StageNames.Length];
+        int stages = DecomposedRetriever.StageNames.Length, passes = Math.Max(requests, o.MinSamples);
+        var ticks = new long[stages];
+        var samples = Enumerable.Range(0, stages).Select(_ => new List<double>()).ToArray();
         retriever.StageTicks = ticks;
-        int passes = Math.Max(requests, o.MinSamples);
         for (int i = 0; i < passes; i++)
         {
             evict?.Invoke();
+            Array.Clear(ticks);
             approximate(i % requests);
+            for (int s = 0; s < stages; s++) samples[s].Add(ticks[s] * 1e6 / Stopwatch.Frequency);
         }
         retriever.StageTicks = null;
-        return DecomposedRetriever.StageNames.Select((name, s) => (name, s)).ToDictionary(p => p.name, p => Round(ticks[p.s] * 1e6 / Stopwatch.Frequency / passes));
+        return DecomposedRetriever.StageNames.Select((name, s) => (name, s)).ToDictionary(p => p.name, p =>
+        {
+            samples[p.s].Sort();
+            return Round(BenchTiming.Percentile(samples[p.s], 0.5));
+        });
     }
 
     static double Timed(Action<int> request, int r)

@@ -115,23 +115,25 @@ internal sealed class CatalogCodes
     {
         ref byte rows = ref MemoryMarshal.GetArrayDataReference(_rows);
         ref byte output = ref MemoryMarshal.GetReference(blocks);
-        var order = Order;
         var low = Vector128.Create((byte)15);
         Span<Vector256<byte>> a = stackalloc Vector256<byte>[16];
         Span<Vector256<byte>> b = stackalloc Vector256<byte>[16];
+        // The rows of the next block, loaded before this block's transpose: with rows scattered over a large table
+        // the loads miss, and issued early they overlap the shuffles instead of stalling them.
+        Span<Vector128<byte>> next = stackalloc Vector128<byte>[2 * 16];
         int count = blocks.Length / blockBytes;
+        LoadRows(ref rows, items, 0, next);
         for (int block = 0; block < count; block++)
         {
-            int first = block * FourBitCodes.BlockSize;
             for (int j = 0; j < 16; j++)
             {
-                int v = first + order[j];
-                var x = Vector128.LoadUnsafe(ref rows, (nuint)((long)RowOf(items, v) * RowBytes));
-                var y = Vector128.LoadUnsafe(ref rows, (nuint)((long)RowOf(items, v + 16) * RowBytes));
+                var x = next[2 * j];
+                var y = next[2 * j + 1];
                 var h0 = (x & low) | ((y.AsUInt16() << 4).AsByte() & ~low);
                 var h1 = ((x.AsUInt16() >> 4).AsByte() & low) | (y & ~low);
                 a[j] = Vector256.Create(h0, h1);
             }
+            if (block + 1 < count) LoadRows(ref rows, items, (block + 1) * FourBitCodes.BlockSize, next);
             // Bytes, then words, dwords and qwords: after step k each element holds 2^k rows of one column.
             for (int k = 0; k < 8; k++)
             {
@@ -164,6 +166,19 @@ internal sealed class CatalogCodes
                     if (column < pairs) Avx2.UnpackLow(p, q).AsByte().StoreUnsafe(ref target, (nuint)(column * FourBitCodes.PairBytes));
                     if (column + 1 < pairs) Avx2.UnpackHigh(p, q).AsByte().StoreUnsafe(ref target, (nuint)((column + 1) * FourBitCodes.PairBytes));
                 }
+        }
+    }
+
+    // Row pairs (vector Order[j], Order[j] + 16) of the block starting at first, in j order.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    void LoadRows(ref byte rows, ReadOnlySpan<int> items, int first, Span<Vector128<byte>> target)
+    {
+        var order = Order;
+        for (int j = 0; j < 16; j++)
+        {
+            int v = first + order[j];
+            target[2 * j] = Vector128.LoadUnsafe(ref rows, (nuint)((long)RowOf(items, v) * RowBytes));
+            target[2 * j + 1] = Vector128.LoadUnsafe(ref rows, (nuint)((long)RowOf(items, v + 16) * RowBytes));
         }
     }
 

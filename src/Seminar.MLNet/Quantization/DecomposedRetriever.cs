@@ -192,51 +192,54 @@ internal sealed class DecomposedRetriever
     /// <param name="parts">Each slot's query part.</param>
     /// <param name="keys">Receives one key per behaviour; writable <see cref="Slack"/> values past the history.</param>
     /// <param name="path">Vector or scalar.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Combine(ReadOnlySpan<ushort> sums, DecomposedHistory history, float scale, float bias, ReadOnlySpan<float> parts, Span<ushort> keys, SimdPath path)
     {
         var runs = history.RunStart;
-        float lo = float.PositiveInfinity, hi = float.NegativeInfinity, most = 255f * _catalog.SubSpaces;
-        for (int s = 0; s + 1 < runs.Length; s++)
+        int slots = runs.Length - 1;
+        float most = 255f * _catalog.SubSpaces, w = _pairs.ItemWeight(1);
+        float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
+        if (runs[1] > 0)
         {
-            if (runs[s] == runs[s + 1]) continue;
-            var (alpha, beta) = Coefficients(s, scale, bias, parts);
-            lo = MathF.Min(lo, beta);
-            hi = MathF.Max(hi, MathF.FusedMultiplyAdd(alpha, most, beta));
+            lo = bias + parts[0];
+            hi = MathF.FusedMultiplyAdd(scale, most, lo);
+        }
+        // Query slots are never empty and share their weight, so their extremes are those of the parts.
+        if (slots > 1)
+        {
+            var queryParts = parts[1..slots];
+            float least = MathF.FusedMultiplyAdd(w, bias, TensorPrimitives.Min(queryParts));
+            float largest = MathF.FusedMultiplyAdd(w, bias, TensorPrimitives.Max(queryParts));
+            lo = MathF.Min(lo, least);
+            hi = MathF.Max(hi, MathF.FusedMultiplyAdd(w * scale, most, largest));
         }
         float step = hi > lo ? 65535f / (hi - lo) : 0;
         bool vector = SimdPaths.Resolve(path) != SimdPath.Scalar;
         ref ushort source = ref MemoryMarshal.GetReference(sums);
         ref ushort target = ref MemoryMarshal.GetReference(keys);
-        for (int s = 0; s + 1 < runs.Length; s++)
-        {
-            var (alpha, beta) = Coefficients(s, scale, bias, parts);
-            float a = alpha * step, b = (beta - lo) * step;
-            if (vector) KeysVector(ref source, ref target, runs[s], runs[s + 1], a, b);
-            else KeysScalar(sums, keys, runs[s], runs[s + 1], a, b);
-        }
-    }
-
-    (float Alpha, float Beta) Coefficients(int slot, float scale, float bias, ReadOnlySpan<float> parts)
-    {
-        float w = _pairs.ItemWeight(slot);
-        return (w * scale, MathF.FusedMultiplyAdd(w, bias, parts[slot]));
-    }
-
-    // Whole vectors from the run's start: the last may run past its end into the next run, which is written after
-    // (runs go in order) and so overwrites it; past the last run it lands in the slack. Runs average L / slots
-    // behaviours, often fewer than a vector, so no scalar tail per run.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void KeysVector(ref ushort sums, ref ushort keys, int from, int to, float a, float b)
-    {
-        var va = Vector256.Create(a);
-        var vb = Vector256.Create(b);
         var top = Vector256.Create(65535f);
-        for (int i = from; i < to; i += Vector256<float>.Count)
+        for (int s = 0; s < slots; s++)
         {
-            var (lower, upper) = Vector128.Widen(Vector128.LoadUnsafe(ref sums, (nuint)i));
-            var values = Vector256.ConvertToSingle(Vector256.Create(lower, upper).AsInt32());
-            var key = Vector256.ConvertToInt32(Vector256.Min(Vector256.Max(Vector256.FusedMultiplyAdd(va, values, vb), Vector256<float>.Zero), top));
-            Vector128.Narrow(key.GetLower().AsUInt32(), key.GetUpper().AsUInt32()).StoreUnsafe(ref keys, (nuint)i);
+            float weight = s == 0 ? 1 : w;
+            float a = weight * scale * step, b = (MathF.FusedMultiplyAdd(weight, bias, parts[s]) - lo) * step;
+            int from = runs[s], to = runs[s + 1];
+            if (!vector)
+            {
+                KeysScalar(sums, keys, from, to, a, b);
+                continue;
+            }
+            // Whole vectors from the run's start: the last may run past its end into the next run, which is written
+            // after (runs go in order) and so overwrites it; past the last run it lands in the slack. Runs average
+            // L / slots behaviours, often fewer than a vector, so no scalar tail per run and no call per run.
+            var va = Vector256.Create(a);
+            var vb = Vector256.Create(b);
+            for (int i = from; i < to; i += Vector256<float>.Count)
+            {
+                var (lower, upper) = Vector128.Widen(Vector128.LoadUnsafe(ref source, (nuint)i));
+                var values = Vector256.ConvertToSingle(Vector256.Create(lower, upper).AsInt32());
+                var key = Vector256.ConvertToInt32(Vector256.Min(Vector256.Max(Vector256.FusedMultiplyAdd(va, values, vb), Vector256<float>.Zero), top));
+                Vector128.Narrow(key.GetLower().AsUInt32(), key.GetUpper().AsUInt32()).StoreUnsafe(ref target, (nuint)i);
+            }
         }
     }
 

@@ -45,6 +45,7 @@ public class RetrievalBenchTests
             Assert.True(e.GetProperty("samples").GetInt32() >= 3, what);
             Assert.Equal(16, e.GetProperty("code_bytes_per_behaviour").GetInt32());
             Assert.Equal(40 * 256, e.GetProperty("rerank_bytes_per_candidate").GetInt32());
+            Assert.Equal(e.GetProperty("setting").GetString() == "ranking" ? 256 : 0, e.GetProperty("rerank_copy_bytes_per_behaviour").GetInt32());
             var stages = e.GetProperty("approximate_stages_us").EnumerateObject().ToArray();
             Assert.Equal(new[] { "gather", "query_parts", "lookup_tables", "scan", "combine", "shortlist", "rerank" }, stages.Select(s => s.Name));
             Assert.All(stages, s => Assert.True(s.Value.GetDouble() >= 0));
