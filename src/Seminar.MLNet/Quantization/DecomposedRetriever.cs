@@ -29,7 +29,7 @@ internal sealed class DecomposedRetriever
     readonly int[] _positions;
     readonly float[] _exact;
     ushort[] _sums = Array.Empty<ushort>(), _keys = Array.Empty<ushort>();
-    float[] _tokenDots = Array.Empty<float>(), _parts = Array.Empty<float>();
+    float[] _tokenDots = Array.Empty<float>(), _parts = Array.Empty<float>(), _offsets = Array.Empty<float>();
 
     /// <summary>A retriever returning <paramref name="k"/> behaviours from a shortlist of <paramref name="shortlist"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1 or above <paramref name="shortlist"/>.</exception>
@@ -214,26 +214,32 @@ internal sealed class DecomposedRetriever
             hi = MathF.Max(hi, MathF.FusedMultiplyAdd(w * scale, most, largest));
         }
         float step = hi > lo ? 65535f / (hi - lo) : 0;
-        bool vector = SimdPaths.Resolve(path) != SimdPath.Scalar;
+        // Per slot the key is a · sum + b_s: a shared by all query slots, b_s its own. The offsets go first in one
+        // tight pass, so the pass over behaviours does no arithmetic per run.
+        if (_offsets.Length < slots) _offsets = new float[slots];
+        var offsets = _offsets.AsSpan(0, slots);
+        offsets[0] = (bias + parts[0] - lo) * step;
+        for (int s = 1; s < slots; s++) offsets[s] = (MathF.FusedMultiplyAdd(w, bias, parts[s]) - lo) * step;
+        float browse = scale * step, query = w * scale * step;
+        if (SimdPaths.Resolve(path) == SimdPath.Scalar)
+        {
+            for (int s = 0; s < slots; s++) KeysScalar(sums, keys, runs[s], runs[s + 1], s == 0 ? browse : query, offsets[s]);
+            return;
+        }
         ref ushort source = ref MemoryMarshal.GetReference(sums);
         ref ushort target = ref MemoryMarshal.GetReference(keys);
+        ref float offset = ref MemoryMarshal.GetReference(offsets);
+        ref int run = ref MemoryMarshal.GetArrayDataReference(runs);
         var top = Vector256.Create(65535f);
+        var va = Vector256.Create(browse);
         for (int s = 0; s < slots; s++)
         {
-            float weight = s == 0 ? 1 : w;
-            float a = weight * scale * step, b = (MathF.FusedMultiplyAdd(weight, bias, parts[s]) - lo) * step;
-            int from = runs[s], to = runs[s + 1];
-            if (!vector)
-            {
-                KeysScalar(sums, keys, from, to, a, b);
-                continue;
-            }
             // Whole vectors from the run's start: the last may run past its end into the next run, which is written
             // after (runs go in order) and so overwrites it; past the last run it lands in the slack. Runs average
-            // L / slots behaviours, often fewer than a vector, so no scalar tail per run and no call per run.
-            var va = Vector256.Create(a);
-            var vb = Vector256.Create(b);
-            for (int i = from; i < to; i += Vector256<float>.Count)
+            // L / slots behaviours, often fewer than a vector, so no scalar tail per run.
+            if (s == 1) va = Vector256.Create(query);
+            var vb = Vector256.Create(Unsafe.Add(ref offset, s));
+            for (int i = Unsafe.Add(ref run, s), to = Unsafe.Add(ref run, s + 1); i < to; i += Vector256<float>.Count)
             {
                 var (lower, upper) = Vector128.Widen(Vector128.LoadUnsafe(ref source, (nuint)i));
                 var values = Vector256.ConvertToSingle(Vector256.Create(lower, upper).AsInt32());
