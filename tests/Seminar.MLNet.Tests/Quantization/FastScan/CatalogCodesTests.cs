@@ -34,6 +34,16 @@ public class CatalogCodesTests(ITestOutputHelper output)
         return (h, k);
     }
 
+    /// <summary>Every behaviour's exact decomposed score for u (item rows gathered from the table), and the slots' query parts.</summary>
+    static (float[] Scores, float[] Parts) ExactScores(PairDecomposition pairs, DecomposedHistory history, float[] u)
+    {
+        var parts = new float[history.Slots];
+        pairs.QueryParts(u, history, new float[history.DistinctTokens.Length], parts);
+        var scores = new float[history.Count];
+        pairs.ScoreGathered(u, history, parts, scores);
+        return (scores, parts);
+    }
+
     [Fact]
     public void The_decomposition_rebuilds_the_PSU_pair_vectors_and_their_scores()
     {
@@ -51,10 +61,7 @@ public class CatalogCodesTests(ITestOutputHelper output)
         Assert.True(history.Slots > 3 && history.RunStart[1] > 0, "browses and several queries");
         var fusion = new PairFusion(psu);
         var u = Enumerable.Range(0, d).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
-        var parts = new float[history.Slots];
-        pairs.QueryParts(u, history, new float[history.DistinctTokens.Length], parts);
-        var gathered = new float[history.Count];
-        pairs.ScoreGathered(u, history, parts, gathered);
+        var (gathered, parts) = ExactScores(pairs, history, u);
         var expected = new float[d];
         var rebuilt = new float[d];
         for (int j = 0; j < history.Count; j++)
@@ -191,10 +198,7 @@ public class CatalogCodesTests(ITestOutputHelper output)
         var history = DecomposedHistory.Build(h, q, t, items, tokens);
         var retriever = new DecomposedRetriever(catalog, pairs, k, history.Count);
         var u = Enumerable.Range(0, d).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
-        var parts = new float[history.Slots];
-        pairs.QueryParts(u, history, new float[history.DistinctTokens.Length], parts);
-        var scores = new float[history.Count];
-        pairs.ScoreGathered(u, history, parts, scores);
+        var (scores, _) = ExactScores(pairs, history, u);
         var expected = new int[k];
         TopK.Select(scores, k, expected);
         var top = new int[k];
@@ -218,8 +222,6 @@ public class CatalogCodesTests(ITestOutputHelper output)
         var catalog = CatalogCodes.Train(table, d, m, seed: 1);
         var (h, q) = History(random, 10_000, items, tokens, t, 300);
         var history = DecomposedHistory.Build(h, q, t, items, tokens);
-        var parts = new float[history.Slots];
-        var scores = new float[history.Count];
         var exact = new int[k];
         var top = new int[k];
         foreach (int shortlist in new[] { k, 400 })
@@ -229,9 +231,7 @@ public class CatalogCodesTests(ITestOutputHelper output)
             for (int r = 0; r < requests; r++)
             {
                 var u = queries.AsSpan(r * d, d);
-                pairs.QueryParts(u, history, new float[history.DistinctTokens.Length], parts);
-                pairs.ScoreGathered(u, history, parts, scores);
-                TopK.Select(scores, k, exact);
+                TopK.Select(ExactScores(pairs, history, u.ToArray()).Scores, k, exact);
                 Assert.Equal(k, retriever.RetrieveGathered(u, history, top));
                 recall += exact.Intersect(top).Count() / (double)k;
             }
