@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -107,33 +108,51 @@ internal sealed class CatalogCodes
 
     int RowOf(ReadOnlySpan<int> items, int position) => position < items.Length ? items[position] : Count;
 
-    // Per block: for byte j of a half-lane, vector v = Order[j] and v + 16 share a byte. Combining their rows gives
-    // h0[p] (sub-space 2p of both, low nibble v) and h1[p] (sub-space 2p + 1); as one 256-bit row [h0 | h1] per j,
-    // the 16 × 16 byte matrix of each 128-bit lane, transposed in-lane, is row p = pair p's 32 block bytes.
+    // First every row is copied, in history order, into a staging buffer: a loop of a load and a store per row, so
+    // the scattered reads of a large table are all in flight at once instead of queueing behind the transposes.
+    // Then per block: for byte j of a half-lane, vector v = Order[j] and v + 16 share a byte. Combining their rows
+    // gives h0[p] (sub-space 2p of both, low nibble v) and h1[p] (sub-space 2p + 1); as one 256-bit row [h0 | h1] per
+    // j, the 16 × 16 byte matrix of each 128-bit lane, transposed in-lane, is row p = pair p's 32 block bytes.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void GatherVector(ReadOnlySpan<int> items, int pairs, Span<byte> blocks, int blockBytes)
     {
-        ref byte rows = ref MemoryMarshal.GetArrayDataReference(_rows);
-        ref byte output = ref MemoryMarshal.GetReference(blocks);
+        int count = blocks.Length / blockBytes, padded = count * FourBitCodes.BlockSize;
+        var staging = ArrayPool<byte>.Shared.Rent(padded * RowBytes);
+        try
+        {
+            ref byte rows = ref MemoryMarshal.GetArrayDataReference(_rows);
+            ref byte staged = ref MemoryMarshal.GetArrayDataReference(staging);
+            ref int item = ref MemoryMarshal.GetReference(items);
+            for (int i = 0; i < items.Length; i++)
+                Vector128.LoadUnsafe(ref rows, (nuint)((long)Unsafe.Add(ref item, i) * RowBytes)).StoreUnsafe(ref staged, (nuint)((long)i * RowBytes));
+            staging.AsSpan(items.Length * RowBytes, (padded - items.Length) * RowBytes).Clear();
+            Transpose(ref staged, count, pairs, ref MemoryMarshal.GetReference(blocks), blockBytes);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(staging);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Transpose(ref byte staged, int count, int pairs, ref byte output, int blockBytes)
+    {
+        var order = Order;
         var low = Vector128.Create((byte)15);
         Span<Vector256<byte>> a = stackalloc Vector256<byte>[16];
         Span<Vector256<byte>> b = stackalloc Vector256<byte>[16];
-        // The rows of the next block, loaded before this block's transpose: with rows scattered over a large table
-        // the loads miss, and issued early they overlap the shuffles instead of stalling them.
-        Span<Vector128<byte>> next = stackalloc Vector128<byte>[2 * 16];
-        int count = blocks.Length / blockBytes;
-        LoadRows(ref rows, items, 0, next);
         for (int block = 0; block < count; block++)
         {
+            int first = block * FourBitCodes.BlockSize;
             for (int j = 0; j < 16; j++)
             {
-                var x = next[2 * j];
-                var y = next[2 * j + 1];
+                int v = first + order[j];
+                var x = Vector128.LoadUnsafe(ref staged, (nuint)((long)v * RowBytes));
+                var y = Vector128.LoadUnsafe(ref staged, (nuint)((long)(v + 16) * RowBytes));
                 var h0 = (x & low) | ((y.AsUInt16() << 4).AsByte() & ~low);
                 var h1 = ((x.AsUInt16() >> 4).AsByte() & low) | (y & ~low);
                 a[j] = Vector256.Create(h0, h1);
             }
-            if (block + 1 < count) LoadRows(ref rows, items, (block + 1) * FourBitCodes.BlockSize, next);
             // Bytes, then words, dwords and qwords: after step k each element holds 2^k rows of one column.
             for (int k = 0; k < 8; k++)
             {
@@ -166,19 +185,6 @@ internal sealed class CatalogCodes
                     if (column < pairs) Avx2.UnpackLow(p, q).AsByte().StoreUnsafe(ref target, (nuint)(column * FourBitCodes.PairBytes));
                     if (column + 1 < pairs) Avx2.UnpackHigh(p, q).AsByte().StoreUnsafe(ref target, (nuint)((column + 1) * FourBitCodes.PairBytes));
                 }
-        }
-    }
-
-    // Row pairs (vector Order[j], Order[j] + 16) of the block starting at first, in j order.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    void LoadRows(ref byte rows, ReadOnlySpan<int> items, int first, Span<Vector128<byte>> target)
-    {
-        var order = Order;
-        for (int j = 0; j < 16; j++)
-        {
-            int v = first + order[j];
-            target[2 * j] = Vector128.LoadUnsafe(ref rows, (nuint)((long)RowOf(items, v) * RowBytes));
-            target[2 * j + 1] = Vector128.LoadUnsafe(ref rows, (nuint)((long)RowOf(items, v + 16) * RowBytes));
         }
     }
 
