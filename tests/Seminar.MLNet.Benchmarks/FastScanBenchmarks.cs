@@ -9,7 +9,8 @@ namespace Seminar.MLNet.Benchmarks;
 /// One query against N vectors (D = 64, K = 50), cache-resident: the exact blocked scan and top-K against the 4-bit
 /// fast scan (16-centroid codebooks, M sub-spaces) with a shortlist re-ranked exactly on the float vectors. The
 /// shortlist is sized for recall@50 ≈ 0.98 on clustered data (FastScanTests: M = 32 needs 400, M = 16 about 1,600).
-/// The scan and the shortlist selection are also timed alone for the breakdown. Data: 1,000 Gaussian clusters.
+/// The scan, the shortlist selection and the gather of a history's codes from a catalog of the same vectors
+/// (<see cref="CatalogCodes"/>) are also timed alone for the breakdown. Data: 1,000 Gaussian clusters.
 /// </summary>
 [MemoryDiagnoser]
 public class FastScanBenchmarks
@@ -23,6 +24,9 @@ public class FastScanBenchmarks
     ShortlistReranker _reranker = null!;
     ushort[] _sums = null!;
     int[] _top = null!;
+    CatalogCodes _catalog = null!;
+    FourBitCodes _gathered = null!;
+    int[] _history = null!;
 
     [Params(1_000, 10_000, 100_000)]
     public int N { get; set; }
@@ -59,6 +63,17 @@ public class FastScanBenchmarks
         // The selection alone reads the scan's sums.
         FastScan.Scan(_codes, _tables, _sums);
         _reranker = new ShortlistReranker(Math.Min(N, M == 16 ? 1_600 : 400), K);
+        // The same vectors as a catalog, and a history of N behaviours drawn from it: the codes gathered per request.
+        _catalog = new CatalogCodes(quantizer, _rows);
+        _gathered = new FourBitCodes(M);
+        _history = Enumerable.Range(0, N).Select(_ => rng.Next(N)).ToArray();
+    }
+
+    [Benchmark(Description = "catalog gather alone (N item codes into fast-scan blocks)")]
+    public int GatherOnly()
+    {
+        _catalog.Gather(_history, _gathered);
+        return _gathered.Blocks;
     }
 
     [Benchmark(Baseline = true, Description = "exact: blocked scan + top-K")]

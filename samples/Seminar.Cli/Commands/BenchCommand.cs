@@ -12,15 +12,17 @@ namespace Seminar.Cli.Commands;
 static class BenchCommand
 {
     static readonly Option<string> Report = new("--report") { Description = "Write the JSON report to this file." };
-    static readonly Option<string> Data = new("--data") { Description = "Canonical dataset to train on and draw behaviours from (default: the built-in synthetic data)." };
     static readonly Option<string> Lengths = new("--lengths") { Description = "History lengths, comma-separated.", DefaultValueFactory = _ => "1000,10000,100000" };
+    static readonly Option<string> Catalogs = new("--catalogs") { Description = "Catalog sizes of the gather setting, comma-separated (the smallest is also the catalog of the ranking and stored settings).", DefaultValueFactory = _ => "100000,1000000" };
+    static readonly Option<int> RankingCandidates = new("--ranking-candidates") { Description = "Candidates of a ranking request.", DefaultValueFactory = _ => 100 };
+    static readonly Option<int> Shortlist = new("--shortlist") { Description = "Behaviours re-ranked exactly per request vector (K').", DefaultValueFactory = _ => 400 };
     static readonly Option<int> Seed = new("--seed") { Description = "Seed.", DefaultValueFactory = _ => 1 };
     static readonly Option<bool> Serving = new("--serving") { Description = "Serving bench instead: ranking requests through whole fitted and stock-loaded chains (exact PSU and PQ), p50/p99 and bytes allocated per request." };
     static readonly Option<string> ServingLengths = new("--serving-lengths") { Description = "With --serving: history lengths, comma-separated (add 100000 for the largest).", DefaultValueFactory = _ => "100,1000,10000" };
     static readonly Option<string> Candidates = new("--candidates") { Description = "With --serving: candidates per request, comma-separated.", DefaultValueFactory = _ => "1,100" };
-    static readonly Option<double> WarmupSeconds = new("--warmup-seconds") { Description = "With --serving: untimed seconds per setting.", DefaultValueFactory = _ => 1 };
-    static readonly Option<double> MeasureSeconds = new("--measure-seconds") { Description = "With --serving: timed seconds per setting.", DefaultValueFactory = _ => 2 };
-    static readonly Option<int> MinRequests = new("--min-requests") { Description = "With --serving: fewest timed requests per setting.", DefaultValueFactory = _ => 20 };
+    static readonly Option<double> WarmupSeconds = new("--warmup-seconds") { Description = "Untimed seconds per measured setting.", DefaultValueFactory = _ => 1 };
+    static readonly Option<double> MeasureSeconds = new("--measure-seconds") { Description = "Timed seconds per measured setting.", DefaultValueFactory = _ => 2 };
+    static readonly Option<int> MinRequests = new("--min-requests") { Description = "Fewest timed requests per measured setting (and side).", DefaultValueFactory = _ => 20 };
     static readonly Option<bool> Load = new("--load") { Description = "With --serving: then a load run of samples/Seminar.Serving on 127.0.0.1 (its own process) over the exact chain: requests per second, p50/p99, errors and answers that differ from single-threaded scoring." };
     static readonly Option<int> LoadClients = new("--load-clients") { Description = "With --load: concurrent clients.", DefaultValueFactory = _ => 8 };
     static readonly Option<double> LoadSeconds = new("--load-seconds") { Description = "With --load: seconds the clients keep sending.", DefaultValueFactory = _ => 30 };
@@ -30,9 +32,9 @@ static class BenchCommand
 
     public static Command Create()
     {
-        var command = new Command("bench", "Exact against approximate retrieval at several history lengths: time, recall@K, bytes, memory bandwidth.")
+        var command = new Command("bench", "Exact against approximate retrieval in three settings (ranking, gather, stored) at several history lengths: time, recall@K, bytes, memory bandwidth.")
         {
-            Data, Lengths, Report, Seed, Serving, ServingLengths, Candidates, WarmupSeconds, MeasureSeconds, MinRequests,
+            Lengths, Catalogs, RankingCandidates, Shortlist, Report, Seed, Serving, ServingLengths, Candidates, WarmupSeconds, MeasureSeconds, MinRequests,
             Load, LoadClients, LoadSeconds, LoadRequests, LoadLength, LoadCandidates,
         };
         command.SetAction(parse => CliErrors.Guard(() =>
@@ -57,25 +59,16 @@ static class BenchCommand
                 Write(parse.GetValue(Report), servingReport.ToJson());
                 return;
             }
-            var lengths = Counts(parse.GetValue(Lengths)!, "--lengths");
-            string? data = parse.GetValue(Data);
-            string? temporary = null;
-            if (data == null)
+            var options = new RetrievalBenchOptions
             {
-                temporary = data = Path.Combine(Path.GetTempPath(), $"seminar-bench-{Guid.NewGuid():N}");
-                GenerateCommand.Generate(data, new() { Seed = parse.GetValue(Seed) });
-            }
-            try
-            {
-                var options = new RetrievalBenchOptions { Lengths = lengths, Seed = parse.GetValue(Seed) };
-                var report = StageProgressDisplay.Run(progress => RetrievalBench.Run(data, options, progress));
-                Print(report);
-                Write(parse.GetValue(Report), report.ToJson());
-            }
-            finally
-            {
-                if (temporary != null) Directory.Delete(temporary, recursive: true);
-            }
+                Lengths = Counts(parse.GetValue(Lengths)!, "--lengths"), CatalogSizes = Counts(parse.GetValue(Catalogs)!, "--catalogs"),
+                Candidates = parse.GetValue(RankingCandidates), Shortlist = parse.GetValue(Shortlist), Seed = parse.GetValue(Seed),
+                WarmupSeconds = parse.GetValue(WarmupSeconds), MeasureSeconds = parse.GetValue(MeasureSeconds), MinSamples = parse.GetValue(MinRequests),
+            };
+            options.Validate();
+            var report = StageProgressDisplay.Run(progress => RetrievalBench.Run(options, progress));
+            Print(report);
+            Write(parse.GetValue(Report), report.ToJson());
         }));
         return command;
     }
@@ -108,12 +101,15 @@ static class BenchCommand
 
     static void Print(RetrievalBenchReport report)
     {
-        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(report.Dataset)}[/]: K = {report.K}, code sets {Markup.Escape(string.Join(", ", report.CodeSets))}, " +
-            $"{(report.ByteScan ? "byte scan (AVX-512 VBMI)" : "float scan")}, memory bandwidth {report.MemoryBandwidthGbps:F1} GB/s (one thread)");
-        var table = new Table().AddColumns("L", "requests", "exact µs", "PQ µs", "speedup", "recall@K", "bytes exact", "bytes PQ", "PQ / bandwidth bound");
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(report.Dataset)}[/]: D = {report.Dimension}, K = {report.K}, M = {report.SubSpaces} 4-bit ({report.CodeBytesPerItem} B per item, " +
+            $"{report.CodeCompression:F0}x below float32), K' = {report.Shortlist}, {(report.ByteScan ? "vector" : "scalar")} byte scan, memory bandwidth {report.MemoryBandwidthGbps:F1} GB/s (one thread), " +
+            $"tiered compilation {(report.TieredCompilation ? "on" : "off")}");
+        var table = new Table().AddColumns("setting", "catalog", "L", "C", "exact p50 µs", "exact p90 µs", "approx p50 µs", "approx p90 µs", "speedup", "recall@K", "samples");
         foreach (var l in report.Lengths)
-            table.AddRow($"{l.Length:N0}", $"{l.Requests}", $"{l.ExactMicroseconds:N1}", $"{l.PqMicroseconds:N1}", $"{l.Speedup:F2}x", $"{l.Recall:F4}",
-                $"{l.ExactBytesPerBehaviour}", $"{l.PqBytesPerBehaviour}", $"{l.PqOverBound:F2}");
+            table.AddRow(l.Setting, $"{l.CatalogItems:N0}", $"{l.Length:N0}", $"{l.Candidates}", $"{l.ExactMicroseconds:N1}", $"{l.ExactP90Microseconds:N1}",
+                $"{l.ApproximateMicroseconds:N1}", $"{l.ApproximateP90Microseconds:N1}", $"{l.Speedup:F2}x", l.RecallCounted ? $"{l.Recall:F4}" : $"({l.Recall:F4})", $"{l.Samples}");
         AnsiConsole.Write(table);
+        foreach (var t in report.Targets)
+            AnsiConsole.MarkupLine(Markup.Escape($"{(t.Met ? "met" : "NOT met")}: {t.Target} (measured {t.Measured:F2}{(t.Recall is { } r ? $", recall {r:F4}" : "")})"));
     }
 }

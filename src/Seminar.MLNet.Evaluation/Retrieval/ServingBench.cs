@@ -136,9 +136,7 @@ public static class ServingBench
                 "Whole chains run SeminarRanker: over a fitted chain it scores the exact PSU once per request for all candidates (the batch path: one matrix " +
                 "product for all candidates and heads), the later stages (PQ, FastTree) candidate by candidate reusing the history's codes; a stock-loaded chain " +
                 "goes candidate by candidate through ONNX Runtime. psu_stage times the PSU alone on its row path against its batch path.",
-            // The runtimeconfig's knob reaches AppContext as the text "false"; the environment variable overrides it.
-            TieredCompilation = !string.Equals(AppContext.GetData("System.Runtime.TieredCompilation")?.ToString(), "false", StringComparison.OrdinalIgnoreCase)
-                && Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") != "0",
+            TieredCompilation = BenchTiming.TieredCompilation,
             Processors = Environment.ProcessorCount, Dimension = options.Dimension, Heads = options.Heads, K = options.TopK,
         };
         foreach (var (retrieval, fitted) in chains)
@@ -234,11 +232,8 @@ public static class ServingBench
         return new ServingBenchRow
         {
             Setting = setting, HistoryLength = length, Length = length, Candidates = candidates, Chain = chain, Retrieval = retrieval, Path = path,
-            P50Microseconds = Math.Round(Percentile(times, 0.5), 1), P99Microseconds = Math.Round(Percentile(times, 0.99), 1),
+            P50Microseconds = Math.Round(BenchTiming.Percentile(times, 0.5), 1), P99Microseconds = Math.Round(BenchTiming.Percentile(times, 0.99), 1),
             AllocatedBytes = bytes[bytes.Count / 2], Requests = times.Count,
         };
     }
-
-    /// <summary>The nearest-rank percentile of sorted values.</summary>
-    static double Percentile(List<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 }

@@ -114,7 +114,9 @@ public class RetrievalCurvesTests(ITestOutputHelper output)
         var bench = new RetrievalBenchReport { Lengths = { new RetrievalBenchLength { Length = 1_000, ExactMicroseconds = 3, PqBytesPerBehaviour = 96 } } };
         using var doc = System.Text.Json.JsonDocument.Parse(bench.ToJson());
         Assert.Equal(new[] { "length", "requests", "exact_us", "pq_us", "speedup", "recall@k", "exact_bytes_per_behaviour", "pq_bytes_per_behaviour",
-                             "pq_bandwidth_bound_us", "pq_over_bound", "exact_bandwidth_bound_us" },
+                             "pq_bandwidth_bound_us", "pq_over_bound", "exact_bandwidth_bound_us", "setting", "candidates", "catalog_items", "approximate_us",
+                             "exact_p90_us", "approximate_p90_us", "samples", "evicted", "recall_counted", "code_bytes_per_behaviour", "index_bytes_per_behaviour",
+                             "rerank_copy_bytes_per_behaviour", "rerank_bytes_per_candidate", "approximate_stages_us" },
             doc.RootElement.GetProperty("lengths")[0].EnumerateObject().Select(p => p.Name));
         Assert.Equal(1_000, doc.RootElement.GetProperty("lengths")[0].GetProperty("length").GetInt32());
     }

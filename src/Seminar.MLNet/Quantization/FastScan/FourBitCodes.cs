@@ -27,7 +27,7 @@ internal sealed class FourBitCodes
     // Vector of the j-th byte of a half-lane: 0, 8, 1, 9, ... (FAISS's perm0 on little-endian machines).
     static ReadOnlySpan<byte> Order => [0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15];
 
-    readonly byte[] _blocks;
+    byte[] _blocks;
 
     FourBitCodes(int count, int subSpaces, byte[] blocks)
     {
@@ -36,8 +36,17 @@ internal sealed class FourBitCodes
         _blocks = blocks;
     }
 
+    /// <summary>An empty code set a gather refills per request (<see cref="Reset"/>): its buffer grows to the longest history seen.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="subSpaces"/> is out of range.</exception>
+    internal FourBitCodes(int subSpaces)
+        : this(0, subSpaces, Array.Empty<byte>())
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(subSpaces, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(subSpaces, QuantizedLookupTables.MaxSubSpaces);
+    }
+
     /// <summary>Vectors N.</summary>
-    public int Count { get; }
+    public int Count { get; private set; }
     /// <summary>Sub-spaces M (codes per vector).</summary>
     public int SubSpaces { get; }
     /// <summary>M rounded up to even: the sub-spaces a block stores.</summary>
@@ -49,7 +58,7 @@ internal sealed class FourBitCodes
     /// <summary>Bytes per block: 16 per sub-space (one nibble per vector).</summary>
     public int BlockBytes => PaddedSubSpaces * BlockSize / 2;
     /// <summary>The packed blocks, <see cref="Blocks"/> × <see cref="BlockBytes"/>.</summary>
-    public ReadOnlySpan<byte> Data => _blocks;
+    public ReadOnlySpan<byte> Data => _blocks.AsSpan(0, Blocks * BlockBytes);
 
     /// <summary><paramref name="subSpaces"/> rounded up to even.</summary>
     public static int PadSubSpaces(int subSpaces) => (subSpaces + 1) & ~1;
@@ -112,6 +121,20 @@ internal sealed class FourBitCodes
             throw new ArgumentException($"The code buffer holds {codes.Length} bytes; {Count} vectors of {SubSpaces} codes need {(long)Count * SubSpaces}.", nameof(codes));
         for (int i = 0; i < Count; i++)
             for (int s = 0; s < SubSpaces; s++) codes[i * SubSpaces + s] = (byte)Get(i, s);
+    }
+
+    /// <summary>
+    /// Makes this a set of <paramref name="count"/> vectors and returns its packed blocks for the caller to fill whole
+    /// (their previous contents are stale). Grows the buffer by half again when it is short, so it settles.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
+    internal Span<byte> Reset(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        Count = count;
+        long bytes = (long)Blocks * BlockBytes;
+        if (_blocks.Length < bytes) _blocks = new byte[Math.Max(bytes, _blocks.Length + (long)_blocks.Length / 2)];
+        return _blocks.AsSpan(0, (int)bytes);
     }
 
     /// <summary>A reference to the first packed byte, for the scan.</summary>

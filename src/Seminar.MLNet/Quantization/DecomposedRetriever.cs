@@ -1,0 +1,256 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Seminar.MLNet.Quantization.FastScan;
+using Seminar.MLNet.Retrieval;
+
+namespace Seminar.MLNet.Quantization;
+
+/// <summary>
+/// Approximate top-K retrieval over the item/query decomposition (<see cref="PairDecomposition"/>): the item part by
+/// the 4-bit fast scan of the history's catalog codes, the query part exact per distinct token, the
+/// <see cref="Shortlist"/> best approximate scores re-ranked exactly on the catalog's float rows.
+/// </summary>
+/// <remarks>
+/// Approximate score of behaviour j in slot s: <c>w_s (Scale · sum_j + Bias) + part_s</c>, one multiply-add per
+/// behaviour with two constants per run of the grouped history, kept as a 16-bit key so the shortlist is the byte
+/// histogram selection of <see cref="ShortlistReranker"/>. Holds its buffers between calls (they grow to the
+/// longest history seen); not thread-safe: one per thread.
+/// </remarks>
+internal sealed class DecomposedRetriever
+{
+    readonly CatalogCodes _catalog;
+    readonly PairDecomposition _pairs;
+    readonly QuantizedLookupTables _tables;
+    readonly TopKSelector _topSelector;
+    readonly ShortlistReranker _reranker;
+    readonly FourBitCodes _gathered;
+    readonly int[] _positions;
+    readonly float[] _exact;
+    ushort[] _sums = Array.Empty<ushort>(), _keys = Array.Empty<ushort>();
+    float[] _tokenDots = Array.Empty<float>(), _parts = Array.Empty<float>(), _offsets = Array.Empty<float>();
+
+    /// <summary>A retriever returning <paramref name="k"/> behaviours from a shortlist of <paramref name="shortlist"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is below 1 or above <paramref name="shortlist"/>.</exception>
+    /// <exception cref="ArgumentException">The codes and the decomposition disagree on the catalog.</exception>
+    public DecomposedRetriever(CatalogCodes catalog, PairDecomposition pairs, int k, int shortlist)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(pairs);
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(shortlist, k);
+        if (catalog.Count != pairs.ItemCount || catalog.Quantizer.Dimension != pairs.Dimension)
+            throw new ArgumentException($"The catalog codes hold {catalog.Count} items of D = {catalog.Quantizer.Dimension}; the item table {pairs.ItemCount} of D = {pairs.Dimension}.", nameof(pairs));
+        _catalog = catalog;
+        _pairs = pairs;
+        K = k;
+        Shortlist = shortlist;
+        _tables = new QuantizedLookupTables(catalog.Quantizer);
+        _reranker = new ShortlistReranker(shortlist, k);
+        _topSelector = new TopKSelector(k);
+        _gathered = new FourBitCodes(catalog.SubSpaces);
+        _positions = new int[k];
+        _exact = new float[shortlist];
+    }
+
+    /// <summary>Names of the stages <see cref="StageTicks"/> accumulates, in order.</summary>
+    internal static readonly string[] StageNames = { "gather", "query_parts", "lookup_tables", "scan", "combine", "shortlist", "rerank" };
+
+    /// <summary>When set, each call adds its stages' <see cref="System.Diagnostics.Stopwatch"/> ticks here (for the bench's breakdown).</summary>
+    internal long[]? StageTicks { get; set; }
+
+    /// <summary>The sum the re-rank's touch pass reads, kept so the loads cannot be dropped.</summary>
+    internal float Touched { get; private set; }
+
+    /// <summary>Behaviours returned.</summary>
+    public int K { get; }
+    /// <summary>Behaviours re-ranked exactly (K').</summary>
+    public int Shortlist { get; }
+
+    /// <summary>Gathers the history's codes from the catalog, then <see cref="Retrieve(ReadOnlySpan{float}, FourBitCodes, DecomposedHistory, Span{int})"/>.</summary>
+    public int RetrieveGathered(ReadOnlySpan<float> u, DecomposedHistory history, Span<int> top)
+    {
+        Gather(history);
+        return Retrieve(u, _gathered, history, top);
+    }
+
+    /// <summary>Gathers the history's codes from the catalog, then <see cref="Retrieve(ReadOnlySpan{float}, FourBitCodes, DecomposedHistory, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{int})"/> on the catalog's rows.</summary>
+    public int RetrieveGathered(ReadOnlySpan<float> u, DecomposedHistory history, ReadOnlySpan<float> parts, Span<int> top)
+    {
+        Gather(history);
+        return Retrieve(u, _gathered, history, parts, ReadOnlySpan<float>.Empty, top);
+    }
+
+    void Gather(DecomposedHistory history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        long clock = StageTicks == null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
+        _catalog.Gather(history.Items, _gathered);
+        Lap(StageTicks, 0, ref clock);
+    }
+
+    /// <summary>
+    /// The approximate top-<c>min(K, Count)</c> of <paramref name="history"/> for request vector <paramref name="u"/>:
+    /// grouped behaviour indices, best first by exact score. The query parts are computed per distinct token and the
+    /// re-rank reads the catalog's float rows.
+    /// </summary>
+    /// <param name="u">The request vector (D).</param>
+    /// <param name="codes">The history's codes in grouped order (<see cref="CatalogCodes.Gather(ReadOnlySpan{int}, FourBitCodes)"/> of its items).</param>
+    /// <param name="history">The history.</param>
+    /// <param name="top">Receives the indices.</param>
+    /// <returns>How many were written.</returns>
+    /// <exception cref="ArgumentException">The codes are not the history's length or <paramref name="top"/> is short.</exception>
+    public int Retrieve(ReadOnlySpan<float> u, FourBitCodes codes, DecomposedHistory history, Span<int> top)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        if (_tokenDots.Length < history.DistinctTokens.Length) _tokenDots = new float[history.DistinctTokens.Length];
+        if (_parts.Length < history.Slots) _parts = new float[history.Slots];
+        var parts = _parts.AsSpan(0, history.Slots);
+        long clock = StageTicks == null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
+        _pairs.QueryParts(u, history, _tokenDots, parts);
+        Lap(StageTicks, 1, ref clock);
+        return Retrieve(u, codes, history, parts, ReadOnlySpan<float>.Empty, top);
+    }
+
+    /// <summary>
+    /// <see cref="Retrieve(ReadOnlySpan{float}, FourBitCodes, DecomposedHistory, Span{int})"/> with the query parts
+    /// given (e.g. from one blocked product for many request vectors) and, optionally, the history's own item rows to
+    /// re-rank on: <c>[Count, D]</c> in grouped order, or empty for the catalog's rows.
+    /// </summary>
+    public int Retrieve(ReadOnlySpan<float> u, FourBitCodes codes, DecomposedHistory history, ReadOnlySpan<float> parts, ReadOnlySpan<float> rerankRows, Span<int> top)
+    {
+        ArgumentNullException.ThrowIfNull(codes);
+        ArgumentNullException.ThrowIfNull(history);
+        int n = history.Count, d = _pairs.Dimension;
+        if (codes.Count != n) throw new ArgumentException($"The codes hold {codes.Count} behaviours; the history {n}.", nameof(codes));
+        if (top.Length < Math.Min(K, n)) throw new ArgumentException($"The output holds {top.Length} indices; {Math.Min(K, n)} are returned.", nameof(top));
+        if (parts.Length < history.Slots) throw new ArgumentException($"The query parts hold {parts.Length} values; the history has {history.Slots} slots.", nameof(parts));
+        if (!rerankRows.IsEmpty && rerankRows.Length < (long)n * d)
+            throw new ArgumentException($"The re-rank rows hold {rerankRows.Length} values; {n} rows of D = {d} need {(long)n * d}.", nameof(rerankRows));
+        if (n == 0) return 0;
+        // Vector passes may run a few lanes past a run's end (see Combine): slack keeps them inside the buffers.
+        if (_sums.Length < codes.PaddedCount + Slack) _sums = new ushort[codes.PaddedCount + Slack];
+        if (_keys.Length < n + Slack) _keys = new ushort[n + Slack];
+
+        var ticks = StageTicks;
+        long clock = ticks == null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
+        _tables.Build(u);
+        Lap(ticks, 2, ref clock);
+        FastScan.FastScan.Scan(codes, _tables, _sums);
+        Lap(ticks, 3, ref clock);
+        Combine(_sums, history, _tables.Scale, _tables.Bias, parts, _keys, SimdPath.Best);
+        Lap(ticks, 4, ref clock);
+        var listed = _reranker.SelectShortlist(_keys, n);
+        Lap(ticks, 5, ref clock);
+        var items = history.Items;
+        var catalog = _pairs.Items;
+        // One load per cache line of every listed row first: the misses overlap instead of queueing behind the dots.
+        float touched = 0;
+        foreach (int j in listed)
+        {
+            var row = rerankRows.IsEmpty ? catalog.Slice(items[j] * d, d) : rerankRows.Slice(j * d, d);
+            for (int i = 0; i < d; i += 16) touched += row[i];
+        }
+        Touched = touched;
+        var runs = history.RunStart;
+        int slot = 0;
+        for (int i = 0; i < listed.Length; i++)
+        {
+            int j = listed[i];
+            // The list is in increasing order, so the slot only moves forward.
+            while (runs[slot + 1] <= j) slot++;
+            var row = rerankRows.IsEmpty ? catalog.Slice(items[j] * d, d) : rerankRows.Slice(j * d, d);
+            _exact[i] = MathF.FusedMultiplyAdd(_pairs.ItemWeight(slot), TensorPrimitives.Dot(u, row), parts[slot]);
+        }
+        int kept = _topSelector.Select(_exact.AsSpan(0, listed.Length), _positions);
+        for (int r = 0; r < kept; r++) top[r] = listed[_positions[r]];
+        Lap(ticks, 6, ref clock);
+        return kept;
+    }
+
+    const int Slack = 8;
+
+    static void Lap(long[]? ticks, int stage, ref long clock)
+    {
+        if (ticks == null) return;
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        ticks[stage] += now - clock;
+        clock = now;
+    }
+
+    /// <summary>
+    /// The approximate scores of a grouped history as 16-bit keys for the shortlist: score
+    /// <c>(w_s · scale) · sums[j] + (w_s · bias + parts[s])</c> mapped linearly from [lo, hi] (the least and most any
+    /// behaviour can score) onto [0, 65535], so the keys order as the scores do to within one key step, a fraction of
+    /// the lookup tables' own step. Every path gives the same keys (the same fused operations per lane).
+    /// </summary>
+    /// <param name="sums">The scan's sums, readable <see cref="Slack"/> values past the history.</param>
+    /// <param name="history">The history.</param>
+    /// <param name="scale">The lookup tables' step.</param>
+    /// <param name="bias">The lookup tables' bias.</param>
+    /// <param name="parts">Each slot's query part.</param>
+    /// <param name="keys">Receives one key per behaviour; writable <see cref="Slack"/> values past the history.</param>
+    /// <param name="path">Vector or scalar.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void Combine(ReadOnlySpan<ushort> sums, DecomposedHistory history, float scale, float bias, ReadOnlySpan<float> parts, Span<ushort> keys, SimdPath path)
+    {
+        var runs = history.RunStart;
+        int slots = runs.Length - 1;
+        float most = 255f * _catalog.SubSpaces, w = _pairs.ItemWeight(1);
+        float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
+        if (runs[1] > 0)
+        {
+            lo = bias + parts[0];
+            hi = MathF.FusedMultiplyAdd(scale, most, lo);
+        }
+        // Query slots are never empty and share their weight, so their extremes are those of the parts.
+        if (slots > 1)
+        {
+            var queryParts = parts[1..slots];
+            float least = MathF.FusedMultiplyAdd(w, bias, TensorPrimitives.Min(queryParts));
+            float largest = MathF.FusedMultiplyAdd(w, bias, TensorPrimitives.Max(queryParts));
+            lo = MathF.Min(lo, least);
+            hi = MathF.Max(hi, MathF.FusedMultiplyAdd(w * scale, most, largest));
+        }
+        float step = hi > lo ? 65535f / (hi - lo) : 0;
+        // Per slot the key is a · sum + b_s: a shared by all query slots, b_s its own. The offsets go first in one
+        // tight pass, so the pass over behaviours does no arithmetic per run.
+        if (_offsets.Length < slots) _offsets = new float[slots];
+        var offsets = _offsets.AsSpan(0, slots);
+        offsets[0] = (bias + parts[0] - lo) * step;
+        for (int s = 1; s < slots; s++) offsets[s] = (MathF.FusedMultiplyAdd(w, bias, parts[s]) - lo) * step;
+        float browse = scale * step, query = w * scale * step;
+        if (SimdPaths.Resolve(path) == SimdPath.Scalar)
+        {
+            for (int s = 0; s < slots; s++) KeysScalar(sums, keys, runs[s], runs[s + 1], s == 0 ? browse : query, offsets[s]);
+            return;
+        }
+        ref ushort source = ref MemoryMarshal.GetReference(sums);
+        ref ushort target = ref MemoryMarshal.GetReference(keys);
+        ref float offset = ref MemoryMarshal.GetReference(offsets);
+        ref int run = ref MemoryMarshal.GetArrayDataReference(runs);
+        var top = Vector256.Create(65535f);
+        var va = Vector256.Create(browse);
+        for (int s = 0; s < slots; s++)
+        {
+            // Whole vectors from the run's start: the last may run past its end into the next run, which is written
+            // after (runs go in order) and so overwrites it; past the last run it lands in the slack. Runs average
+            // L / slots behaviours, often fewer than a vector, so no scalar tail per run.
+            if (s == 1) va = Vector256.Create(query);
+            var vb = Vector256.Create(Unsafe.Add(ref offset, s));
+            for (int i = Unsafe.Add(ref run, s), to = Unsafe.Add(ref run, s + 1); i < to; i += Vector256<float>.Count)
+            {
+                var (lower, upper) = Vector128.Widen(Vector128.LoadUnsafe(ref source, (nuint)i));
+                var values = Vector256.ConvertToSingle(Vector256.Create(lower, upper).AsInt32());
+                var key = Vector256.ConvertToInt32(Vector256.Min(Vector256.Max(Vector256.FusedMultiplyAdd(va, values, vb), Vector256<float>.Zero), top));
+                Vector128.Narrow(key.GetLower().AsUInt32(), key.GetUpper().AsUInt32()).StoreUnsafe(ref target, (nuint)i);
+            }
+        }
+    }
+
+    static void KeysScalar(ReadOnlySpan<ushort> sums, Span<ushort> keys, int from, int to, float a, float b)
+    {
+        for (int i = from; i < to; i++) keys[i] = (ushort)(int)Math.Clamp(MathF.FusedMultiplyAdd(a, sums[i], b), 0f, 65535f);
+    }
+}

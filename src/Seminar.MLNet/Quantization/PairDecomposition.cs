@@ -1,0 +1,164 @@
+using System.Numerics.Tensors;
+using Seminar.MLNet.PsuScoring;
+
+namespace Seminar.MLNet.Quantization;
+
+/// <summary>
+/// The PSU's pair vector split into its catalog-level parts: <c>x = e_item</c> for a browse and
+/// <c>x = (1 − a) e_item + a e_query</c> with a query, <c>e_query</c> the mean of its tokens' rows. So
+/// <c>&lt;u, x&gt; = w &lt;u, e_item&gt; + (a / n) Σ_t &lt;u, e_t&gt;</c> with <c>w = 1</c> or <c>1 − a</c>: the item part
+/// needs one code set per catalog item (<see cref="CatalogCodes"/>) and the query part one dot per distinct token of
+/// the history, never one per behaviour. Reads the tables it is given; the per-request buffers are the caller's.
+/// </summary>
+internal sealed class PairDecomposition
+{
+    readonly float[] _items, _tokens;
+
+    /// <summary>A decomposition over an item table and a token table (both <c>[rows, dimension]</c>, not copied).</summary>
+    /// <exception cref="ArgumentException">A table is not a whole number of rows, or the weight is outside [0, 1].</exception>
+    public PairDecomposition(float[] items, float[] tokens, int dimension, float queryWeight)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        if (items.Length % dimension != 0 || tokens.Length % dimension != 0)
+            throw new ArgumentException($"The tables hold {items.Length} and {tokens.Length} values, not whole rows of {dimension}.", nameof(items));
+        if (!(queryWeight >= 0 && queryWeight <= 1)) throw new ArgumentException($"The query weight is {queryWeight}; it must lie in [0, 1].", nameof(queryWeight));
+        _items = items;
+        _tokens = tokens;
+        Dimension = dimension;
+        QueryWeight = queryWeight;
+    }
+
+    /// <summary>The decomposition of a PSU's pair fusion: its fused item table, projected token table and weight a.</summary>
+    public static PairDecomposition Of(PsuScoringModel psu)
+    {
+        ArgumentNullException.ThrowIfNull(psu);
+        return new PairDecomposition(psu.ItemData, psu.QueryTokenData, psu.Dimension, psu.QueryWeight);
+    }
+
+    /// <summary>Dimension D.</summary>
+    public int Dimension { get; }
+    /// <summary>The query weight a.</summary>
+    public float QueryWeight { get; }
+    /// <summary>Rows of the item table.</summary>
+    public int ItemCount => _items.Length / Dimension;
+    /// <summary>Rows of the token table.</summary>
+    public int TokenCount => _tokens.Length / Dimension;
+    /// <summary>The item table <c>[ItemCount, D]</c>.</summary>
+    public ReadOnlySpan<float> Items => _items;
+
+    /// <summary>Weight of the item part in slot <paramref name="slot"/>: 1 for browses, <c>1 − a</c> with a query.</summary>
+    public float ItemWeight(int slot) => slot == 0 ? 1 : 1 - QueryWeight;
+
+    /// <summary>
+    /// The pair vector of grouped behaviour <paramref name="j"/> rebuilt from its parts, in the operation order of
+    /// <see cref="PairFusion"/> (tokens summed in query order, the item scaled, then the sum added at <c>a / n</c>).
+    /// </summary>
+    public void Reconstruct(DecomposedHistory history, int j, Span<float> x)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        int d = Dimension, slot = history.SlotOf(j);
+        var item = _items.AsSpan(history.Items[j] * d, d);
+        if (slot == 0)
+        {
+            item.CopyTo(x);
+            return;
+        }
+        int from = history.QueryStart[slot - 1], to = history.QueryStart[slot];
+        Span<float> sum = stackalloc float[d];
+        _tokens.AsSpan(history.DistinctTokens[history.QueryTokens[from]] * d, d).CopyTo(sum);
+        for (int t = from + 1; t < to; t++) TensorPrimitives.Add(sum, _tokens.AsSpan(history.DistinctTokens[history.QueryTokens[t]] * d, d), sum);
+        TensorPrimitives.Multiply(item, 1f - QueryWeight, x);
+        TensorPrimitives.MultiplyAdd(sum, QueryWeight / (to - from), x, x);
+    }
+
+    /// <summary>
+    /// The query part of every slot for a request vector u: <c>parts[0] = 0</c> (browses) and
+    /// <c>parts[q + 1] = (a / n_q) Σ_t &lt;u, e_t&gt;</c>, each distinct token's dot taken once.
+    /// </summary>
+    /// <param name="u">The request vector (D).</param>
+    /// <param name="history">The history.</param>
+    /// <param name="tokenDots">Scratch of at least the history's distinct tokens.</param>
+    /// <param name="parts">Receives <see cref="DecomposedHistory.Slots"/> values.</param>
+    public void QueryParts(ReadOnlySpan<float> u, DecomposedHistory history, Span<float> tokenDots, Span<float> parts)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        int d = Dimension;
+        var tokens = history.DistinctTokens;
+        for (int t = 0; t < tokens.Length; t++) tokenDots[t] = TensorPrimitives.Dot(u, _tokens.AsSpan(tokens[t] * d, d));
+        parts[0] = 0;
+        for (int q = 0; q + 1 < history.Slots; q++)
+        {
+            int from = history.QueryStart[q], to = history.QueryStart[q + 1];
+            float sum = 0;
+            for (int t = from; t < to; t++) sum += tokenDots[history.QueryTokens[t]];
+            parts[q + 1] = QueryWeight / (to - from) * sum;
+        }
+    }
+
+    /// <summary>
+    /// Each distinct query's token sum <c>Σ_t e_t</c> (<c>[Slots − 1, D]</c>), stored per user so a request takes the query
+    /// parts of many request vectors in one blocked product (<see cref="PartsFromDots"/>).
+    /// </summary>
+    public float[] QueryTokenSums(DecomposedHistory history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        int d = Dimension, queries = history.Slots - 1;
+        var sums = new float[queries * d];
+        for (int q = 0; q < queries; q++)
+        {
+            var sum = sums.AsSpan(q * d, d);
+            for (int t = history.QueryStart[q]; t < history.QueryStart[q + 1]; t++)
+                TensorPrimitives.Add(sum, _tokens.AsSpan(history.DistinctTokens[history.QueryTokens[t]] * d, d), sum);
+        }
+        return sums;
+    }
+
+    /// <summary>The slots' query parts from <c>dots[q] = &lt;u, Σ_t e_t&gt;</c> of each distinct query: <c>parts[q + 1] = (a / n_q) dots[q]</c>, <c>parts[0] = 0</c>.</summary>
+    public void PartsFromDots(DecomposedHistory history, ReadOnlySpan<float> dots, Span<float> parts)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        parts[0] = 0;
+        for (int q = 0; q + 1 < history.Slots; q++)
+            parts[q + 1] = QueryWeight / (history.QueryStart[q + 1] - history.QueryStart[q]) * dots[q];
+    }
+
+    /// <summary>The exact score of a behaviour of <paramref name="item"/> in slot <paramref name="slot"/> from the item row and the slot's query part.</summary>
+    public float Score(ReadOnlySpan<float> u, int item, int slot, ReadOnlySpan<float> parts) =>
+        MathF.FusedMultiplyAdd(ItemWeight(slot), TensorPrimitives.Dot(u, _items.AsSpan(item * Dimension, Dimension)), parts[slot]);
+
+    /// <summary>
+    /// Every behaviour's exact score, its item row gathered from the catalog table: <c>scores[j] = w_s &lt;u, e_item(j)&gt; + parts[s]</c>.
+    /// Returns a sum of the rows read ahead (see remarks), which callers may ignore.
+    /// </summary>
+    /// <remarks>
+    /// Rows scattered over a table larger than the caches miss one by one; each iteration also loads every cache line
+    /// of the row <see cref="Lookahead"/> behaviours on, so that many misses are in flight behind the dots, and returns
+    /// their sum so the loads cannot be dropped.
+    /// </remarks>
+    public float ScoreGathered(ReadOnlySpan<float> u, DecomposedHistory history, ReadOnlySpan<float> parts, Span<float> scores)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        var items = history.Items;
+        var runs = history.RunStart;
+        int d = Dimension, n = items.Length;
+        float touched = 0;
+        for (int s = 0; s + 1 < runs.Length; s++)
+        {
+            float w = ItemWeight(s), part = parts[s];
+            for (int j = runs[s]; j < runs[s + 1]; j++)
+            {
+                if (j + Lookahead < n)
+                {
+                    var ahead = _items.AsSpan(items[j + Lookahead] * d, d);
+                    for (int i = 0; i < d; i += 16) touched += ahead[i];
+                }
+                scores[j] = MathF.FusedMultiplyAdd(w, TensorPrimitives.Dot(u, _items.AsSpan(items[j] * d, d)), part);
+            }
+        }
+        return touched;
+    }
+
+    const int Lookahead = 8;
+}

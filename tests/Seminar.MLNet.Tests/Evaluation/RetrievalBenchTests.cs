@@ -1,0 +1,74 @@
+using System.Text.Json;
+using Seminar.MLNet.Evaluation.Retrieval;
+
+namespace Seminar.MLNet.Tests.Evaluation;
+
+public class RetrievalBenchTests
+{
+    [Fact]
+    public void The_bench_report_holds_every_setting_length_and_catalog_with_numbers_in_range()
+    {
+        var options = new RetrievalBenchOptions
+        {
+            Lengths = new[] { 300, 60 }, CatalogSizes = new[] { 3_000, 6_000 }, Candidates = 4, K = 10, Shortlist = 40, Clusters = 50, Tokens = 200,
+            WarmupSeconds = 0, MeasureSeconds = 0, MinSamples = 3, EvictionBytes = 1 << 20, BandwidthBytes = 1 << 20, Seed = 3,
+        };
+        var report = RetrievalBench.Run(options);
+        using var json = JsonDocument.Parse(report.ToJson());
+        var root = json.RootElement;
+        foreach (string field in new[] { "memory_bandwidth_gbps", "k", "dataset", "code_sets", "byte_scan", "lengths", "vectors", "targets" })
+            Assert.True(root.TryGetProperty(field, out _), $"report field {field}");
+        Assert.Equal(10, root.GetProperty("k").GetInt32());
+        Assert.Equal(16, root.GetProperty("code_bytes_per_item").GetInt32());
+        Assert.Equal(256, root.GetProperty("float_bytes_per_item").GetInt32());
+        Assert.Equal(16.0, root.GetProperty("code_compression").GetDouble());
+        Assert.Contains("clustered synthetic", root.GetProperty("vectors").GetString());
+
+        var entries = root.GetProperty("lengths").EnumerateArray().ToArray();
+        var expected = new[] { ("ranking", 3_000, 300), ("ranking", 3_000, 60), ("gather", 3_000, 300), ("gather", 3_000, 60), ("gather", 6_000, 300),
+            ("gather", 6_000, 60), ("stored", 3_000, 300), ("stored", 3_000, 60) };
+        Assert.Equal(expected, entries.Select(e => (e.GetProperty("setting").GetString()!, e.GetProperty("catalog_items").GetInt32(), e.GetProperty("length").GetInt32())));
+        foreach (var e in entries)
+        {
+            string what = $"{e.GetProperty("setting").GetString()} L = {e.GetProperty("length").GetInt32()}";
+            Assert.Equal(e.GetProperty("setting").GetString() == "ranking" ? 4 : 1, e.GetProperty("candidates").GetInt32());
+            double exact = e.GetProperty("exact_us").GetDouble(), approximate = e.GetProperty("approximate_us").GetDouble();
+            Assert.True(exact > 0 && approximate > 0, $"{what}: times {exact}, {approximate}");
+            Assert.Equal(approximate, e.GetProperty("pq_us").GetDouble());
+            Assert.True(e.GetProperty("exact_p90_us").GetDouble() >= exact && e.GetProperty("approximate_p90_us").GetDouble() >= approximate, $"{what}: p90 below the median");
+            double speedup = e.GetProperty("speedup").GetDouble();
+            Assert.True(Math.Abs(speedup - exact / approximate) <= 0.01 * speedup + 0.01, $"{what}: speedup {speedup} against {exact} / {approximate}");
+            double recall = e.GetProperty("recall@k").GetDouble();
+            Assert.InRange(recall, 0.5, 1.0);
+            Assert.Equal(e.GetProperty("length").GetInt32() > 4 * 10, e.GetProperty("recall_counted").GetBoolean());
+            Assert.Equal(e.GetProperty("setting").GetString() == "stored", e.GetProperty("evicted").GetBoolean());
+            Assert.True(e.GetProperty("samples").GetInt32() >= 3, what);
+            Assert.Equal(16, e.GetProperty("code_bytes_per_behaviour").GetInt32());
+            Assert.Equal(40 * 256, e.GetProperty("rerank_bytes_per_candidate").GetInt32());
+            Assert.Equal(e.GetProperty("setting").GetString() == "ranking" ? 256 : 0, e.GetProperty("rerank_copy_bytes_per_behaviour").GetInt32());
+            var stages = e.GetProperty("approximate_stages_us").EnumerateObject().ToArray();
+            Assert.Equal(new[] { "gather", "query_parts", "lookup_tables", "scan", "combine", "shortlist", "rerank" }, stages.Select(s => s.Name));
+            Assert.All(stages, s => Assert.True(s.Value.GetDouble() >= 0));
+            Assert.Equal(e.GetProperty("setting").GetString() == "gather", stages[0].Value.GetDouble() > 0);
+        }
+        // A shortlist of 40 out of 60 behaviours keeps nearly everything: its recall is near 1.
+        Assert.All(entries.Where(e => e.GetProperty("length").GetInt32() == 60), e => Assert.True(e.GetProperty("recall@k").GetDouble() >= 0.9));
+
+        var targets = root.GetProperty("targets").EnumerateArray().ToArray();
+        Assert.Equal(5, targets.Length);
+        // None of the measured lengths or catalogs is a target's: unmeasured targets read 0 and are not met.
+        Assert.All(targets[..4], t => Assert.False(t.GetProperty("met").GetBoolean()));
+        Assert.Equal(16.0, targets[4].GetProperty("measured").GetDouble());
+        Assert.True(targets[4].GetProperty("met").GetBoolean());
+    }
+
+    [Fact]
+    public void Options_out_of_range_are_refused_with_their_name()
+    {
+        Assert.Equal("SubSpaces", Assert.Throws<ArgumentOutOfRangeException>(() => new RetrievalBenchOptions { SubSpaces = 33 }.Validate()).ParamName);
+        Assert.Equal("Shortlist", Assert.Throws<ArgumentOutOfRangeException>(() => new RetrievalBenchOptions { Shortlist = 10 }.Validate()).ParamName);
+        Assert.Equal("CatalogSizes", Assert.Throws<ArgumentOutOfRangeException>(() => new RetrievalBenchOptions { CatalogSizes = new[] { 1 } }.Validate()).ParamName);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new RetrievalBenchOptions { Dimension = 60 }.Validate());
+        Assert.Contains("The sub-spaces (32) must divide the dimension (60).", error.Message);
+    }
+}
