@@ -71,11 +71,14 @@ internal sealed class InputRowReader
     VBuffer<ReadOnlyMemory<char>> _itemBuffer, _queryBuffer;
     ReadOnlyMemory<char>[] _itemDense = Array.Empty<ReadOnlyMemory<char>>(), _queryDense = Array.Empty<ReadOnlyMemory<char>>();
     ReadOnlyMemory<char> _targetValue, _queryValue;
+    readonly ISharedHistoryRow? _shared;
+    long _historyVersion = -1;
 
     /// <summary>Binds getters on a row (cursor) whose active columns include <see cref="InputColumns.Active"/>.</summary>
     public InputRowReader(DataViewRow row, InputColumns columns)
     {
         _row = row;
+        _shared = row as ISharedHistoryRow;
         _columns = columns;
         _items = row.GetGetter<VBuffer<ReadOnlyMemory<char>>>(columns.HistoryItems);
         if (columns.HistoryQueries is { } q) _queries = row.GetGetter<VBuffer<ReadOnlyMemory<char>>>(q);
@@ -96,9 +99,21 @@ internal sealed class InputRowReader
     /// <summary>Target query of the current row (empty when the input has none).</summary>
     public ReadOnlyMemory<char> Query => _queryValue;
 
+    /// <summary>Whether the last <see cref="Read"/> kept the history of the read before it (the row shares its history, see <see cref="ISharedHistoryRow"/>).</summary>
+    public bool HistoryUnchanged { get; private set; }
+
     /// <summary>Reads the current row; throws when history queries and items differ in length.</summary>
     public void Read()
     {
+        HistoryUnchanged = _shared != null && _shared.HistoryVersion == _historyVersion;
+        if (!HistoryUnchanged) ReadHistory();
+        _target(ref _targetValue);
+        if (_query != null) _query(ref _queryValue);
+    }
+
+    void ReadHistory()
+    {
+        _historyVersion = -1;
         _items(ref _itemBuffer);
         HistoryLength = _itemBuffer.Length;
         if (!_itemBuffer.IsDense) Densify(_itemBuffer, ref _itemDense);
@@ -108,8 +123,8 @@ internal sealed class InputRowReader
             HistoryLengthCheck.Check(_row.Position, _columns, _queryBuffer.Length, HistoryLength);
             if (!_queryBuffer.IsDense) Densify(_queryBuffer, ref _queryDense);
         }
-        _target(ref _targetValue);
-        if (_query != null) _query(ref _queryValue);
+        // Only a history that passed the checks is kept for later rows of the same version.
+        if (_shared != null) _historyVersion = _shared.HistoryVersion;
     }
 
     static void Densify(in VBuffer<ReadOnlyMemory<char>> sparse, ref ReadOnlyMemory<char>[] dense)

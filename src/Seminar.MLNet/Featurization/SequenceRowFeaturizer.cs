@@ -36,7 +36,8 @@ internal sealed class SequenceRowFeaturizer
         var items = row.HistoryItems[from..];
         var queries = row.HasHistoryQueries ? row.HistoryQueries[from..] : default;
         _from = from;
-        if (_history.Matches(items, queries)) return;
+        // The reader kept the last row's history, which Start remembered then: nothing to compare.
+        if (row.HistoryUnchanged || _history.Matches(items, queries)) return;
         _itemsReady = _tokensReady = false;
         _history.Remember(items, queries);
         _kept = items.Length;

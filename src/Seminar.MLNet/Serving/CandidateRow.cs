@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Seminar.MLNet.Featurization;
 
 namespace Seminar.MLNet.Serving;
 
@@ -8,14 +9,14 @@ namespace Seminar.MLNet.Serving;
 /// the shared history, the current candidate, or a default for columns the model does not read. Each step advances
 /// <see cref="Position"/>, so transforms that compute once per position recompute per candidate.
 /// </summary>
-sealed class CandidateRow : DataViewRow
+sealed class CandidateRow : DataViewRow, ISharedHistoryRow
 {
     readonly SeminarRankerColumns _columns;
     readonly Delegate[] _getters;
     RankingRequest _request = new();
     VBuffer<ReadOnlyMemory<char>> _historyItems, _historyQueries;
     int _candidate = -1;
-    long _position = -1;
+    long _position = -1, _historyVersion;
 
     public CandidateRow(SeminarRankerColumns columns)
     {
@@ -27,12 +28,15 @@ sealed class CandidateRow : DataViewRow
     public override DataViewSchema Schema { get; }
     public override long Position => _position;
     public override long Batch => 0;
+    /// <summary>Changes with each request: its candidates share its history.</summary>
+    public long HistoryVersion => _historyVersion;
 
     /// <summary>Binds the row to <paramref name="request"/> (already validated) before its first candidate.</summary>
     public void Start(RankingRequest request)
     {
         _request = request;
         _candidate = -1;
+        _historyVersion++;
         Texts(request.HistoryItems, ref _historyItems);
         if (request.HistoryQueries != null) Texts(request.HistoryQueries, ref _historyQueries);
         else Blank(request.HistoryItems.Count, ref _historyQueries);

@@ -118,6 +118,33 @@ public sealed class FeaturizerHistoryReuseTests
         Assert.True(expected[0][0].SequenceEqual(mapped[1][0]));
     }
 
+    [Fact]
+    public void A_row_that_shares_its_history_is_read_once_per_history_version()
+    {
+        var (ml, model, schema) = Fit();
+        var input = new SharedHistoryRow(schema);
+        using var stream = new MappedRows(model, schema, input);
+        var rows = new[] { A("a", "shoe"), A("b", "hat"), A("c", "red"), B("a", "blue"), B("c", ""), A("b", "coat") };
+        var versions = new[] { 1, 1, 1, 2, 2, 3 };
+        var reads = new List<int>();
+        var mapped = rows.Select((r, i) =>
+        {
+            input.HistoryVersion = versions[i];
+            var outputs = stream.Featurize(r);
+            reads.Add(input.HistoryReads);
+            return outputs;
+        }).ToList();
+        AssertFresh(ml, model, rows, mapped, "shared history");
+        // One read per version: the candidates of one request do not read or compare the history again.
+        Assert.Equal(new[] { 1, 1, 1, 2, 2, 3 }, reads);
+    }
+
+    /// <summary>A <see cref="ReusingRow"/> that declares when its history changes, as a ranking request's row does.</summary>
+    sealed class SharedHistoryRow(DataViewSchema schema) : ReusingRow(schema), ISharedHistoryRow
+    {
+        public long HistoryVersion { get; set; }
+    }
+
     /// <summary>The featurizer's row mapper over one input row that steps through rows, as a prediction engine's does.</summary>
     sealed class MappedRows : IDisposable
     {
@@ -125,10 +152,10 @@ public sealed class FeaturizerHistoryReuseTests
         readonly DataViewRow _output;
         readonly ValueGetter<VBuffer<long>>[] _getters;
 
-        public MappedRows(ITransformer model, DataViewSchema schema)
+        public MappedRows(ITransformer model, DataViewSchema schema, ReusingRow? input = null)
         {
             var mapper = model.GetRowToRowMapper(schema);
-            _input = new ReusingRow(schema);
+            _input = input ?? new ReusingRow(schema);
             var columns = FeaturizerOutputs.Columns.Select(c => mapper.OutputSchema[c]).ToArray();
             _output = mapper.GetRow(_input, columns);
             _getters = columns.Select(c => _output.GetGetter<VBuffer<long>>(c)).ToArray();
@@ -148,7 +175,7 @@ public sealed class FeaturizerHistoryReuseTests
     /// An input row whose texts are slices of one char buffer rewritten for every row (as ML.NET's reused input buffers
     /// are): a changed text of the same length sits at the same memory, so only comparing the text itself tells it apart.
     /// </summary>
-    sealed class ReusingRow : DataViewRow
+    class ReusingRow : DataViewRow
     {
         readonly char[] _chars = new char[4096];
         ReadOnlyMemory<char>[] _items = Array.Empty<ReadOnlyMemory<char>>(), _queries = Array.Empty<ReadOnlyMemory<char>>();
@@ -156,6 +183,9 @@ public sealed class FeaturizerHistoryReuseTests
         long _position = -1;
 
         public ReusingRow(DataViewSchema schema) => Schema = schema;
+
+        /// <summary>Calls of the history items getter so far.</summary>
+        public int HistoryReads { get; private set; }
 
         public override DataViewSchema Schema { get; }
         public override long Position => _position;
@@ -185,7 +215,11 @@ public sealed class FeaturizerHistoryReuseTests
         {
             Delegate getter = column.Name switch
             {
-                nameof(InputRow.HistoryItems) => (ValueGetter<VBuffer<ReadOnlyMemory<char>>>)((ref VBuffer<ReadOnlyMemory<char>> v) => Texts(_items, ref v)),
+                nameof(InputRow.HistoryItems) => (ValueGetter<VBuffer<ReadOnlyMemory<char>>>)((ref VBuffer<ReadOnlyMemory<char>> v) =>
+                {
+                    HistoryReads++;
+                    Texts(_items, ref v);
+                }),
                 nameof(InputRow.HistoryQueries) => (ValueGetter<VBuffer<ReadOnlyMemory<char>>>)((ref VBuffer<ReadOnlyMemory<char>> v) => Texts(_queries, ref v)),
                 nameof(InputRow.TargetItem) => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = _target),
                 nameof(InputRow.Query) => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = _query),
