@@ -17,7 +17,7 @@ public sealed class PqAttentionTransformer : ITransformer, IDisposable
 {
     readonly PersistedGraph _graph;
 
-    PqAttentionTransformer(PqAttentionModel model, PqAttentionOptions options, PersistedGraph graph)
+    internal PqAttentionTransformer(PqAttentionModel model, PqAttentionOptions options, PersistedGraph graph)
     {
         Model = model;
         Options = options;
