@@ -87,7 +87,12 @@ internal static class SeminarModelLoader
                         _ => SavedStages.Pq(ml, stage.Bytes!, stage.Graph!, onnx, input, _vocabularies),
                     };
                 }
-                catch (Exception e) when (e is InvalidDataException or ArgumentException or NotSupportedException or System.Text.Json.JsonException or InvalidOperationException)
+                catch (NotSupportedException)
+                {
+                    // A predecessor's retrieval strategy (evaluation only) has no C# rebuild: the stage keeps running its graph.
+                    return (transformer, transformer.GetOutputSchema(input));
+                }
+                catch (Exception e) when (e is InvalidDataException or ArgumentException or System.Text.Json.JsonException or InvalidOperationException)
                 {
                     throw new InvalidDataException($"{stage.Label} of {source}: its graph cannot be rebuilt as the C# transformer: {e.Message}", e);
                 }
