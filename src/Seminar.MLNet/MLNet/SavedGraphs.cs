@@ -56,24 +56,17 @@ internal static class SavedGraphs
     public static string? Metadata(ModelProto model, string key) => model.MetadataProps.FirstOrDefault(p => p.Key == key)?.Value;
 
     /// <summary>A float initializer of the main graph, checked against <paramref name="shape"/> (−1 = any size).</summary>
-    public static float[] Floats(ModelProto model, string name, params long[] shape)
-    {
-        var t = Initializer(model, name, TensorProto.Types.DataType.Float, shape);
-        if (t.FloatData.Count > 0) return Counted(t.FloatData.ToArray(), t, name);
-        var raw = t.RawData.Span;
-        var values = new float[raw.Length / sizeof(float)];
-        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(raw[..(values.Length * sizeof(float))]).CopyTo(values);
-        return Counted(values, t, name);
-    }
+    public static float[] Floats(ModelProto model, string name, params long[] shape) =>
+        Numbers(model, name, TensorProto.Types.DataType.Float, t => t.FloatData, shape);
 
-    /// <summary>An int64 initializer of the main graph, checked against <paramref name="shape"/> (−1 = any size).</summary>
-    public static long[] Int64s(ModelProto model, string name, params long[] shape)
+    /// <summary>A numeric initializer from its typed field, or from raw (little-endian) bytes when that is empty.</summary>
+    static T[] Numbers<T>(ModelProto model, string name, TensorProto.Types.DataType type, Func<TensorProto, IEnumerable<T>> typed, long[] shape)
+        where T : unmanaged
     {
-        var t = Initializer(model, name, TensorProto.Types.DataType.Int64, shape);
-        if (t.Int64Data.Count > 0) return Counted(t.Int64Data.ToArray(), t, name);
-        var raw = t.RawData.Span;
-        var values = new long[raw.Length / sizeof(long)];
-        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(raw[..(values.Length * sizeof(long))]).CopyTo(values);
+        var t = Initializer(model, name, type, shape);
+        var values = typed(t).ToArray();
+        if (values.Length == 0 && !t.RawData.IsEmpty)
+            values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(t.RawData.Span).ToArray();
         return Counted(values, t, name);
     }
 

@@ -45,6 +45,15 @@ public sealed class FastLoadTests
         return new Fitted(ml, new TransformerChain<ITransformer>(featurizer, psu, head), training.Schema, featurizer, psu, head.OfType<PqAttentionTransformer>().Single());
     }
 
+    /// <summary>Fits the synthetic chain and saves it as <c>ctr.zip</c> in <paramref name="tmp"/>.</summary>
+    static (Fitted Fitted, string Zip) FitAndSave(TempFolder tmp, int seed)
+    {
+        var f = FitSynthetic(seed);
+        string zip = tmp.File("ctr.zip");
+        f.Ml.Model.Save(f.Model, f.Schema, zip);
+        return (f, zip);
+    }
+
     static List<ITransformer> Stages(ITransformer model) =>
         model is TransformerChain<ITransformer> chain ? chain.SelectMany(Stages).ToList() : new List<ITransformer> { model };
 
@@ -86,10 +95,8 @@ public sealed class FastLoadTests
     [Fact]
     public void A_fast_loaded_synthetic_chain_has_the_CSharp_stages_and_scores_as_the_fitted_one()
     {
-        var f = FitSynthetic(3);
         using var tmp = new TempFolder();
-        string zip = tmp.File("ctr.zip");
-        f.Ml.Model.Save(f.Model, f.Schema, zip);
+        var (f, zip) = FitAndSave(tmp, 3);
 
         var loaded = new MLContext(9).Seminar().LoadModel(zip, out var schema);
         Assert.Equal(f.Schema.Select(c => (c.Name, c.Type)), schema.Select(c => (c.Name, c.Type)));
@@ -126,10 +133,8 @@ public sealed class FastLoadTests
     [Fact]
     public void A_prediction_engine_over_a_fast_loaded_chain_runs_the_CSharp_path_not_ONNX_Runtime()
     {
-        var f = FitSynthetic(5);
         using var tmp = new TempFolder();
-        string zip = tmp.File("ctr.zip");
-        f.Ml.Model.Save(f.Model, f.Schema, zip);
+        var (f, zip) = FitAndSave(tmp, 5);
         var ml = new MLContext(9);
         var loaded = ml.Seminar().LoadModel(zip, out _);
         var stages = Stages(loaded);
@@ -160,10 +165,9 @@ public sealed class FastLoadTests
     [Fact]
     public void Loaded_stages_expose_the_fitted_vocabularies_tables_and_codebooks_and_a_PSU_has_no_raw_weights()
     {
-        var f = FitSynthetic(7);
         using var tmp = new TempFolder();
-        f.Ml.Model.Save(f.Model, f.Schema, tmp.File("ctr.zip"));
-        var stages = Stages(new MLContext(9).Seminar().LoadModel(tmp.File("ctr.zip"), out _));
+        var (f, zip) = FitAndSave(tmp, 7);
+        var stages = Stages(new MLContext(9).Seminar().LoadModel(zip, out _));
         var featurizer = (SequenceFeaturizerTransformer)stages[0];
         var psu = (PsuEmbeddingTransformer)stages[1];
         var pq = (PqAttentionTransformer)stages[2];
@@ -284,10 +288,8 @@ public sealed class FastLoadTests
     [Fact]
     public void Bad_zips_fail_with_the_stage_and_the_file_named()
     {
-        var f = FitSynthetic(17);
         using var tmp = new TempFolder();
-        string zip = tmp.File("ctr.zip");
-        f.Ml.Model.Save(f.Model, f.Schema, zip);
+        var (f, zip) = FitAndSave(tmp, 17);
         var ml = new MLContext(9);
         const string PsuEntry = "TransformerChain/Transform_001/OnnxModel";
 
