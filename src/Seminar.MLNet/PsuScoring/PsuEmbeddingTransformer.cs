@@ -87,6 +87,8 @@ public sealed class PsuEmbeddingTransformer : ITransformer, IDisposable
     /// <summary>The featurizer vocabularies the weights index (after <c>LoadModel</c>: those of the featurizer before it in the chain).</summary>
     /// <exception cref="InvalidOperationException">The transformer was loaded with no SEMINAR featurizer before it in the chain.</exception>
     public SequenceVocabularies Vocabularies => Model.Vocabularies;
+    /// <summary>The tables the PSU scores with (after <c>LoadModel</c> too, where <see cref="Weights"/> is not available).</summary>
+    public PsuScoringTables ScoringTables => new(Model);
     /// <summary>The precomputed scoring model (shared by every cursor's <see cref="PsuRowScorer"/>).</summary>
     internal PsuScoringModel Model { get; }
     /// <summary>Input and output column names.</summary>

@@ -163,6 +163,25 @@ public sealed class FastLoadTests
     }
 
     [Fact]
+    public void A_ranker_over_a_fast_loaded_chain_gives_the_fitted_chains_scores()
+    {
+        // The ranker tests' chain: FastTree over the PQ outputs and a per-candidate price.
+        var (ml, model, schema) = SeminarRankerTests.Fit(19);
+        using var tmp = new TempFolder();
+        ml.Model.Save(model, schema, tmp.File("ranker.zip"));
+        var loaded = new MLContext(9).Seminar().LoadModel(tmp.File("ranker.zip"), out var loadedSchema);
+        var test = SeminarRankerTests.Rows(80, 20);
+        var user = test.OrderByDescending(r => r.HistoryItems.Length).First();
+        Assert.True(user.HistoryItems.Length > TopK, "a history longer than K, so retrieval chooses");
+        var request = SeminarRankerTests.Request(user, test.Take(50).ToArray());
+        using var fitted = new SeminarRanker(model, schema);
+        using var fast = new SeminarRanker(loaded, loadedSchema);
+        var expected = fitted.Rank(request);
+        Assert.True(expected.Distinct().Count() > 5, "candidates score differently");
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), fast.Rank(request).Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Fact]
     public void Loaded_stages_expose_the_fitted_vocabularies_tables_and_codebooks_and_a_PSU_has_no_raw_weights()
     {
         using var tmp = new TempFolder();
@@ -182,38 +201,43 @@ public sealed class FastLoadTests
         Assert.Equal(new[] { ("Image", 3), ("TextVector", 5) }, av.Content.Modalities.Select(m => (m.Name, m.Dimension)));
         Assert.Same(av, psu.Vocabularies);
 
-        var (em, am) = (f.Psu.Model, psu.Model);
-        Assert.Equal(em.ItemTable.ToArray(), am.ItemTable.ToArray());
-        Assert.Equal(em.QueryTokenTable.ToArray(), am.QueryTokenTable.ToArray());
-        Assert.Equal(em.FoldedAttention.ToArray(), am.FoldedAttention.ToArray());
-        Assert.Equal(em.QueryWeight, am.QueryWeight);
-        Assert.Equal((em.Dimension, em.Heads, em.TopK, em.QueryTokens, em.ItemCount, em.TokenCount), (am.Dimension, am.Heads, am.TopK, am.QueryTokens, am.ItemCount, am.TokenCount));
-        Assert.Equal(em.ModalityNames, am.ModalityNames);
-        var (ew, aw) = (em.Weights, am.Weights);
-        Assert.Equal(ew.AttentionValue, aw.AttentionValue);
-        Assert.Equal(ew.AttentionOutput.Weight, aw.AttentionOutput.Weight);
-        Assert.Equal(ew.AttentionOutput.Bias, aw.AttentionOutput.Bias);
-        Assert.Equal(ew.EmptyInterest, aw.EmptyInterest);
-        Assert.Equal(ew.Head.Count, aw.Head.Count);
-        Assert.Equal(ew.Head.SelectMany(l => l.Weight.Concat(l.Bias)), aw.Head.SelectMany(l => l.Weight.Concat(l.Bias)));
-        Assert.Equal(ew.SideMean, aw.SideMean);
-        Assert.Equal(ew.SideScale, aw.SideScale);
+        // The public tables equal the fitted ones, value for value (the PQ stage's graph carries its own copy of the PSU's).
+        foreach (var (e, a) in new[] { (f.Psu.ScoringTables, psu.ScoringTables), (f.Pq.PsuScoringTables, pq.PsuScoringTables), (f.Psu.ScoringTables, pq.PsuScoringTables) })
+        {
+            Assert.Equal((e.Dimension, e.Heads, e.TopK, e.QueryTokens, e.QueryWeight), (a.Dimension, a.Heads, a.TopK, a.QueryTokens, a.QueryWeight));
+            Assert.Equal(e.ModalityNames, a.ModalityNames);
+            foreach (var (name, x, y) in new[]
+                     {
+                         ("items", e.ItemTable, a.ItemTable), ("query tokens", e.QueryTokenTable, a.QueryTokenTable), ("folded", e.FoldedAttention, a.FoldedAttention),
+                         ("value", e.AttentionValue, a.AttentionValue), ("empty", e.EmptyInterest, a.EmptyInterest), ("side mean", e.SideMean, a.SideMean),
+                         ("side scale", e.SideScale, a.SideScale),
+                     })
+                Assert.True(x.Span.SequenceEqual(y.Span), name);
+            Assert.Equal(e.AttentionOutput.Weight, a.AttentionOutput.Weight);
+            Assert.Equal(e.AttentionOutput.Bias, a.AttentionOutput.Bias);
+            Assert.Equal(e.Head.Count, a.Head.Count);
+            Assert.Equal(e.Head.SelectMany(l => l.Weight.Concat(l.Bias)), a.Head.SelectMany(l => l.Weight.Concat(l.Bias)));
+        }
+        var tables = psu.ScoringTables;
+        Assert.Equal(new[] { "id", "title", "attributes", "Image", "TextVector" }, tables.ModalityNames);
+        Assert.Equal(4, tables.SideMean.Length);
+        Assert.Equal(av.Items.Size * D, tables.ItemTable.Length);
+        Assert.Equal(av.Tokens.Size * D, tables.QueryTokenTable.Length);
+        Assert.Equal(f.Psu.Weights.SideScale, tables.SideScale.ToArray());
+        Assert.Equal(f.Psu.Weights.EmptyInterest, tables.EmptyInterest.ToArray());
         Assert.Equal("SeminarInterest", psu.Columns.OutputInterestColumnName);
         Assert.Equal("Side", psu.Columns.SideFeaturesColumnName);
         var raw = Assert.Throws<InvalidOperationException>(() => psu.Weights);
         Assert.Contains("loaded from a saved model (LoadModel)", raw.Message);
         Assert.Contains("not the raw per-modality embeddings", raw.Message);
 
-        var (eq, aq) = (f.Pq.Model, pq.Model);
-        Assert.Equal(eq.TopK, aq.TopK);
-        Assert.Equal(eq.Codebooks.Sets.Count, aq.Codebooks.Sets.Count);
-        for (int m = 0; m < eq.Codebooks.Sets.Count; m++)
-        {
-            Assert.Equal(eq.Codebooks.Sets[m].Centroids, aq.Codebooks.Sets[m].Centroids);
-            Assert.Equal(eq.Codebooks.Sets[m].Codebook.ToArray(), aq.Codebooks.Sets[m].Codebook.ToArray());
-        }
-        Assert.Equal(eq.ItemCodes.ToArray(), aq.ItemCodes.ToArray());
-        Assert.Equal(eq.Psu.ItemTable.ToArray(), aq.Psu.ItemTable.ToArray());
+        Assert.Equal(f.Pq.TopK, pq.TopK);
+        Assert.Equal(new[] { "id", "title", "attributes", "Image", "TextVector", "query" }, pq.Codebooks.Select(c => c.Name));
+        Assert.Equal(f.Pq.Codebooks.Select(c => (c.Name, c.SubSpaces, c.Centroids, c.SubDimension)), pq.Codebooks.Select(c => (c.Name, c.SubSpaces, c.Centroids, c.SubDimension)));
+        for (int m = 0; m < pq.Codebooks.Count; m++) Assert.True(f.Pq.Codebooks[m].Values.Span.SequenceEqual(pq.Codebooks[m].Values.Span), pq.Codebooks[m].Name);
+        Assert.True(f.Pq.ItemCodes.Span.SequenceEqual(pq.ItemCodes.Span));
+        Assert.Equal(av.Items.Size * 5 * 2, pq.ItemCodes.Length);
+        Assert.Contains(pq.ItemCodes.ToArray(), c => c > 0);
         Assert.Equal(("SeminarPqInterest", "SeminarPqScore", "Side"), (pq.Options.OutputPqInterestColumnName, pq.Options.OutputPqScoreColumnName, pq.Options.SideFeaturesColumnName));
     }
 
