@@ -27,6 +27,10 @@ internal sealed class PsuScoringModel
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(vocabularies);
         weights.Validate();
+        if (!vocabularies.HasCatalogContent)
+            throw new ArgumentException(
+                "These vocabularies were loaded from a saved featurizer graph (LoadModel), which holds the id and token lookups but not the catalog's " +
+                "titles, attributes and vectors per item: use the fitted featurizer's vocabularies to build a PSU from weights.", nameof(vocabularies));
         PsuVocabularyCheck.Check(weights, vocabularies);
         Weights = weights;
         _vocabularies = vocabularies;

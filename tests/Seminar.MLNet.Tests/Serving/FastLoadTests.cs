@@ -113,6 +113,8 @@ public sealed class FastLoadTests
         Assert.True(fitted.GetColumn<float>("Score").Distinct().Count() > 1, "the trees must use the SEMINAR features");
         Assert.True(fitted.GetColumn<float[]>("SeminarScore").Select(s => s[0]).Distinct().Count() > 10, "the PSU's logit varies");
         Assert.True(MaxAbsDiff(fitted, loaded.Transform(rows)) <= 1e-5f);
+        using (var stream = File.OpenRead(zip))
+            Assert.True(MaxAbsDiff(fitted, new MLContext(9).Seminar().LoadModel(stream, out _).Transform(rows)) <= 1e-5f);
         // Against the stock-loaded zip (ONNX Runtime) only to 1e-4: the graphs round differently.
         Assert.True(MaxAbsDiff(fitted, new MLContext(9).Model.Load(zip, out _).Transform(rows)) <= 1e-4f);
         ((IDisposable)loaded).Dispose();
@@ -256,6 +258,11 @@ public sealed class FastLoadTests
         }).Fit(scored));
         Assert.Contains("loaded from a saved model (LoadModel)", e.Message);
         Assert.Contains("Fit PqAttention on the fitted PSU before saving", e.Message);
+
+        // Nor can a PSU be built from weights over loaded vocabularies: the catalog content is not in the zip.
+        var vocabularies = ((SequenceFeaturizerTransformer)Stages(loaded)[0]).Vocabularies;
+        var content = Assert.Throws<ArgumentException>(() => PsuEmbeddingTransformer.Create(ml, f.Psu.Weights, vocabularies, new PsuColumnOptions(), scored));
+        Assert.Contains("loaded from a saved featurizer graph (LoadModel)", content.Message);
     }
 
     [Fact]
