@@ -37,7 +37,8 @@ static class ReportPrinter
         }
         if (report.Roundtrip is { } rt)
             AnsiConsole.MarkupLine(FormattableString.Invariant(
-                $"save/load: {Markup.Escape(rt.Model)} saved as a zip and loaded with stock Model.Load scores {rt.Rows:N0} test rows within {rt.StockLoadMaxAbsDiff:G3} of the fitted pipeline"));
+                $"save/load: {Markup.Escape(rt.Model)} saved as a zip and loaded with stock Model.Load scores {rt.Rows:N0} test rows within {rt.StockLoadMaxAbsDiff:G3} of the fitted pipeline") +
+                (rt.FastLoadMaxAbsDiff is double fast ? FormattableString.Invariant($"; fast-loaded (Seminar().LoadModel, C# stages) within {fast:G3}") : ""));
     }
 
     /// <summary>

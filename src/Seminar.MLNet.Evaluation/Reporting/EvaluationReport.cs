@@ -175,8 +175,8 @@ public sealed class RoundtripReport
     /// <summary>Largest absolute difference of the test probabilities after stock <c>Model.Load</c>.</summary>
     [JsonPropertyName("stock_load_max_abs_diff")] public double StockLoadMaxAbsDiff { get; set; }
     /// <summary>
-    /// Largest absolute difference of the test probabilities after a fast loader; null: the project has none (a stock-loaded
-    /// zip runs every SEMINAR stage as ONNX; the in-process C# path is the fitted transformers').
+    /// Largest absolute difference of the test probabilities after <c>mlContext.Seminar().LoadModel</c> (every SEMINAR stage
+    /// rebuilt as its C# transformer from the zip's graphs); null in reports written before fast loading existed.
     /// </summary>
     [JsonPropertyName("fast_load_max_abs_diff")] public double? FastLoadMaxAbsDiff { get; set; }
     /// <summary>The model that was saved and loaded.</summary>

@@ -49,6 +49,7 @@ internal static class SequenceFeaturizerGraph
         var zeroColumn = b.Mul(b.Unsqueeze(itemIndex, new[] { 2L }), b.Int64Scalar(0));
         var zeros = b.AddNode("Tile", new[] { zeroColumn, b.Int64Vector(new[] { 1L, 1L, t }) });
         string tokens = zeros;
+        string? tokenLookup = null;
         if (inputs.HistoryQueries != null)
         {
             // Queries reshaped to the items' shape: fails unless both have the same length, empty ones included
@@ -57,6 +58,7 @@ internal static class SequenceFeaturizerGraph
             var keptQueries = b.Slice(queries, new[] { -(long)v.MaxHistory }, new[] { long.MaxValue }, new[] { 1L });
             var (split, _) = b.StringSplit(keptQueries);
             var mapped = b.LabelEncoder(split, tokenKeys, tokenValues, Vocabulary.Unknown);
+            tokenLookup = mapped;
             tokens = b.Slice(b.Concat(2, mapped, zeros), new[] { 0L }, new[] { t }, new[] { 2L });
         }
         b.Reshape(tokens, new[] { 1L, -1L }, o.OutputHistoryQueryTokensColumnName);
@@ -70,6 +72,7 @@ internal static class SequenceFeaturizerGraph
             var query = b.AddInput(inputs.Query, text, 1, 1);
             var (split, _) = b.StringSplit(query);
             var mapped = b.LabelEncoder(split, tokenKeys, tokenValues, Vocabulary.Unknown);
+            tokenLookup ??= mapped;
             var cut = b.Slice(b.Concat(2, mapped, queryPad), new[] { 0L }, new[] { t }, new[] { 2L });
             b.Reshape(cut, new[] { t }, o.OutputQueryTokensColumnName);
         }
@@ -81,6 +84,20 @@ internal static class SequenceFeaturizerGraph
         b.AddOutput(o.OutputHistoryLengthColumnName, int64, 1);
         b.AddOutput(o.OutputTargetItemIndexColumnName, int64, 1);
         b.AddOutput(o.OutputQueryTokensColumnName, int64, t);
-        return b.ToBytes();
+        return SavedGraphs.ToBytes(b, SavedGraphs.Featurizer, new Config(inputs.HistoryItems, inputs.HistoryQueries, inputs.TargetItem, inputs.Query, outputs,
+            v.MaxHistory, v.MaxQueryTokens, v.CatalogItems, v.Attributes.Entries.ToArray(), v.ItemsOutsideCatalog, v.RowsScanned, itemIndex, tokenLookup,
+            v.Content.Modalities.Select(m => new ModalityConfig(m.Name, m.Dimension)).ToArray()));
     }
+
+    /// <summary>
+    /// What the C# featurizer needs beside the graph's two lookups (rebuilt from the LabelEncoders whose outputs are
+    /// <paramref name="ItemLookup"/> and <paramref name="TokenLookup"/>): column names, limits, and the fit's vocabulary
+    /// facts the graph does not use (the attribute vocabulary, catalog size and counts, the modality columns).
+    /// </summary>
+    internal sealed record Config(string HistoryItems, string? HistoryQueries, string TargetItem, string? Query, string[] Outputs,
+        int MaxHistory, int MaxQueryTokens, int CatalogItems, string[] Attributes, long ItemsOutsideCatalog, long RowsScanned,
+        string ItemLookup, string? TokenLookup, ModalityConfig[] Modalities);
+
+    /// <summary>A catalog modality column: name and vector size.</summary>
+    internal sealed record ModalityConfig(string Name, int Dimension);
 }

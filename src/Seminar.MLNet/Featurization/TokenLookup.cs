@@ -31,6 +31,9 @@ internal sealed class TokenLookup
         }
     }
 
+    /// <summary>The lookup of a saved graph: its surface forms and their indices as they are.</summary>
+    public TokenLookup(IEnumerable<KeyValuePair<string, int>> forms) => _forms = new Dictionary<string, int>(forms, StringComparer.Ordinal);
+
     /// <summary>Number of surface forms.</summary>
     public int Count => _forms.Count;
 

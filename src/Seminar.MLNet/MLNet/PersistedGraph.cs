@@ -17,13 +17,19 @@ sealed class PersistedGraph : IDisposable
     readonly string[] _inputs, _outputs;
 
     public PersistedGraph(MLContext ml, byte[] bytes, DataViewSchema inputSchema, string[] inputs, string[] outputs)
+        : this(ml, bytes, inputSchema, inputs, outputs, OnnxTransformerFactory.CreateInMemory(ml, bytes, new SchemaOnlyDataView(inputSchema), inputs, outputs))
+    {
+    }
+
+    /// <summary>Wraps a graph that a stock loader already runs in <paramref name="transformer"/> (fast loading keeps that session).</summary>
+    public PersistedGraph(MLContext ml, byte[] bytes, DataViewSchema inputSchema, string[] inputs, string[] outputs, OnnxTransformer transformer)
     {
         _ml = ml;
         Bytes = bytes;
         _inputSchema = inputSchema;
         _inputs = inputs;
         _outputs = outputs;
-        Transformer = OnnxTransformerFactory.CreateInMemory(ml, bytes, new SchemaOnlyDataView(inputSchema), inputs, outputs);
+        Transformer = transformer;
     }
 
     /// <summary>The serialized graph.</summary>

@@ -79,6 +79,41 @@ public sealed class SeminarCatalog
         });
 
     /// <summary>
+    /// Loads a model zip saved with <c>mlContext.Model.Save</c> for serving: each SEMINAR stage (featurizer, PSU, PQ attention)
+    /// comes back as its C# transformer, rebuilt from the ONNX graph the zip holds (its tables and metadata; nothing else is
+    /// stored), so it scores as the fitted chain did, to float rounding, and as fast; every other stage (FastTree,
+    /// Concatenate, ...) is what <c>mlContext.Model.Load</c> gives. The zip stays an ordinary one: stock loading still runs the
+    /// graphs in ONNX Runtime, and a chain loaded here saves again as the same zip. A loaded PSU exposes its scoring tables and
+    /// the featurizer's vocabularies, not <see cref="PsuEmbeddingTransformer.Weights"/> (the raw embeddings are not in a graph),
+    /// so PqAttention cannot be fitted on it. Dispose the result when done (ONNX Runtime sessions of the persisted graphs).
+    /// </summary>
+    /// <param name="path">The model zip.</param>
+    /// <param name="inputSchema">The schema of the rows the model was saved with.</param>
+    /// <exception cref="InvalidDataException">The zip is truncated or corrupted, or a SEMINAR graph in it is; the message names the stage and the file.</exception>
+    /// <exception cref="InvalidOperationException">A SEMINAR graph has a format version (or component) this version does not read.</exception>
+    public ITransformer LoadModel(string path, out DataViewSchema inputSchema)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return SeminarModelLoader.Load(Context, File.ReadAllBytes(path), $"'{path}'", out inputSchema);
+    }
+
+    /// <summary>
+    /// Loads a model zip from <paramref name="stream"/> for serving, as <see cref="LoadModel(string, out DataViewSchema)"/> does
+    /// (the stream is read to its end).
+    /// </summary>
+    /// <param name="stream">The model zip.</param>
+    /// <param name="inputSchema">The schema of the rows the model was saved with.</param>
+    /// <exception cref="InvalidDataException">The zip is truncated or corrupted, or a SEMINAR graph in it is; the message names the stage.</exception>
+    /// <exception cref="InvalidOperationException">A SEMINAR graph has a format version (or component) this version does not read.</exception>
+    public ITransformer LoadModel(Stream stream, out DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return SeminarModelLoader.Load(Context, buffer.ToArray(), "the model stream", out inputSchema);
+    }
+
+    /// <summary>
     /// ML.NET's binary prediction columns from a logit column such as <c>SeminarScore</c> or <c>SeminarPqScore</c>: scalar
     /// <c>Score</c> (the logit), <c>Probability</c> (its sigmoid) and <c>PredictedLabel</c>, so the usual
     /// <c>float Probability</c> output class binds, after stock loading too.

@@ -17,7 +17,7 @@ public sealed class PsuEmbeddingTransformer : ITransformer, IDisposable
 {
     readonly PersistedGraph _graph;
 
-    PsuEmbeddingTransformer(PsuScoringModel model, PsuColumnOptions columns, PersistedGraph graph)
+    internal PsuEmbeddingTransformer(PsuScoringModel model, PsuColumnOptions columns, PersistedGraph graph)
     {
         Model = model;
         Columns = columns;
@@ -75,9 +75,20 @@ public sealed class PsuEmbeddingTransformer : ITransformer, IDisposable
     }
 
     /// <summary>The trained weights.</summary>
-    public PsuWeights Weights => Model.Weights;
-    /// <summary>The featurizer vocabularies the weights index.</summary>
+    /// <exception cref="InvalidOperationException">
+    /// The transformer was loaded with <c>LoadModel</c>: a saved graph holds the scoring tables (fused item and query token
+    /// tables, folded attention, the readout and head), not the raw per-modality embeddings and unfolded W_Q, W_K.
+    /// </exception>
+    public PsuWeights Weights => Model.FromGraph
+        ? throw new InvalidOperationException(
+            "This PSU was loaded from a saved model (LoadModel): its graph holds the scoring tables (fused item and query token tables, folded attention, " +
+            "readout and head), not the raw per-modality embeddings and unfolded W_Q, W_K that PsuWeights holds.")
+        : Model.Weights;
+    /// <summary>The featurizer vocabularies the weights index (after <c>LoadModel</c>: those of the featurizer before it in the chain).</summary>
+    /// <exception cref="InvalidOperationException">The transformer was loaded with no SEMINAR featurizer before it in the chain.</exception>
     public SequenceVocabularies Vocabularies => Model.Vocabularies;
+    /// <summary>The tables the PSU scores with (after <c>LoadModel</c> too, where <see cref="Weights"/> is not available).</summary>
+    public PsuScoringTables ScoringTables => new(Model);
     /// <summary>The precomputed scoring model (shared by every cursor's <see cref="PsuRowScorer"/>).</summary>
     internal PsuScoringModel Model { get; }
     /// <summary>Input and output column names.</summary>

@@ -46,8 +46,21 @@ internal static class PsuGraph
         b.AddOutput(columns.OutputTargetColumnName, Float, d);
         b.AddOutput(columns.OutputInterestColumnName, Float, d);
         b.AddOutput(columns.OutputScoreColumnName, Float, 1);
-        return b.ToBytes();
+        return SavedGraphs.ToBytes(b, SavedGraphs.Psu, Describe(model, columns, OutputNames(columns)));
     }
+
+    /// <summary>
+    /// What the C# scorer needs beside the graph's initializers (the tables <see cref="AddInputs"/>, <see cref="RequestVectors"/>,
+    /// <see cref="ValueOutput"/> and <see cref="Head"/> write): column names, sizes and the retrieval strategy.
+    /// </summary>
+    internal sealed record Config(string HistoryItems, string HistoryQueryTokens, string TargetItem, string QueryTokens, string? SideFeatures,
+        string[] Outputs, int Dimension, int Heads, int TopK, int QueryTokenSlots, int HeadLayers, string[] ModalityNames, string Retrieval);
+
+    /// <summary>The configuration of a graph over <paramref name="model"/> reading <paramref name="columns"/>.</summary>
+    internal static Config Describe(PsuScoringModel model, PsuColumnOptions columns, string[] outputs) => new(
+        columns.HistoryItemIndicesColumnName, columns.HistoryQueryTokensColumnName, columns.TargetItemIndexColumnName, columns.QueryTokensColumnName,
+        columns.SideFeaturesColumnName, outputs, model.Dimension, model.Heads, model.TopK, model.QueryTokens, model.Weights.Head.Count,
+        model.ModalityNames.ToArray(), model.Weights.Retrieval.Name);
 
     /// <summary>
     /// The pair-fusion tables and the four inputs, reshaped and guarded: history items <c>[L]</c> and tokens <c>[L, T]</c>

@@ -15,8 +15,10 @@ namespace Seminar.MLNet.PsuScoring;
 /// </remarks>
 internal sealed class PsuScoringModel
 {
-    readonly ItemModalities _modalities;
-    readonly Lazy<float[]>[] _modalityTables;
+    // Null when the model was rebuilt from a saved graph, which holds the fused tables but not the per-modality parts.
+    readonly ItemModalities? _modalities;
+    readonly Lazy<float[]>[]? _modalityTables;
+    readonly SequenceVocabularies? _vocabularies;
 
     /// <summary>Validates the weights against the vocabularies and precomputes the tables.</summary>
     /// <exception cref="ArgumentException">The weights do not fit the vocabularies (sizes or modalities differ).</exception>
@@ -25,10 +27,16 @@ internal sealed class PsuScoringModel
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(vocabularies);
         weights.Validate();
+        if (!vocabularies.HasCatalogContent)
+            throw new ArgumentException(
+                "These vocabularies were loaded from a saved featurizer graph (LoadModel), which holds the id and token lookups but not the catalog's " +
+                "titles, attributes and vectors per item: use the fitted featurizer's vocabularies to build a PSU from weights.", nameof(vocabularies));
         PsuVocabularyCheck.Check(weights, vocabularies);
         Weights = weights;
-        Vocabularies = vocabularies;
+        _vocabularies = vocabularies;
         int d = weights.Dimension, h = weights.Heads;
+        ItemCount = vocabularies.Content.ItemCount;
+        QueryTokens = vocabularies.MaxQueryTokens;
 
         _modalities = new ItemModalities(weights, vocabularies.Content);
         ItemData = _modalities.Fused();
@@ -40,10 +48,38 @@ internal sealed class PsuScoringModel
         ModalityNames = new[] { "id", "title", "attributes" }.Concat(vocabularies.Content.Modalities.Select(m => m.Name)).ToArray();
     }
 
+    /// <summary>
+    /// A model from the tables a saved graph holds (<see cref="PsuGraph"/>'s initializers): the fused item and query
+    /// token tables, the query weight, the folded attention, and in <paramref name="readout"/> the weights after
+    /// retrieval (W_V, W_O, the empty interest, the head, the side scaling). The raw per-modality embeddings and the
+    /// unfolded W_Q, W_K are not in a graph, so <see cref="ItemModalityTable"/> and <see cref="HasModality"/> are not
+    /// available and <paramref name="readout"/> leaves them empty.
+    /// </summary>
+    internal PsuScoringModel(PsuWeights readout, float[] itemTable, float[] queryTokenTable, float queryWeight, float[] foldedAttention,
+        int queryTokens, IReadOnlyList<string> modalityNames, SequenceVocabularies? vocabularies)
+    {
+        int d = readout.Dimension;
+        Weights = readout;
+        ItemData = itemTable;
+        QueryTokenData = queryTokenTable;
+        QueryWeight = queryWeight;
+        FoldedAttentionData = foldedAttention;
+        ItemCount = itemTable.Length / d;
+        QueryTokens = queryTokens;
+        ModalityNames = modalityNames;
+        _vocabularies = vocabularies;
+        FromGraph = true;
+    }
+
+    /// <summary>Whether the model was rebuilt from a saved graph (tables only: no raw weights, no per-modality tables).</summary>
+    internal bool FromGraph { get; }
+
     /// <summary>The trained weights.</summary>
     public PsuWeights Weights { get; }
     /// <summary>The featurizer vocabularies the weights were trained with.</summary>
-    public SequenceVocabularies Vocabularies { get; }
+    /// <exception cref="InvalidOperationException">The model was loaded from a graph with no featurizer before it in the chain.</exception>
+    public SequenceVocabularies Vocabularies => _vocabularies ?? throw new InvalidOperationException(
+        "This PSU was loaded from a saved model with no SEMINAR featurizer before it in the chain, so its vocabularies are unknown: a PSU graph holds only table sizes.");
 
     /// <summary>Embedding dimension D.</summary>
     public int Dimension => Weights.Dimension;
@@ -52,11 +88,11 @@ internal sealed class PsuScoringModel
     /// <summary>Behaviours kept per head (K).</summary>
     public int TopK => Weights.TopK;
     /// <summary>Item indices (rows of <see cref="ItemTable"/>).</summary>
-    public int ItemCount => Vocabularies.Content.ItemCount;
+    public int ItemCount { get; }
     /// <summary>Token indices (rows of <see cref="QueryTokenTable"/>).</summary>
-    public int TokenCount => Weights.Tokens.Length / Dimension;
+    public int TokenCount => QueryTokenData.Length / Dimension;
     /// <summary>Token slots per query (T): the history query tokens hold T per behaviour.</summary>
-    public int QueryTokens => Vocabularies.MaxQueryTokens;
+    public int QueryTokens { get; }
 
     /// <summary>Fused item embeddings <c>e = Σ g_m G_m e_m</c>, <c>[items, D]</c> row-major; row 0 (padding) zeros.</summary>
     public ReadOnlyMemory<float> ItemTable => ItemData;
@@ -82,12 +118,17 @@ internal sealed class PsuScoringModel
     public ReadOnlyMemory<float> ItemModalityTable(int modality)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(modality);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(modality, _modalityTables.Length);
-        return _modalityTables[modality].Value;
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(modality, ModalityNames.Count);
+        return (_modalityTables ?? throw NoModalities())[modality].Value;
     }
 
     /// <summary>Whether item <paramref name="item"/> has modality <paramref name="modality"/> (padding has none).</summary>
-    public bool HasModality(int item, int modality) => _modalities.Present(item, modality);
+    public bool HasModality(int item, int modality) => (_modalities ?? throw NoModalities()).Present(item, modality);
+
+    static InvalidOperationException NoModalities() => new(
+        "This PSU was loaded from a saved model (LoadModel): its graph holds the fused item table, not each modality's share of it " +
+        "(the per-modality embeddings, gates and projections stay with the fitted PsuWeights), so codebooks per modality cannot be trained on it. " +
+        "Fit PqAttention on the fitted PSU before saving, or on a PSU created from its PsuWeights.");
 
     static float[] ProjectRows(float[] rows, ReadOnlySpan<float> g, int d)
     {

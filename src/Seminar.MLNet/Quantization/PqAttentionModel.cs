@@ -29,7 +29,12 @@ internal sealed class PqAttentionModel
     {
     }
 
-    internal PqAttentionModel(PsuScoringModel psu, IReadOnlyList<ProductQuantizer> itemQuantizers, ProductQuantizer queryQuantizer, int? topK, PairCodeTable? pairs)
+    /// <summary>
+    /// Builds the model; the catalog codes are <paramref name="itemCodes"/> when given (a saved graph's, whose PSU holds no
+    /// per-modality tables to encode from), else encoded from the PSU.
+    /// </summary>
+    internal PqAttentionModel(PsuScoringModel psu, IReadOnlyList<ProductQuantizer> itemQuantizers, ProductQuantizer queryQuantizer, int? topK, PairCodeTable? pairs,
+        byte[]? itemCodes = null)
     {
         ArgumentNullException.ThrowIfNull(psu);
         ArgumentNullException.ThrowIfNull(itemQuantizers);
@@ -37,7 +42,7 @@ internal sealed class PqAttentionModel
         if (psu.Weights.Retrieval is not ExactRetrieval)
             throw new ArgumentException(
                 $"Approximate retrieval approximates the exact GSU, but this PSU was trained with the {psu.Weights.Retrieval.Name} retrieval strategy; use a PSU trained with the Exact strategy.", nameof(psu));
-        int modalities = psu.Weights.ItemModalities;
+        int modalities = psu.ModalityNames.Count;
         if (itemQuantizers.Count != modalities)
             throw new ArgumentException($"The PSU has {modalities} item modalities ({string.Join(", ", psu.ModalityNames)}); got {itemQuantizers.Count} quantizers.", nameof(itemQuantizers));
         var sets = itemQuantizers.Append(queryQuantizer).ToArray();
@@ -55,7 +60,9 @@ internal sealed class PqAttentionModel
         TopK = k;
         Codebooks = new PqCodebooks(sets);
         ItemSubSpaces = modalities * queryQuantizer.SubSpaces;
-        _itemCodes = EncodeCatalog(psu, itemQuantizers, ItemSubSpaces);
+        if (itemCodes != null && itemCodes.Length != (long)psu.ItemCount * ItemSubSpaces)
+            throw new ArgumentException($"The catalog codes hold {itemCodes.Length} bytes; {psu.ItemCount} items of {ItemSubSpaces} codes need {(long)psu.ItemCount * ItemSubSpaces}.", nameof(itemCodes));
+        _itemCodes = itemCodes ?? EncodeCatalog(psu, itemQuantizers, ItemSubSpaces);
         Pairs = pairs;
         if (pairs != null) EncodePairs(pairs);
     }
@@ -128,7 +135,7 @@ internal sealed class PqAttentionModel
     internal static PqAttentionModel Train(PsuScoringModel psu, PairCodeTable pairs, ProductQuantizerOptions options, int? topK, int seed, Action<string>? log)
     {
         options.Validate(psu.Dimension);
-        int modalities = psu.Weights.ItemModalities;
+        int modalities = psu.ModalityNames.Count;
         var items = new ProductQuantizer[modalities];
         for (int m = 0; m < modalities; m++)
         {

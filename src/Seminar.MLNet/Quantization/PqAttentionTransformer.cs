@@ -17,7 +17,7 @@ public sealed class PqAttentionTransformer : ITransformer, IDisposable
 {
     readonly PersistedGraph _graph;
 
-    PqAttentionTransformer(PqAttentionModel model, PqAttentionOptions options, PersistedGraph graph)
+    internal PqAttentionTransformer(PqAttentionModel model, PqAttentionOptions options, PersistedGraph graph)
     {
         Model = model;
         Options = options;
@@ -47,6 +47,15 @@ public sealed class PqAttentionTransformer : ITransformer, IDisposable
     internal PqAttentionModel Model { get; }
     /// <summary>Column names.</summary>
     public PqAttentionOptions Options { get; }
+    /// <summary>Behaviours kept per head by the approximate GSU (K).</summary>
+    public int TopK => Model.TopK;
+    /// <summary>The code sets: one per item modality of the PSU, in its modality order, then the query part's (<c>query</c>).</summary>
+    public IReadOnlyList<PqCodebook> Codebooks =>
+        Model.ItemQuantizers.Select((q, m) => new PqCodebook(Model.Psu.ModalityNames[m], q)).Append(new PqCodebook("query", Model.QueryQuantizer)).ToArray();
+    /// <summary>Each catalog item's codes over every item modality, <c>[items, modalities · C]</c> row-major (item 0, padding, all zero).</summary>
+    public ReadOnlyMemory<byte> ItemCodes => Model.ItemCodeArray;
+    /// <summary>The tables of the PSU this stage approximates (its graph holds its own copy, so a loaded stage has them too).</summary>
+    public PsuScoringTables PsuScoringTables => new(Model.Psu);
     /// <summary>
     /// The built-in transformer this one saves as: same outputs, computed by ONNX Runtime. Its model file is removed once
     /// it is built, so save this transformer rather than it.

@@ -67,8 +67,15 @@ internal static class PqGraph
         b.Reshape(score, new[] { 1L }, scoreColumn);
         b.AddOutput(interestColumn, Float, d);
         b.AddOutput(scoreColumn, Float, 1);
-        return b.ToBytes();
+        return SavedGraphs.ToBytes(b, SavedGraphs.Pq, new Config(PsuGraph.Describe(psu, columns, new[] { interestColumn, scoreColumn }), model.TopK, c,
+            model.Codebooks.Sets.Select(q => q.Centroids).ToArray()));
     }
+
+    /// <summary>
+    /// What the C# scorer needs beside the initializers: the PSU's (its tables are this graph's own), K, the sub-spaces per
+    /// code set and each set's centroid count (the <c>pq_codebook_t{m}</c> initializers pad centroids to 256 with zeros).
+    /// </summary>
+    internal sealed record Config(PsuGraph.Config Psu, int TopK, int SubSpaces, int[] Centroids);
 
     /// <summary>The graph's input names, in feed order (the PSU's).</summary>
     public static string[] InputNames(PsuColumnOptions columns) => PsuGraph.InputNames(columns);
