@@ -100,7 +100,7 @@ public sealed class ServingBenchRow
     [JsonPropertyName("chain")] public string Chain { get; set; } = "";
     /// <summary>exact or pq.</summary>
     [JsonPropertyName("retrieval")] public string Retrieval { get; set; } = "";
-    /// <summary>For the PSU stage: row or batch; for whole chains: the ranker's row path.</summary>
+    /// <summary>row or batch: for the PSU stage, which scorer path; for whole chains, whether the ranker scored the PSU once for all candidates (batch) or candidate by candidate (row).</summary>
     [JsonPropertyName("path")] public string Path { get; set; } = "";
     /// <summary>Median request time, microseconds.</summary>
     [JsonPropertyName("p50_us")] public double P50Microseconds { get; set; }
@@ -132,10 +132,10 @@ public static class ServingBench
 
         var report = new ServingBenchReport
         {
-            Note = "fast_loaded rows are omitted: fast load (mlContext.Seminar().LoadModel) does not exist on this branch yet. " +
-                "Whole chains run SeminarRanker: over a fitted chain it scores the exact PSU once per request for all candidates (the batch path: one matrix " +
-                "product for all candidates and heads), the later stages (PQ, FastTree) candidate by candidate reusing the history's codes; a stock-loaded chain " +
-                "goes candidate by candidate through ONNX Runtime. psu_stage times the PSU alone on its row path against its batch path.",
+            Note = "Whole chains run SeminarRanker. Fitted and fast-loaded (Seminar().LoadModel) chains run the C# stages: with the exact GSU the PSU " +
+                "scores once per request for all candidates (path batch: one matrix product for all candidates and heads), the later stages (FastTree) " +
+                "candidate by candidate; with PQ every stage goes candidate by candidate, reusing the history's codes (path row). A stock-loaded chain " +
+                "(Model.Load) goes candidate by candidate through ONNX Runtime. psu_stage times the PSU alone on its row path against its batch path.",
             TieredCompilation = BenchTiming.TieredCompilation,
             Processors = Environment.ProcessorCount, Dimension = options.Dimension, Heads = options.Heads, K = options.TopK,
         };
@@ -145,7 +145,9 @@ public static class ServingBench
             ml.Model.Save(fitted, fixture.TrainingSchema, stream);
             stream.Position = 0;
             var loaded = ml.Model.Load(stream, out var loadedSchema);
-            foreach (var (chain, model, schema) in new[] { ("fitted", fitted, fixture.TrainingSchema), ("stock_loaded", loaded, loadedSchema) })
+            stream.Position = 0;
+            var fastLoaded = ml.Seminar().LoadModel(stream, out var fastSchema);
+            foreach (var (chain, model, schema) in new[] { ("fitted", fitted, fixture.TrainingSchema), ("fast_loaded", fastLoaded, fastSchema), ("stock_loaded", loaded, loadedSchema) })
             {
                 using var ranker = new SeminarRanker(model, schema);
                 foreach (int length in options.Lengths)
@@ -155,7 +157,8 @@ public static class ServingBench
                         progress?.Report(new EvaluationProgress($"measuring {setting}", double.NaN));
                         var requests = Enumerable.Range(0, options.Users).Select(_ => fixture.Request(length, count)).ToArray();
                         var scores = new float[count];
-                        report.Requests.Add(Measure(options, i => ranker.Rank(requests[i % requests.Length], scores), setting, length, count, chain, retrieval, "row"));
+                        report.Requests.Add(Measure(options, i => ranker.Rank(requests[i % requests.Length], scores), setting, length, count, chain, retrieval,
+                            ranker.BatchesPsu ? "batch" : "row"));
                     }
             }
         }

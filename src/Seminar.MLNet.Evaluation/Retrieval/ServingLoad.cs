@@ -111,7 +111,7 @@ static class ServingLoad
     /// <summary>The scores of every request, one at a time on this thread, from the zip loaded as the sample loads it.</summary>
     static float[][] Reference(MLContext ml, string zip, IReadOnlyList<RankingRequest> requests)
     {
-        var loaded = ml.Model.Load(zip, out var schema);
+        var loaded = ml.Seminar().LoadModel(zip, out var schema);
         try
         {
             using var ranker = new SeminarRanker(loaded, schema);

@@ -56,7 +56,7 @@ sealed class PsuBatchPlan
     /// <summary>
     /// The plan for <paramref name="model"/>, or null when batching would not change the work: no PSU stage, a PSU whose
     /// search is not the exact GSU (the other strategies choose behaviours per candidate), a stage that cannot map rows,
-    /// or a chain that ends with the PSU and takes its score from before it.
+    /// a score that does not read the PSU's outputs, or a chain that ends with the PSU and takes its score from before it.
     /// </summary>
     public static PsuBatchPlan? TryCreate(ITransformer model, DataViewSchema inputSchema, string scoreColumn)
     {
@@ -73,7 +73,9 @@ sealed class PsuBatchPlan
         IRowToRowMapper? tail = p < stages.Length - 1 ? Chain(stages[(p + 1)..]).GetRowToRowMapper(psuSchema) : null;
         // Without later stages the score must be one of the PSU's columns; with them, their mapper reads only what the score needs.
         if ((tail?.OutputSchema ?? psuSchema).GetColumnOrNull(scoreColumn) is not { } score || (tail == null && score.Index < headSchema.Count)) return null;
-        var tailReads = tail?.GetDependencies(new[] { score }) ?? Array.Empty<DataViewSchema.Column>();
+        var tailReads = tail?.GetDependencies(new[] { score }).ToArray() ?? Array.Empty<DataViewSchema.Column>();
+        // A score that reads none of the PSU's columns (PQ attention's, say) never runs the PSU row by row either.
+        if (tail != null && tailReads.All(c => c.Index < headSchema.Count)) return null;
         var headActive = inputs.All.Concat(tailReads.Where(c => c.Index < headSchema.Count).Select(c => headSchema[c.Index]))
             .DistinctBy(c => c.Index).ToArray();
         return new PsuBatchPlan(psu, head, headSchema, inputs, psuSchema, tail, score, headActive);

@@ -4,26 +4,26 @@ using Seminar.MLNet.Tests.Support;
 namespace Seminar.MLNet.Tests.Cli;
 
 /// <summary>
-/// Issue 15, serving benchmark: <c>bench --serving</c> at tiny sizes writes the contract's JSON, a fitted and a
-/// stock-loaded row for every (length, candidates, retrieval), and the PSU stage's row and batch paths. No time is asserted.
+/// Issue 15, serving benchmark: <c>bench --serving</c> at tiny sizes writes the contract's JSON, a fitted, a fast-loaded
+/// and a stock-loaded row for every (length, candidates, retrieval), and the PSU stage's row and batch paths. No time is asserted.
 /// </summary>
 public sealed class ServingBenchCliTests
 {
     [Fact]
-    public void Bench_serving_writes_fitted_and_stock_loaded_rows_for_every_setting()
+    public void Bench_serving_writes_fitted_fast_loaded_and_stock_loaded_rows_for_every_setting()
     {
         using var tmp = new TempFolder();
         string report = tmp.File("serving.json");
         var (code, output) = CliRunner.Run("bench", "--serving", "--serving-lengths", "7,40", "--candidates", "1,3",
             "--warmup-seconds", "0", "--measure-seconds", "0", "--min-requests", "3", "--report", report);
         Assert.True(code == 0, output);
-        Assert.Contains("fast_loaded rows are omitted", output);
+        Assert.Contains("fast-loaded (Seminar().LoadModel)", output);
 
         using var json = JsonDocument.Parse(File.ReadAllText(report));
         var root = json.RootElement;
-        Assert.Contains("fast_loaded", root.GetProperty("note").GetString());
+        Assert.Contains("Seminar().LoadModel", root.GetProperty("note").GetString());
         var rows = root.GetProperty("requests").EnumerateArray().ToArray();
-        Assert.Equal(2 * 2 * 2 * 2, rows.Length);
+        Assert.Equal(2 * 2 * 2 * 3, rows.Length);
         foreach (var row in rows)
         {
             foreach (var field in new[] { "setting", "chain", "retrieval" }) Assert.False(string.IsNullOrEmpty(row.GetProperty(field).GetString()), field);
@@ -38,9 +38,14 @@ public sealed class ServingBenchCliTests
         foreach (int l in new[] { 7, 40 })
             foreach (int c in new[] { 1, 3 })
                 foreach (string retrieval in new[] { "exact", "pq" })
-                    foreach (string chain in new[] { "fitted", "stock_loaded" })
+                    foreach (string chain in new[] { "fitted", "fast_loaded", "stock_loaded" })
                         Assert.Contains((l, c, chain, retrieval), settings);
-        Assert.DoesNotContain(settings, s => s.Chain == "fast_loaded");
+        // The C# chains batch the exact PSU over a request's candidates; PQ chains and ONNX Runtime go candidate by candidate.
+        foreach (var row in rows)
+        {
+            bool batched = row.GetProperty("chain").GetString() != "stock_loaded" && row.GetProperty("retrieval").GetString() == "exact";
+            Assert.Equal(batched ? "batch" : "row", row.GetProperty("path").GetString());
+        }
 
         var stage = root.GetProperty("psu_stage").EnumerateArray().ToArray();
         Assert.Equal(2 * 2 * 2, stage.Length);
@@ -79,7 +84,7 @@ public sealed class ServingBenchCliTests
         Assert.Equal(4, load.GetProperty("candidates").GetInt32());
         Assert.Equal("exact", load.GetProperty("retrieval").GetString());
         // The serving bench's own rows are still there.
-        Assert.Equal(4, json.RootElement.GetProperty("requests").GetArrayLength());
+        Assert.Equal(2 * 3, json.RootElement.GetProperty("requests").GetArrayLength());
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace Seminar.MLNet.Tests.Serving;
 
 /// <summary>
 /// Issue 15, ranking requests: <see cref="SeminarRanker"/> scores one history against many candidates through the whole chain
-/// (featurizer, PSU, PQ, FastTree over SEMINAR's outputs and a per-candidate price) and gives what <c>Transform</c> gives for
+/// (featurizer, PSU, PQ, FastTree over the PQ and PSU outputs and a per-candidate price) and gives what <c>Transform</c> gives for
 /// the same rows, on the fitted and on the stock-loaded chain.
 /// </summary>
 public sealed class SeminarRankerTests
@@ -44,7 +44,7 @@ public sealed class SeminarRankerTests
         var psu = PsuEmbeddingTransformer.Create(ml, PsuFixtures.RandomWeights(featurizer.Vocabularies, D, Heads, TopK, seed + 1, 8),
             featurizer.Vocabularies, new PsuColumnOptions(), featurized);
         var head = ml.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 2, Centroids = 4, Iterations = 5 }, Seed = 1 })
-            .Append(ml.Transforms.Concatenate("Features", "SeminarPqInterest", "SeminarPqScore", "Price"))
+            .Append(ml.Transforms.Concatenate("Features", "SeminarPqInterest", "SeminarPqScore", "SeminarScore", "Price"))
             .Append(ml.BinaryClassification.Trainers.FastTree(numberOfTrees: 10, minimumExampleCountPerLeaf: 2))
             .Fit(psu.Transform(featurized));
         return (ml, new TransformerChain<ITransformer>(featurizer, psu, head), training.Schema);

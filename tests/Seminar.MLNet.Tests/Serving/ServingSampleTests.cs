@@ -38,7 +38,7 @@ public sealed class ServingSampleTests : IClassFixture<ServingSampleTests.Served
             var (ml, model, schema) = Fit(3);
             ml.Model.Save(model, schema, ModelPath);
             (model as IDisposable)?.Dispose();
-            _loaded = new MLContext(1).Model.Load(ModelPath, out var loadedSchema);
+            _loaded = new MLContext(1).Seminar().LoadModel(ModelPath, out var loadedSchema);
             Ranker = new SeminarRanker(_loaded, loadedSchema);
             Rows = SeminarRankerTests.Rows(60, 44);
             Host = new ServingHost(new()
