@@ -17,7 +17,7 @@ static class BenchCommand
     static readonly Option<int> RankingCandidates = new("--ranking-candidates") { Description = "Candidates of a ranking request.", DefaultValueFactory = _ => 100 };
     static readonly Option<int> Shortlist = new("--shortlist") { Description = "Behaviours re-ranked exactly per request vector (K').", DefaultValueFactory = _ => 400 };
     static readonly Option<int> Seed = new("--seed") { Description = "Seed.", DefaultValueFactory = _ => 1 };
-    static readonly Option<bool> Serving = new("--serving") { Description = "Serving bench instead: ranking requests through whole fitted and stock-loaded chains (exact PSU and PQ), p50/p99 and bytes allocated per request." };
+    static readonly Option<bool> Serving = new("--serving") { Description = "Serving bench instead: ranking requests through whole fitted, fast-loaded and stock-loaded chains (exact PSU and PQ), p50/p99 and bytes allocated per request." };
     static readonly Option<string> ServingLengths = new("--serving-lengths") { Description = "With --serving: history lengths, comma-separated (add 100000 for the largest).", DefaultValueFactory = _ => "100,1000,10000" };
     static readonly Option<string> Candidates = new("--candidates") { Description = "With --serving: candidates per request, comma-separated.", DefaultValueFactory = _ => "1,100" };
     static readonly Option<double> WarmupSeconds = new("--warmup-seconds") { Description = "Untimed seconds per measured setting.", DefaultValueFactory = _ => 1 };

@@ -72,7 +72,8 @@ internal sealed class InputRowReader
     ReadOnlyMemory<char>[] _itemDense = Array.Empty<ReadOnlyMemory<char>>(), _queryDense = Array.Empty<ReadOnlyMemory<char>>();
     ReadOnlyMemory<char> _targetValue, _queryValue;
     readonly ISharedHistoryRow? _shared;
-    long _historyVersion = -1;
+    // The shared history's version the buffers hold; null before the first read and after a refused one.
+    long? _historyVersion;
 
     /// <summary>Binds getters on a row (cursor) whose active columns include <see cref="InputColumns.Active"/>.</summary>
     public InputRowReader(DataViewRow row, InputColumns columns)
@@ -105,7 +106,7 @@ internal sealed class InputRowReader
     /// <summary>Reads the current row; throws when history queries and items differ in length.</summary>
     public void Read()
     {
-        HistoryUnchanged = _shared != null && _shared.HistoryVersion == _historyVersion;
+        HistoryUnchanged = _shared != null && _historyVersion == _shared.HistoryVersion;
         if (!HistoryUnchanged) ReadHistory();
         _target(ref _targetValue);
         if (_query != null) _query(ref _queryValue);
@@ -113,7 +114,7 @@ internal sealed class InputRowReader
 
     void ReadHistory()
     {
-        _historyVersion = -1;
+        _historyVersion = null;
         _items(ref _itemBuffer);
         HistoryLength = _itemBuffer.Length;
         if (!_itemBuffer.IsDense) Densify(_itemBuffer, ref _itemDense);
