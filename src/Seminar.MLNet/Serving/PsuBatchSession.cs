@@ -12,10 +12,8 @@ namespace Seminar.MLNet.Serving;
 /// </summary>
 sealed class PsuBatchSession : RankingSession
 {
-    readonly PsuBatchPlan _plan;
     readonly CandidateRow _input;
     readonly DataViewRow _head;
-    readonly PsuBatchRow? _batchRow;
     readonly DataViewRow? _tail;
     readonly Func<float>? _score;
     readonly PsuRowScorer _scorer;
@@ -30,7 +28,6 @@ sealed class PsuBatchSession : RankingSession
 
     public PsuBatchSession(PsuBatchPlan plan, SeminarRankerColumns columns)
     {
-        _plan = plan;
         _input = new CandidateRow(columns);
         _head = plan.Head?.GetRow(_input, plan.HeadActive) ?? _input;
         var model = plan.Psu.Model;
@@ -44,8 +41,7 @@ sealed class PsuBatchSession : RankingSession
         _side = plan.Inputs.Side is { } side ? _head.GetGetter<VBuffer<float>>(side) : null;
         if (plan.Tail is { } tail)
         {
-            _batchRow = new PsuBatchRow(plan, _head, _outputs);
-            _tail = tail.GetRow(_batchRow, new[] { plan.Score });
+            _tail = tail.GetRow(new PsuBatchRow(plan, _head, _outputs), new[] { plan.Score });
             _score = ScoreReader(_tail, plan.Score);
         }
     }
