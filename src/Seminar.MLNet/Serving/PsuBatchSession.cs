@@ -23,7 +23,7 @@ sealed class PsuBatchSession : RankingSession
     VBuffer<long> _items, _tokens, _target, _query, _itemsDense, _tokensDense, _targetDense, _queryDense;
     VBuffer<float> _sideValues, _sideDense;
     long[] _targets = Array.Empty<long>(), _queries = Array.Empty<long>();
-    float[] _sides = Array.Empty<float>(), _logits = Array.Empty<float>();
+    float[] _sides = Array.Empty<float>();
     readonly PsuBatchOutputs _outputs = new();
 
     public PsuBatchSession(PsuBatchPlan plan, SeminarRankerColumns columns)
@@ -33,6 +33,7 @@ sealed class PsuBatchSession : RankingSession
         var model = plan.Psu.Model;
         _scorer = new PsuRowScorer(model, plan.Psu.Columns);
         (_d, _t, _s) = (model.Dimension, model.QueryTokens, model.Weights.SideFeatures);
+        _outputs.Dimension = _d;
         var indices = plan.Inputs.Indices;
         _historyItems = _head.GetGetter<VBuffer<long>>(indices[0]);
         _historyTokens = _head.GetGetter<VBuffer<long>>(indices[1]);
@@ -74,7 +75,7 @@ sealed class PsuBatchSession : RankingSession
         try
         {
             _scorer.ScoreCandidates(DenseValues.Of(ref _items, ref _itemsDense), DenseValues.Of(ref _tokens, ref _tokensDense), _targets.AsSpan(0, count), _queries.AsSpan(0, count * _t),
-                _sides.AsSpan(0, count * _s), _logits.AsSpan(0, count), _outputs.Targets.AsSpan(0, count * _d), _outputs.Interests.AsSpan(0, count * _d));
+                _sides.AsSpan(0, count * _s), _outputs.Logits.AsSpan(0, count), _outputs.Targets.AsSpan(0, count * _d), _outputs.Interests.AsSpan(0, count * _d));
         }
         catch (ArgumentException e)
         {
@@ -82,10 +83,9 @@ sealed class PsuBatchSession : RankingSession
         }
         if (_tail == null)
         {
-            _logits.AsSpan(0, count).CopyTo(scores);
+            _outputs.Logits.AsSpan(0, count).CopyTo(scores);
             return;
         }
-        _outputs.Logits = _logits;
         _input.Rewind();
         for (int c = 0; c < count; c++)
         {
@@ -102,10 +102,9 @@ sealed class PsuBatchSession : RankingSession
         _targets = new long[n];
         _queries = new long[n * _t];
         _sides = new float[n * _s];
-        _logits = new float[n];
+        _outputs.Logits = new float[n];
         _outputs.Targets = new float[n * _d];
         _outputs.Interests = new float[n * _d];
-        _outputs.Dimension = _d;
     }
 
     public override void Dispose() => (_tail ?? _head).Dispose();
