@@ -33,6 +33,9 @@ sealed class HistoryTextCache
         return true;
     }
 
+    /// <summary>Remembers no history: the next <see cref="Matches"/> is false.</summary>
+    public void Forget() => _items = -1;
+
     /// <summary>Remembers a history (call only once the row has passed the featurizer's checks).</summary>
     public void Remember(ReadOnlySpan<ReadOnlyMemory<char>> items, ReadOnlySpan<ReadOnlyMemory<char>> queries)
     {

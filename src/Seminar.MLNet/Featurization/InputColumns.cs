@@ -100,6 +100,9 @@ internal sealed class InputRowReader
     /// <summary>Target query of the current row (empty when the input has none).</summary>
     public ReadOnlyMemory<char> Query => _queryValue;
 
+    /// <summary>Whether the row says when its history changes (<see cref="ISharedHistoryRow"/>), so the history's text need not be compared.</summary>
+    public bool SharesHistory => _shared != null;
+
     /// <summary>Whether the last <see cref="Read"/> kept the history of the read before it (the row shares its history, see <see cref="ISharedHistoryRow"/>).</summary>
     public bool HistoryUnchanged { get; private set; }
 

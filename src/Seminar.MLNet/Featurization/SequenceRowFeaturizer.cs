@@ -36,10 +36,13 @@ internal sealed class SequenceRowFeaturizer
         var items = row.HistoryItems[from..];
         var queries = row.HasHistoryQueries ? row.HistoryQueries[from..] : default;
         _from = from;
-        // The reader kept the last row's history, which Start remembered then: nothing to compare.
-        if (row.HistoryUnchanged || _history.Matches(items, queries)) return;
+        // The reader kept the last row's history, which Start featurized then: nothing to compare.
+        if (row.HistoryUnchanged || (!row.SharesHistory && _history.Matches(items, queries))) return;
         _itemsReady = _tokensReady = false;
-        _history.Remember(items, queries);
+        // A row that shares its history says when it changes, so its text is not copied to compare (the copy was about a
+        // sixth of the featurizer's time in a profile of one-candidate requests at L = 10,000).
+        if (row.SharesHistory) _history.Forget();
+        else _history.Remember(items, queries);
         _kept = items.Length;
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Seminar.MLNet.Featurization;
@@ -82,7 +83,13 @@ sealed class CandidateRow : DataViewRow, ISharedHistoryRow
     static void Texts(IReadOnlyList<string> values, ref VBuffer<ReadOnlyMemory<char>> buffer)
     {
         var editor = VBufferEditor.Create(ref buffer, values.Count);
-        for (int i = 0; i < values.Count; i++) editor.Values[i] = (values[i] ?? "").AsMemory();
+        var target = editor.Values;
+        // Arrays and lists are read as spans: through the interface every behaviour costs a call and a type check.
+        ReadOnlySpan<string> span = values switch { string[] array => array, List<string> list => CollectionsMarshal.AsSpan(list), _ => default };
+        if (span.Length == target.Length)
+            for (int i = 0; i < span.Length; i++) target[i] = (span[i] ?? "").AsMemory();
+        else
+            for (int i = 0; i < target.Length; i++) target[i] = (values[i] ?? "").AsMemory();
         buffer = editor.Commit();
     }
 
