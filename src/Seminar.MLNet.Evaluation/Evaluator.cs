@@ -128,6 +128,7 @@ public static class Evaluator
             History = HistoryStatistics(split),
             Models = seeds.ToDictionary(s => s.Name, s => SeedComparisons.Aggregate(s.Reports)),
             Protocol = ProtocolSummary.Describe(split, options),
+            TorchThreads = options.Psu?.Threads ?? 0,
         };
         progress?.Report(new EvaluationProgress("comparing models (intervals over seeds, bootstrap over test users)", double.NaN));
         report.Comparisons = SeedComparisons.Compare(seeds, new TestUsers(test.Samples.Labels(), test.Samples.Users(), test.Samples.RankGroups()),

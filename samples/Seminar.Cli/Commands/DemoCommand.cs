@@ -26,6 +26,7 @@ static class DemoCommand
         var command = new Command("demo", "Generate the built-in synthetic dataset and run evaluate on it (the default).")
         {
             Output, Report, Users, GenerateCommand.Items, GenerateCommand.History, GenerateCommand.Seed, EvaluateCommand.Models, EvaluateCommand.Seeds, EvaluateCommand.Bootstrap,
+            EvaluateCommand.Threads,
         };
         command.SetAction(parse => CliErrors.Guard(() =>
         {
@@ -36,6 +37,7 @@ static class DemoCommand
                 Seed = parse.GetValue(GenerateCommand.Seed), TrainFromQuantile = DemoTrainFrom,
                 Models = EvaluateCommand.SelectedModels(parse.GetValue(EvaluateCommand.Models)),
                 Seeds = parse.GetValue(EvaluateCommand.Seeds), BootstrapReplicates = parse.GetValue(EvaluateCommand.Bootstrap),
+                Psu = EvaluateCommand.PsuOptions(parse.GetValue(EvaluateCommand.Threads)),
             };
             // Before generating: the data folder is under the output folder, which the check covers.
             EvaluateCommand.CheckBeforeWork(options, report, output);

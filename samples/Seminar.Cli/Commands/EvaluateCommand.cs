@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.ML;
 using Seminar.Cli.Terminal;
+using Seminar.MLNet;
 using Seminar.MLNet.Datasets.Canonical;
 using Seminar.MLNet.Evaluation;
 using Seminar.MLNet.Evaluation.Models;
@@ -45,6 +46,12 @@ static class EvaluateCommand
         Description = "SEMINAR features of fasttree_seminar: auto (chosen on validation), cross-fitted (out of fold, folds + 1 PSU trainings) or in-sample (pretrained PSU).",
         DefaultValueFactory = _ => "auto",
     };
+    public static readonly Option<int> Threads = new("--threads")
+    {
+        Description = "libtorch intra-op threads of every PSU training (0: one per core). Use 1 when other work shares the cores: libtorch's " +
+            "threads spin while they wait, and on 2 cores with one other busy process 2 threads trained 2-3x slower than 1.",
+        DefaultValueFactory = _ => 0,
+    };
     public static readonly Option<string[]> Models = new("--models")
     {
         Description = $"Models to run (default: all): {string.Join(", ", Evaluator.ModelNames)}.",
@@ -55,7 +62,7 @@ static class EvaluateCommand
     {
         var command = new Command("evaluate", "Train and compare the models on a canonical dataset; print a table and write the JSON report.")
         {
-            Data, Report, Output, MaxHistory, Seed, Seeds, Bootstrap, Split, TrainFrom, Negatives, Sampling, Validation, Strict, Models, Stacking,
+            Data, Report, Output, MaxHistory, Seed, Seeds, Bootstrap, Split, TrainFrom, Negatives, Sampling, Validation, Strict, Models, Stacking, Threads,
         };
         command.SetAction(parse => CliErrors.Guard(() =>
         {
@@ -65,7 +72,7 @@ static class EvaluateCommand
                 TrainFromQuantile = parse.GetValue(TrainFrom), Negatives = parse.GetValue(Negatives),
                 NegativeSampling = Enum.Parse<NegativeSampling>(parse.GetValue(Sampling)!, ignoreCase: true), ValidationFraction = parse.GetValue(Validation),
                 Models = SelectedModels(parse.GetValue(Models)), Stacking = ParseStacking(parse.GetValue(Stacking)),
-                Seeds = parse.GetValue(Seeds), BootstrapReplicates = parse.GetValue(Bootstrap),
+                Seeds = parse.GetValue(Seeds), BootstrapReplicates = parse.GetValue(Bootstrap), Psu = PsuOptions(parse.GetValue(Threads)),
             };
             CheckBeforeWork(options, parse.GetValue(Report), parse.GetValue(Output));
             Execute(parse.GetValue(Data)!, options, parse.GetValue(Report), parse.GetValue(Output),
@@ -73,6 +80,11 @@ static class EvaluateCommand
         }));
         return command;
     }
+
+    /// <summary>The PSU options of <c>--threads</c>: every other PSU option at its default.</summary>
+    /// <exception cref="ArgumentException">The count is negative.</exception>
+    public static PsuEmbeddingOptions PsuOptions(int threads) =>
+        threads >= 0 ? new PsuEmbeddingOptions { Threads = threads } : throw new ArgumentException($"--threads is {threads}; use 0 (one per core) or a positive count.");
 
     /// <summary>The stacking named by <c>--stacking</c>.</summary>
     public static SeminarStacking ParseStacking(string? value) => value?.Trim().ToLowerInvariant() switch

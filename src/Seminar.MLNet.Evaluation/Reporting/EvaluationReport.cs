@@ -19,6 +19,8 @@ public sealed class EvaluationReport
     [JsonPropertyName("samples")] public SampleCounts Samples { get; set; } = new();
     /// <summary>History lengths over all samples (after truncation to max history).</summary>
     [JsonPropertyName("history")] public HistoryStats History { get; set; } = new();
+    /// <summary>libtorch intra-op threads every PSU training of the run used (<c>PsuEmbeddingOptions.Threads</c>; 0 = one per core).</summary>
+    [JsonPropertyName("torch_threads")] public int TorchThreads { get; set; }
     /// <summary>Metrics per model name.</summary>
     [JsonPropertyName("models")] public Dictionary<string, ModelReport> Models { get; set; } = new();
     /// <summary>Approximate retrieval quality and cost; null until the PQ component runs.</summary>

@@ -39,7 +39,11 @@ public sealed class PsuEmbeddingOptions : PsuColumnOptions
     public int BatchSize { get; set; } = 256;
     /// <summary>Rows held by the streaming shuffle (memory is bounded by this many truncated rows). Default 4,096.</summary>
     public int ShufflePoolRows { get; set; } = 4_096;
-    /// <summary>libtorch intra-op threads; 0 = one per core. Default 0.</summary>
+    /// <summary>
+    /// libtorch intra-op threads; 0 = one per core. Default 0. libtorch's threads spin while they wait for each other, so
+    /// where other work shares the cores set 1: on 2 cores with one other busy process, fitting the synthetic demo's
+    /// <c>seminar_neural</c> took 63 to 70 s with 1 thread and 148 to 207 s with 2 (see the README's "Training on a busy machine").
+    /// </summary>
     public int Threads { get; set; }
     /// <summary>Seed of initialisation, sampling and shuffling; null = drawn from the MLContext's seed.</summary>
     public int? Seed { get; set; }

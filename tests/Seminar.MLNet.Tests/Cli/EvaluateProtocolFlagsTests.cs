@@ -8,7 +8,7 @@ namespace Seminar.MLNet.Tests.Cli;
 public class EvaluateProtocolFlagsTests
 {
     [Fact]
-    public void Negative_sampling_and_validation_fraction_flags_reach_the_reports_protocol_section()
+    public void Negative_sampling_validation_fraction_and_thread_flags_reach_the_report()
     {
         using var tmp = new TempFolder();
         var events = new StringBuilder(DatasetFixtures.EventsHeader);
@@ -28,6 +28,14 @@ public class EvaluateProtocolFlagsTests
         // Training times 1..10 (nearest rank of 0.8 of 72 times is 10); the latest 25%: after the 45th of 60, t = 8.
         // t = 9 and 10: 2 positives and 8 negatives per user.
         Assert.Equal(6 * 2 * 5, protocol.GetProperty("validation_samples").GetInt32());
+        Assert.Equal(0, doc.RootElement.GetProperty("torch_threads").GetInt32());   // the default: one per core
+
+        (code, output) = CliRunner.Run("evaluate", "--data", data, "--report", report, "--models", "fasttree_baseline", "--threads", "1");
+        Assert.True(code == 0, output);
+        using (var again = JsonDocument.Parse(File.ReadAllText(report))) Assert.Equal(1, again.RootElement.GetProperty("torch_threads").GetInt32());
+        (code, output) = CliRunner.Run("evaluate", "--data", data, "--models", "fasttree_baseline", "--threads", "-1");
+        Assert.Equal(1, code);
+        Assert.Contains("--threads is -1; use 0 (one per core) or a positive count.", output);
 
         (code, output) = CliRunner.Run("evaluate", "--data", data, "--models", "fasttree_baseline", "--negative-sampling", "often");
         Assert.Equal(1, code);
