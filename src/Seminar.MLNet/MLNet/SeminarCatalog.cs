@@ -84,8 +84,8 @@ public sealed class SeminarCatalog
     /// stored), so it scores as the fitted chain did, to float rounding, and as fast; every other stage (FastTree,
     /// Concatenate, ...) is what <c>mlContext.Model.Load</c> gives. The zip stays an ordinary one: stock loading still runs the
     /// graphs in ONNX Runtime, and a chain loaded here saves again as the same zip. A loaded PSU exposes its scoring tables and
-    /// the featurizer's vocabularies, not <see cref="PsuEmbeddingTransformer.Weights"/> (the raw embeddings are not in a graph),
-    /// so PqAttention cannot be fitted on it. Dispose the result when done (ONNX Runtime sessions of the persisted graphs).
+    /// the featurizer's vocabularies, not <see cref="PsuEmbeddingTransformer.Weights"/> (the raw embeddings are not in a graph);
+    /// PqAttention can still be fitted on it (its codes need only the fused item table). Dispose the result when done (ONNX Runtime sessions of the persisted graphs).
     /// </summary>
     /// <param name="path">The model zip.</param>
     /// <param name="inputSchema">The schema of the rows the model was saved with.</param>
