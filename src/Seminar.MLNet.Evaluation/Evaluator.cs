@@ -185,7 +185,7 @@ public static class Evaluator
     {
         K = m.K, RecallAtK = m.Recall, SpeedupVsExact = m.Speedup, BytesPerBehaviour = m.PqBytesPerBehaviour,
         ExactMicroseconds = m.ExactMicroseconds, PqMicroseconds = m.PqMicroseconds, Requests = m.Requests, MeanLength = m.MeanLength,
-        ExactBytesPerBehaviour = m.ExactBytesPerBehaviour,
+        ExactBytesPerBehaviour = m.ExactBytesPerBehaviour, BytesPerItem = m.PqBytesPerItem,
     };
 
     static HistoryStats HistoryStatistics(SampleSplit split)

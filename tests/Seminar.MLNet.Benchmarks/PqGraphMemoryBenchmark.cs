@@ -10,8 +10,8 @@ namespace Seminar.MLNet.Benchmarks;
 
 /// <summary>
 /// Native memory one request adds in ONNX Runtime, for the exact PSU graph and the PQ graph, at history lengths
-/// 1,000 and 10,000 (D = 64, H = 4, K = 50, six code sets of 16 sub-spaces × 256 centroids, half the behaviours with
-/// a three-token query). Each measurement opens a fresh single-threaded session, runs one short request so lazy
+/// 1,000 and 10,000 (D = 64, H = 4, K = 50, K' = 400, a random 4-bit catalog codebook of 32 sub-spaces, half the
+/// behaviours with a three-token query). Each measurement opens a fresh single-threaded session, runs one short request so lazy
 /// initialisation is not counted, returns freed heap pages to the system (<c>malloc_trim</c>), resets the peak RSS
 /// (<c>/proc/self/clear_refs</c>) and reads <c>VmHWM − VmRSS</c> around one request of length L. With the CPU arena off
 /// this is the request's peak live set; with it on (ML.NET's OnnxTransformer default) it is what the arena grows by.
@@ -20,7 +20,7 @@ namespace Seminar.MLNet.Benchmarks;
 /// </summary>
 static class PqGraphMemoryBenchmark
 {
-    const int D = 64, SubSpaces = 16, Centroids = 256, QueryTokens = 8, Timed = 5;
+    const int D = 64, SubSpaces = 32, Centroids = 16, QueryTokens = 8, Timed = 5;
     static readonly int[] Lengths = { 1_000, 10_000 };
 
     public static void Run()
@@ -29,7 +29,7 @@ static class PqGraphMemoryBenchmark
         var rng = new Random(1);
         var vocabularies = BenchmarkCatalog.Vocabularies(new MLContext(1), rng, QueryTokens);
         var psu = new PsuScoringModel(PsuScoringBenchmarks.RandomWeights(vocabularies, rng), vocabularies);
-        var pq = new PqAttentionModel(psu, Enumerable.Range(0, psu.Weights.ItemModalities).Select(_ => Quantizer(rng)).ToArray(), Quantizer(rng));
+        var pq = new PqAttentionModel(psu, new CatalogCodes(Quantizer(rng), psu.ItemData));
         var columns = new PsuColumnOptions();
         var graphs = new (string Name, byte[] Bytes)[]
         {

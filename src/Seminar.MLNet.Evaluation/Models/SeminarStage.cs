@@ -44,6 +44,23 @@ public sealed class SeminarStage
         _psu = psu;
         _pq = pq ?? new PqAttentionOptions();
         _pq.SideFeaturesColumnName = psu.SideFeaturesColumnName;   // the quantized PSU runs the same head
+        _pq.Quantizer = FitSubSpaces(_pq.Quantizer, psu.Dimension);
+    }
+
+    /// <summary>
+    /// The quantizer options with the largest sub-space count at most the requested one that divides D: the catalog codes'
+    /// default of 32 needs D ≥ 32, and the small PSUs of tests and quick runs would otherwise fail to fit. A copy when changed.
+    /// </summary>
+    internal static ProductQuantizerOptions FitSubSpaces(ProductQuantizerOptions quantizer, int dimension)
+    {
+        if (dimension < 1 || quantizer.SubSpaces < 1 || dimension % quantizer.SubSpaces == 0) return quantizer;
+        int m = Math.Min(quantizer.SubSpaces, dimension);
+        while (dimension % m != 0) m--;
+        return new ProductQuantizerOptions
+        {
+            SubSpaces = m, Centroids = quantizer.Centroids, Iterations = quantizer.Iterations,
+            MaxPointsPerCentroid = quantizer.MaxPointsPerCentroid, Initialization = quantizer.Initialization,
+        };
     }
 
     /// <summary>Seconds the featurizer and PSU fit took.</summary>

@@ -157,8 +157,10 @@ public sealed class PqReport
     [JsonPropertyName("recall@k")] public double RecallAtK { get; set; }
     /// <summary>Exact time over approximate time on the same requests.</summary>
     [JsonPropertyName("speedup_vs_exact")] public double SpeedupVsExact { get; set; }
-    /// <summary>Bytes stored per behaviour with codes.</summary>
+    /// <summary>Bytes of code the approximate scan reads per behaviour (its item's gathered 4-bit codes; nothing is stored per behaviour).</summary>
     [JsonPropertyName("bytes_per_behaviour")] public double BytesPerBehaviour { get; set; }
+    /// <summary>Bytes of code stored per catalog item (a fixed 16-byte row of 4-bit codes).</summary>
+    [JsonPropertyName("bytes_per_item")] public double BytesPerItem { get; set; }
     /// <summary>Bytes per behaviour of the exact scan (its fused pair vector).</summary>
     [JsonPropertyName("exact_bytes_per_behaviour")] public double ExactBytesPerBehaviour { get; set; }
     /// <summary>Exact GSU microseconds per request (scan and top-K, one thread).</summary>

@@ -6,7 +6,7 @@ namespace Seminar.MLNet.Evaluation.Retrieval;
 /// <summary>
 /// Measures approximate (product-quantized) retrieval against the exact GSU on the same requests, one thread, each
 /// with the data it would keep per user: exact scans every behaviour's fused pair vector (<c>4·D</c> bytes) with the
-/// blocked FMA kernel, approximate scans its byte codes. Both then take each head's top-K with the same selector; the
+/// blocked FMA kernel, approximate scans its item's 4-bit catalog codes, adds the exact query part and re-ranks a shortlist exactly. Both then take each head's top-K with the same selector; the
 /// ESU that follows costs the same for both and is left out. Requests are prepared before timing (their vectors and
 /// codes are stored data, not per-request work).
 /// </summary>
@@ -47,7 +47,7 @@ public static class RetrievalComparison
             pqTimes.Add(pqUs);
         }
         return new RetrievalMeasurement(prepared.Count, prepared.Average(p => (double)p.Length), model.TopK, Median(exactTimes), Median(pqTimes),
-            recall, 4 * model.Psu.Dimension, model.BytesPerBehaviour);
+            recall, 4 * model.Psu.Dimension, model.BytesPerBehaviour, model.BytesPerItem);
     }
 
     static double Median(List<double> values)

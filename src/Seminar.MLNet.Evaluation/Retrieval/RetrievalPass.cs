@@ -5,14 +5,15 @@ namespace Seminar.MLNet.Evaluation.Retrieval;
 
 /// <summary>
 /// Exact and approximate GSU at one K over prepared requests: exact scores every behaviour's stored pair vector with
-/// the blocked FMA kernel, approximate scans its codes (<see cref="PqRetriever"/>); both keep each head's top-K with the
-/// same selector. Buffers are reused across requests. Not thread-safe.
+/// the blocked FMA kernel, approximate runs <see cref="DecomposedRetriever"/> per head (fast scan of the 4-bit catalog
+/// codes, exact query part, exact re-rank of the shortlist); both keep each head's top-K, ties to the lower grouped
+/// index. Buffers are reused across requests. Not thread-safe.
 /// </summary>
 internal sealed class RetrievalPass
 {
     readonly int _heads;
     readonly TopKSelector _selector;
-    readonly PqRetriever _retriever;
+    readonly DecomposedRetriever _retriever;
     readonly int[] _exactKept, _pqKept;
     float[] _scores = Array.Empty<float>();
 
@@ -24,7 +25,7 @@ internal sealed class RetrievalPass
         _heads = model.Psu.Heads;
         K = k;
         _selector = new TopKSelector(k);
-        _retriever = new PqRetriever(model.Codebooks, _heads, k);
+        _retriever = new DecomposedRetriever(model.Catalog, model.Decomposition, k, Math.Max(k, model.Shortlist));
         _exactKept = new int[_heads * k];
         _pqKept = new int[_heads * k];
     }
@@ -42,8 +43,13 @@ internal sealed class RetrievalPass
         return Math.Min(K, n);
     }
 
-    /// <summary>Approximate GSU: lookup tables, code scan, each head's top-K. Returns min(K, behaviours).</summary>
-    public int Approximate(PreparedRequest p) => _retriever.Retrieve(p.U, p.Codes, _pqKept);
+    /// <summary>Approximate GSU per head: query parts, lookup tables, code scan, keys, shortlist, exact re-rank. Returns min(K, behaviours).</summary>
+    public int Approximate(PreparedRequest p)
+    {
+        int d = p.U.Length / _heads, kept = 0;
+        for (int h = 0; h < _heads; h++) kept = _retriever.Retrieve(p.U.AsSpan(h * d, d), p.Codes, p.History, _pqKept.AsSpan(h * K, K));
+        return kept;
+    }
 
     /// <summary>
     /// Mean over requests with a history and over heads of |approximate top-K ∩ exact top-K| / min(K, behaviours);

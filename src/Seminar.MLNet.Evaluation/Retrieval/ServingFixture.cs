@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Seminar.MLNet.Evaluation.Models;
 
 namespace Seminar.MLNet.Evaluation.Retrieval;
 
@@ -57,7 +58,7 @@ internal sealed class ServingFixture
             LabelColumnName = null, Pretrain = false, Dimension = options.Dimension, Heads = options.Heads, TopK = options.TopK, Seed = options.Seed,
         }).Fit(featurized);
         var psuOut = Psu.Transform(featurized);
-        var pq = Ml.Seminar().PqAttention(new PqAttentionOptions { Seed = options.Seed }).Fit(psuOut);
+        var pq = Ml.Seminar().PqAttention(new PqAttentionOptions { Seed = options.Seed, Quantizer = SeminarStage.FitSubSpaces(new PqAttentionOptions().Quantizer, options.Dimension) }).Fit(psuOut);
         ITransformer Head(IDataView input, string interest, string score) => Ml.Transforms.Concatenate("Features", interest, score, Price)
             .Append(Ml.BinaryClassification.Trainers.FastTree(numberOfTrees: 20, minimumExampleCountPerLeaf: 2)).Fit(input);
         Exact = new TransformerChain<ITransformer>(featurizer, Psu, Head(psuOut, "SeminarInterest", "SeminarScore"));

@@ -20,8 +20,16 @@ internal static class SavedGraphs
     public const string FormatVersionKey = "seminar.format_version";
     /// <summary>Metadata key of the configuration (JSON).</summary>
     public const string ConfigKey = "seminar.config";
-    /// <summary>The only format version this library reads and writes.</summary>
+    /// <summary>The format version this library reads and writes for the featurizer and the PSU.</summary>
     public const int FormatVersion = 1;
+    /// <summary>
+    /// The PQ attention's format: 2 since its graph retrieves over 4-bit catalog codes with the exact query part and a
+    /// re-ranked shortlist (format 1 held per-modality and query codebooks, and codes per query–item pair).
+    /// </summary>
+    public const int PqFormatVersion = 2;
+
+    /// <summary>The format version this library reads and writes for <paramref name="component"/>.</summary>
+    public static int FormatVersionOf(string component) => component == Pq ? PqFormatVersion : FormatVersion;
 
     /// <summary>Component names.</summary>
     public const string Featurizer = "featurizer", Psu = "psu", Pq = "pq";
@@ -32,7 +40,7 @@ internal static class SavedGraphs
     public static byte[] ToBytes<TConfig>(OnnxGraphBuilder b, string component, TConfig config)
     {
         var model = b.Build();
-        Mark(model, component, FormatVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), JsonSerializer.Serialize(config, Json));
+        Mark(model, component, FormatVersionOf(component).ToString(System.Globalization.CultureInfo.InvariantCulture), JsonSerializer.Serialize(config, Json));
         return model.ToByteArray();
     }
 

@@ -4,6 +4,7 @@ using Onnx;
 using Seminar.MLNet.Featurization;
 using Seminar.MLNet.PsuScoring;
 using Seminar.MLNet.Quantization;
+using Seminar.MLNet.Quantization.FastScan;
 using Seminar.MLNet.Retrieval.Strategies;
 
 namespace Seminar.MLNet;
@@ -44,36 +45,26 @@ internal static class SavedStages
         return new PsuEmbeddingTransformer(model, columns, new PersistedGraph(ml, bytes, inputSchema, PsuGraph.InputNames(columns), c.Outputs, onnx));
     }
 
-    /// <summary>The PQ attention of a graph marked <see cref="SavedGraphs.Pq"/>: its own PSU tables, codebooks and catalog codes.</summary>
+    /// <summary>The PQ attention of a graph marked <see cref="SavedGraphs.Pq"/>: its own PSU tables, catalog codebook and codes.</summary>
     public static PqAttentionTransformer Pq(MLContext ml, byte[] bytes, ModelProto graph, OnnxTransformer onnx, DataViewSchema inputSchema, SequenceVocabularies? vocabularies)
     {
         var c = SavedGraphs.Config<PqGraph.Config>(graph);
         if (c.Psu.Outputs.Length != 2) throw new InvalidDataException($"The PQ configuration names {c.Psu.Outputs.Length} outputs; expected 2.");
         var psu = PsuModel(graph, c.Psu, vocabularies);
-        int d = psu.Dimension, modalities = psu.ModalityNames.Count;
-        if (c.Centroids.Length != modalities + 1)
-            throw new InvalidDataException($"The PQ configuration gives {c.Centroids.Length} code sets; {modalities} item modalities and the query part need {modalities + 1}.");
-        if (c.SubSpaces < 1 || d % c.SubSpaces != 0) throw new InvalidDataException($"The PQ configuration's {c.SubSpaces} sub-spaces do not divide D = {d}.");
+        int d = psu.Dimension;
+        if (c.SubSpaces is < 1 or > CatalogCodes.MaxSubSpaces || d % c.SubSpaces != 0)
+            throw new InvalidDataException($"The PQ configuration's {c.SubSpaces} sub-spaces do not divide D = {d} into at most {CatalogCodes.MaxSubSpaces}.");
+        if (c.Centroids is < 1 or > FourBitCodes.Centroids) throw new InvalidDataException($"The PQ codebook has {c.Centroids} centroids; 4-bit codes name 1 to {FourBitCodes.Centroids}.");
+        if (c.TopK < 1 || c.Shortlist < c.TopK) throw new InvalidDataException($"The PQ configuration's K = {c.TopK} and shortlist {c.Shortlist} are out of range.");
         int dsub = d / c.SubSpaces;
-        var sets = new ProductQuantizer[modalities + 1];
-        for (int m = 0; m < sets.Length; m++)
-        {
-            int k = c.Centroids[m];
-            var transposed = SavedGraphs.Floats(graph, $"pq_codebook_t{m}", c.SubSpaces, dsub, PqCodebooks.TableSize);
-            if (k is < 1 or > PqCodebooks.TableSize) throw new InvalidDataException($"Code set {m} has {k} centroids; 1 to {PqCodebooks.TableSize} fit a byte.");
-            var book = new float[c.SubSpaces * k * dsub];
-            // The graph's codebook is [C, dsub, 256], centroids past K zero; the quantizer's is [C, K, dsub].
-            for (int s = 0; s < c.SubSpaces; s++)
-                for (int centroid = 0; centroid < k; centroid++)
-                    for (int j = 0; j < dsub; j++) book[(s * k + centroid) * dsub + j] = transposed[(s * dsub + j) * PqCodebooks.TableSize + centroid];
-            sets[m] = ProductQuantizer.FromCodebook(d, c.SubSpaces, k, book);
-        }
-        var codes = SavedGraphs.Bytes(graph, "pq_item_codes", psu.ItemCount, (long)modalities * c.SubSpaces);
-        var model = new PqAttentionModel(psu, sets[..modalities], sets[modalities], c.TopK, pairs: null, itemCodes: codes);
+        var padded = SavedGraphs.Floats(graph, "pq_codebook", c.SubSpaces, FourBitCodes.Centroids, dsub);
+        var quantizer = ProductQuantizer.FromCodebook(d, c.SubSpaces, c.Centroids, PqGraph.Codebook(padded, c.SubSpaces, c.Centroids, dsub));
+        var codes = CatalogCodes.FromPlain(quantizer, SavedGraphs.Bytes(graph, "pq_item_codes", psu.ItemCount, c.SubSpaces));
+        var model = new PqAttentionModel(psu, codes, c.TopK, c.Shortlist);
         var options = Columns(new PqAttentionOptions
         {
-            OutputPqInterestColumnName = c.Psu.Outputs[0], OutputPqScoreColumnName = c.Psu.Outputs[1], TopK = c.TopK,
-            Quantizer = new ProductQuantizerOptions { SubSpaces = c.SubSpaces, Centroids = c.Centroids.Max() },
+            OutputPqInterestColumnName = c.Psu.Outputs[0], OutputPqScoreColumnName = c.Psu.Outputs[1], TopK = c.TopK, Shortlist = c.Shortlist,
+            Quantizer = new ProductQuantizerOptions { SubSpaces = c.SubSpaces, Centroids = FourBitCodes.Centroids },
         }, c.Psu);
         options.Validate();
         PsuInputColumns.Resolve(inputSchema, options, psu.QueryTokens, psu.Weights.SideFeatures);

@@ -68,14 +68,14 @@ public sealed class SeminarCatalog
     /// <param name="outputPqInterestColumnName">Output: the interest vector computed with approximate retrieval.</param>
     /// <param name="outputPqScoreColumnName">Output: the head's logit computed with approximate retrieval.</param>
     /// <param name="topK">Behaviours kept per head; null = the PSU's K.</param>
-    /// <param name="subSpaces">Sub-spaces per code set (must divide the embedding dimension).</param>
-    /// <param name="centroids">Centroids per sub-space, 2..256.</param>
+    /// <param name="subSpaces">Sub-spaces of the 4-bit catalog codes, at most 32 (must divide the embedding dimension).</param>
+    /// <param name="shortlist">Behaviours per head re-ranked exactly before the top K are kept (at least K).</param>
     public PqAttentionEstimator PqAttention(string outputPqInterestColumnName = "SeminarPqInterest", string outputPqScoreColumnName = "SeminarPqScore",
-        int? topK = null, int subSpaces = 16, int centroids = 256) =>
+        int? topK = null, int subSpaces = 32, int shortlist = 400) =>
         PqAttention(new PqAttentionOptions
         {
             OutputPqInterestColumnName = outputPqInterestColumnName, OutputPqScoreColumnName = outputPqScoreColumnName, TopK = topK,
-            Quantizer = new ProductQuantizerOptions { SubSpaces = subSpaces, Centroids = centroids },
+            Quantizer = new ProductQuantizerOptions { SubSpaces = subSpaces, Centroids = 16 }, Shortlist = shortlist,
         });
 
     /// <summary>
@@ -84,8 +84,8 @@ public sealed class SeminarCatalog
     /// stored), so it scores as the fitted chain did, to float rounding, and as fast; every other stage (FastTree,
     /// Concatenate, ...) is what <c>mlContext.Model.Load</c> gives. The zip stays an ordinary one: stock loading still runs the
     /// graphs in ONNX Runtime, and a chain loaded here saves again as the same zip. A loaded PSU exposes its scoring tables and
-    /// the featurizer's vocabularies, not <see cref="PsuEmbeddingTransformer.Weights"/> (the raw embeddings are not in a graph),
-    /// so PqAttention cannot be fitted on it. Dispose the result when done (ONNX Runtime sessions of the persisted graphs).
+    /// the featurizer's vocabularies, not <see cref="PsuEmbeddingTransformer.Weights"/> (the raw embeddings are not in a graph);
+    /// PqAttention can still be fitted on it (its codes need only the fused item table). Dispose the result when done (ONNX Runtime sessions of the persisted graphs).
     /// </summary>
     /// <param name="path">The model zip.</param>
     /// <param name="inputSchema">The schema of the rows the model was saved with.</param>

@@ -180,10 +180,13 @@ internal static class SeminarModelLoader
         if (component is not (SavedGraphs.Featurizer or SavedGraphs.Psu or SavedGraphs.Pq))
             throw new InvalidOperationException($"{stage.Label} of {source}: '{component}' is not a SEMINAR component this version of Seminar.MLNet knows ({SavedGraphs.Featurizer}, {SavedGraphs.Psu}, {SavedGraphs.Pq}).");
         string? version = SavedGraphs.Metadata(graph, SavedGraphs.FormatVersionKey);
-        if (version != SavedGraphs.FormatVersion.ToString(CultureInfo.InvariantCulture))
+        int expected = SavedGraphs.FormatVersionOf(component);
+        if (version != expected.ToString(CultureInfo.InvariantCulture))
             throw new InvalidOperationException(
-                $"{stage.Label} of {source}: the graph's {SavedGraphs.FormatVersionKey} is '{version}', but this version of Seminar.MLNet reads format {SavedGraphs.FormatVersion}. " +
-                "Load it with the Seminar.MLNet version that saved it (or with mlContext.Model.Load, which runs the graphs in ONNX Runtime).");
+                $"{stage.Label} of {source}: the graph's {SavedGraphs.FormatVersionKey} is '{version}', but this version of Seminar.MLNet reads format {expected}. " +
+                (component == SavedGraphs.Pq && version == "1"
+                    ? "Format 1 is the earlier PQ attention (per-modality and query codebooks), which this version no longer runs in C#: refit PqAttention, or load the zip with mlContext.Model.Load, which runs the graphs in ONNX Runtime."
+                    : "Load it with the Seminar.MLNet version that saved it (or with mlContext.Model.Load, which runs the graphs in ONNX Runtime)."));
         return stage;
     }
 

@@ -120,6 +120,16 @@ internal static class OnnxMathOps
     public static string ReduceMax(this OnnxGraphBuilder b, string input, long[]? axes = null, bool keepDims = true, string? output = null) =>
         Reduce(b, "ReduceMax", input, axes, keepDims, output);
 
+    /// <summary><c>ReduceMin</c> (axes as an input, opset 18+).</summary>
+    /// <param name="b">The builder.</param>
+    /// <param name="input">Input.</param>
+    /// <param name="axes">Axes to reduce; null or empty = all axes.</param>
+    /// <param name="keepDims">Keep reduced axes with size 1.</param>
+    /// <param name="output">Output name, or null for a generated one.</param>
+    /// <returns>The output value name.</returns>
+    public static string ReduceMin(this OnnxGraphBuilder b, string input, long[]? axes = null, bool keepDims = true, string? output = null) =>
+        Reduce(b, "ReduceMin", input, axes, keepDims, output);
+
     /// <summary><c>Softmax</c> along one axis (opset 13+ semantics: that axis only).</summary>
     /// <param name="b">The builder.</param>
     /// <param name="input">Input.</param>

@@ -75,6 +75,13 @@ sealed class PairFusion
         return (int)item;
     }
 
+    /// <summary>Checks query token indices (0 pads) against the token vocabulary, as <see cref="Fuse"/> would.</summary>
+    public void CheckTokens(ReadOnlySpan<long> tokens, string column, string what, int position)
+    {
+        foreach (long token in tokens)
+            if (token != Vocabulary.Padding && (ulong)token >= (ulong)_model.TokenCount) throw OutOfRange(token, _model.TokenCount, column, what, position, "token");
+    }
+
     static ArgumentException OutOfRange(long value, int size, string column, string what, int position, string vocabulary) => new(
         $"Column '{column}'{(position >= 0 ? $" at behaviour {position}" : "")}: {what} index {value} is outside the {vocabulary} vocabulary (valid indices 0 to {size - 1}).");
 }

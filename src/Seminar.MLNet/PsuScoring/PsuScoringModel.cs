@@ -127,8 +127,8 @@ internal sealed class PsuScoringModel
 
     static InvalidOperationException NoModalities() => new(
         "This PSU was loaded from a saved model (LoadModel): its graph holds the fused item table, not each modality's share of it " +
-        "(the per-modality embeddings, gates and projections stay with the fitted PsuWeights), so codebooks per modality cannot be trained on it. " +
-        "Fit PqAttention on the fitted PSU before saving, or on a PSU created from its PsuWeights.");
+        "(the per-modality embeddings, gates and projections stay with the fitted PsuWeights). " +
+        "Read the per-modality tables from the fitted PSU, or from a PSU created from its PsuWeights.");
 
     static float[] ProjectRows(float[] rows, ReadOnlySpan<float> g, int d)
     {

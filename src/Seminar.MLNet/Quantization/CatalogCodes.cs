@@ -60,6 +60,45 @@ internal sealed class CatalogCodes
         }
     }
 
+    CatalogCodes(ProductQuantizer quantizer, int count, byte[] rows)
+    {
+        Quantizer = quantizer;
+        Count = count;
+        _rows = rows;
+    }
+
+    /// <summary>
+    /// Codes given unpacked, <c>[count, M]</c> one byte per code (a saved graph's, see <see cref="Plain"/>), with the quantizer
+    /// they were encoded with.
+    /// </summary>
+    /// <exception cref="ArgumentException">The quantizer does not fit 4-bit rows, the codes are not whole rows, or a code names no centroid.</exception>
+    public static CatalogCodes FromPlain(ProductQuantizer quantizer, ReadOnlySpan<byte> plain)
+    {
+        ArgumentNullException.ThrowIfNull(quantizer);
+        if (quantizer.Centroids > FourBitCodes.Centroids || quantizer.SubSpaces > MaxSubSpaces)
+            throw new ArgumentException($"Catalog codes are 4-bit with at most {MaxSubSpaces} sub-spaces; the quantizer has {quantizer.Centroids} centroids and {quantizer.SubSpaces} sub-spaces.", nameof(quantizer));
+        int m = quantizer.SubSpaces;
+        if (plain.Length % m != 0) throw new ArgumentException($"The codes hold {plain.Length} bytes, not whole rows of {m}.", nameof(plain));
+        int bad = plain.IndexOfAnyInRange((byte)quantizer.Centroids, byte.MaxValue);
+        if (bad >= 0)
+            throw new ArgumentException($"Code {bad} (item {bad / m}, sub-space {bad % m}) is {plain[bad]}; the codebook has {quantizer.Centroids} centroids.", nameof(plain));
+        int count = plain.Length / m;
+        var rows = new byte[(long)(count + 1) * RowBytes];
+        for (int i = 0; i < count; i++)
+            for (int s = 0; s < m; s++) rows[i * RowBytes + (s >> 1)] |= (byte)(plain[i * m + s] << ((s & 1) * 4));
+        return new CatalogCodes(quantizer, count, rows);
+    }
+
+    /// <summary>Every item's codes unpacked, <c>[Count, M]</c>, one byte per code (what a saved graph stores).</summary>
+    public byte[] Plain()
+    {
+        int m = SubSpaces;
+        var plain = new byte[(long)Count * m];
+        for (int i = 0; i < Count; i++)
+            for (int s = 0; s < m; s++) plain[i * m + s] = (byte)((_rows[i * RowBytes + (s >> 1)] >> ((s & 1) * 4)) & 15);
+        return plain;
+    }
+
     /// <summary>Trains the codebooks on <paramref name="items"/> (M sub-spaces, 16 centroids) and encodes every item.</summary>
     public static CatalogCodes Train(ReadOnlySpan<float> items, int dimension, int subSpaces, int seed) =>
         new(ProductQuantizer.Train(items, dimension, new ProductQuantizerOptions { SubSpaces = subSpaces, Centroids = FourBitCodes.Centroids }, seed), items);

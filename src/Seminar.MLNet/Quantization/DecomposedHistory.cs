@@ -41,6 +41,30 @@ internal sealed class DecomposedHistory
     /// <summary>Each query's tokens as indices into <see cref="DistinctTokens"/>, in the order the query lists them.</summary>
     public int[] QueryTokens { get; }
 
+    /// <summary>
+    /// The index of the query whose real tokens are those of <paramref name="own"/>, or −1: the one the hash names when its
+    /// tokens match, else (two queries sharing a hash, which only the first keeps) any query that matches.
+    /// </summary>
+    static int Find(Dictionary<ulong, int> queries, ulong hash, ReadOnlySpan<long> own, List<int> distinctTokens, List<int> queryStart, List<int> queryTokens)
+    {
+        if (!queries.TryGetValue(hash, out int q)) return -1;
+        if (Same(q, own, distinctTokens, queryStart, queryTokens)) return q;
+        for (int other = 0; other + 1 < queryStart.Count; other++)
+            if (Same(other, own, distinctTokens, queryStart, queryTokens)) return other;
+        return -1;
+    }
+
+    static bool Same(int q, ReadOnlySpan<long> own, List<int> distinctTokens, List<int> queryStart, List<int> queryTokens)
+    {
+        int t = queryStart[q], end = queryStart[q + 1];
+        foreach (long token in own)
+        {
+            if (token == Vocabulary.Padding) continue;
+            if (t == end || distinctTokens[queryTokens[t++]] != token) return false;
+        }
+        return t == end;
+    }
+
     /// <summary>The slot of grouped behaviour <paramref name="j"/>.</summary>
     public int SlotOf(int j)
     {
@@ -64,7 +88,10 @@ internal sealed class DecomposedHistory
         ArgumentOutOfRangeException.ThrowIfNegative(tokensPerBehaviour);
         if (tokens.Length != (long)items.Length * tokensPerBehaviour)
             throw new ArgumentException($"{items.Length} behaviours of {tokensPerBehaviour} tokens need {(long)items.Length * tokensPerBehaviour} tokens; got {tokens.Length}.", nameof(tokens));
-        var queries = new Dictionary<string, int>();
+        // A query is its real tokens in order, wherever the padding sits. Queries are found by a hash of that sequence and
+        // confirmed token by token, so a history allocates per distinct query, not per behaviour (a string key per
+        // behaviour was most of a long history's allocation).
+        var queries = new Dictionary<ulong, int>();
         var distinct = new Dictionary<long, int>();
         var distinctTokens = new List<int>();
         var queryStart = new List<int> { 0 };
@@ -79,9 +106,16 @@ internal sealed class DecomposedHistory
             if ((ulong)item >= (ulong)itemCount)
                 throw new ArgumentException($"Behaviour {l}: item index {item} is outside the item table (valid indices 0 to {itemCount - 1}).", nameof(items));
             var own = tokens.Slice(l * tokensPerBehaviour, tokensPerBehaviour);
-            var key = string.Join(',', own.ToArray().Where(t => t != Vocabulary.Padding));
-            if (key.Length == 0) slot[l] = 0;
-            else if (queries.TryGetValue(key, out int q)) slot[l] = q + 1;
+            ulong hash = 14695981039346656037UL;
+            bool any = false;
+            foreach (long token in own)
+            {
+                if (token == Vocabulary.Padding) continue;
+                hash = (hash ^ (ulong)token) * 1099511628211UL;
+                any = true;
+            }
+            if (!any) slot[l] = 0;
+            else if (Find(queries, hash, own, distinctTokens, queryStart, queryTokens) is int q and >= 0) slot[l] = q + 1;
             else
             {
                 foreach (long token in own)
@@ -97,9 +131,9 @@ internal sealed class DecomposedHistory
                     queryTokens.Add(d);
                 }
                 queryStart.Add(queryTokens.Count);
-                queries.Add(key, queries.Count);
+                queries.TryAdd(hash, counts.Count - 1);
                 counts.Add(0);
-                slot[l] = queries.Count;
+                slot[l] = counts.Count - 1;
             }
             counts[slot[l]]++;
             real++;

@@ -7,7 +7,7 @@ using Seminar.MLNet.PsuScoring;
 namespace Seminar.MLNet;
 
 /// <summary>
-/// A PSU with multi-modal product quantization as a transformer: reads the featurizer's index columns and adds the
+/// A PSU with approximate retrieval (4-bit catalog codes, exact query part, exact re-rank) as a transformer: reads the featurizer's index columns and adds the
 /// interest (<c>Vector&lt;Single, D&gt;</c>) and logit (<c>Vector&lt;Single, 1&gt;</c>) computed with approximate
 /// retrieval. <see cref="Transform"/> runs the C# fast path (<see cref="PqRowScorer"/>); saving writes the equivalent
 /// built-in OnnxTransformer (<see cref="Persisted"/>, graph by <see cref="PqGraph"/>), so a model zip holding it loads
@@ -43,17 +43,18 @@ public sealed class PqAttentionTransformer : ITransformer, IDisposable
             new PersistedGraph(ml, onnx, inputSchema, PqGraph.InputNames(options), new[] { options.OutputPqInterestColumnName, options.OutputPqScoreColumnName }));
     }
 
-    /// <summary>The trained model: PSU, quantizers and codes.</summary>
+    /// <summary>The trained model: PSU, catalog codes, K and the shortlist.</summary>
     internal PqAttentionModel Model { get; }
     /// <summary>Column names.</summary>
     public PqAttentionOptions Options { get; }
     /// <summary>Behaviours kept per head by the approximate GSU (K).</summary>
     public int TopK => Model.TopK;
-    /// <summary>The code sets: one per item modality of the PSU, in its modality order, then the query part's (<c>query</c>).</summary>
-    public IReadOnlyList<PqCodebook> Codebooks =>
-        Model.ItemQuantizers.Select((q, m) => new PqCodebook(Model.Psu.ModalityNames[m], q)).Append(new PqCodebook("query", Model.QueryQuantizer)).ToArray();
-    /// <summary>Each catalog item's codes over every item modality, <c>[items, modalities · C]</c> row-major (item 0, padding, all zero).</summary>
-    public ReadOnlyMemory<byte> ItemCodes => Model.ItemCodeArray;
+    /// <summary>Behaviours per head re-ranked exactly before the top K are kept (K').</summary>
+    public int Shortlist => Model.Shortlist;
+    /// <summary>The code set: one 4-bit codebook (<c>catalog</c>) over the PSU's fused item table.</summary>
+    public IReadOnlyList<PqCodebook> Codebooks => new[] { new PqCodebook("catalog", Model.Catalog.Quantizer) };
+    /// <summary>Each catalog item's 4-bit codes, unpacked one per byte, <c>[items, M]</c> row-major (a copy; stored packed, 16 bytes per item).</summary>
+    public ReadOnlyMemory<byte> ItemCodes => Model.Catalog.Plain();
     /// <summary>The tables of the PSU this stage approximates (its graph holds its own copy, so a loaded stage has them too).</summary>
     public PsuScoringTables PsuScoringTables => new(Model.Psu);
     /// <summary>

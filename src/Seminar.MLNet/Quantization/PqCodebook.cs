@@ -3,8 +3,7 @@ using Seminar.MLNet.Quantization;
 namespace Seminar.MLNet;
 
 /// <summary>
-/// One code set of a PQ attention stage: the product quantizer of one item modality (or of the query part of pairs),
-/// as its codebook. Read-only; a stage loaded with <c>LoadModel</c> has exactly the fitted one's.
+/// The code set of a PQ attention stage: the 4-bit product quantizer of the PSU's fused item table, as its codebook. Read-only; a stage loaded with <c>LoadModel</c> has exactly the fitted one's.
 /// </summary>
 public sealed class PqCodebook
 {
@@ -17,14 +16,14 @@ public sealed class PqCodebook
         Values = quantizer.Codebook;
     }
 
-    /// <summary>The modality it quantizes (id, title, attributes or a catalog vector column), or <c>query</c> for the query part.</summary>
+    /// <summary>What it quantizes: <c>catalog</c>, the PSU's fused item table.</summary>
     public string Name { get; }
-    /// <summary>Sub-spaces C: codes per vector.</summary>
+    /// <summary>Sub-spaces M: codes per item.</summary>
     public int SubSpaces { get; }
-    /// <summary>Centroids K per sub-space (centroid 0 is the origin).</summary>
+    /// <summary>Centroids per sub-space, at most 16 (centroid 0 is the origin).</summary>
     public int Centroids { get; }
-    /// <summary>Values per sub-vector, D / C.</summary>
+    /// <summary>Values per sub-vector, D / M.</summary>
     public int SubDimension { get; }
-    /// <summary>The codebook, row-major <c>[C, K, D / C]</c>.</summary>
+    /// <summary>The codebook, row-major <c>[M, centroids, D / M]</c>.</summary>
     public ReadOnlyMemory<float> Values { get; }
 }

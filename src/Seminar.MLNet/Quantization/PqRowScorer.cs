@@ -1,15 +1,21 @@
 using System.Numerics.Tensors;
 using Seminar.MLNet.Featurization;
 using Seminar.MLNet.PsuScoring;
+using Seminar.MLNet.Quantization.FastScan;
 
 namespace Seminar.MLNet.Quantization;
 
 /// <summary>
-/// The PSU forward pass with approximate retrieval, one row at a time in C#: the exact target pair, the history's codes
-/// laid out for the scan (catalog codes per item, query codes per pair), each head's top-K by lookup-table relevance,
-/// then the exact ESU on those K and the head MLP. Buffers grow to the longest history seen; after warm-up a row
-/// allocates nothing. Consecutive rows with the same history (one user's candidates) reuse its codes. Not thread-safe: one per cursor or thread over a shared <see cref="PqAttentionModel"/>.
+/// The PSU forward pass with approximate retrieval, one row at a time in C#: the exact target pair and request vectors,
+/// then per head <see cref="DecomposedRetriever.Retrieve(ReadOnlySpan{float}, FourBitCodes, DecomposedHistory, Span{int})"/>
+/// (fast scan of the history's catalog codes, exact query part per distinct token, exact re-rank of the shortlist), and
+/// the exact ESU on the K behaviours it returns, as the exact PSU runs it on its own top-K, then the head MLP.
 /// </summary>
+/// <remarks>
+/// Per history (consecutive rows with the same history, one user's candidates, reuse it) the history is grouped
+/// (<see cref="DecomposedHistory"/>) and its codes gathered from the catalog once; a row then allocates nothing after
+/// warm-up. Not thread-safe: one per cursor or thread over a shared <see cref="PqAttentionModel"/>.
+/// </remarks>
 internal sealed class PqRowScorer
 {
     readonly PqAttentionModel _model;
@@ -17,13 +23,13 @@ internal sealed class PqRowScorer
     readonly PsuColumnOptions _columns;
     readonly PairFusion _fusion;
     readonly EsuReadout _readout;
-    readonly PqRetriever _retriever;
-    readonly PqHistoryEncoder _encoder;
+    readonly DecomposedRetriever _retriever;
+    readonly FourBitCodes _codes;
     readonly int _d, _heads, _k, _t;
     readonly float[] _target, _u, _rows, _relevance;
-    readonly int[] _kept, _rowIndex;
+    readonly int[] _top, _kept, _keptCount, _rowIndex;
     readonly HistoryCache _history = new();
-    int _real;
+    DecomposedHistory? _grouped;
 
     /// <summary>Creates a scorer over a shared model.</summary>
     /// <param name="model">The model.</param>
@@ -39,18 +45,23 @@ internal sealed class PqRowScorer
         _heads = _psu.Heads;
         _k = model.TopK;
         _t = _psu.QueryTokens;
-        _retriever = new PqRetriever(model.Codebooks, _heads, _k);
-        _encoder = new PqHistoryEncoder(model, _columns, _fusion);
+        _retriever = new DecomposedRetriever(model.Catalog, model.Decomposition, _k, model.Shortlist);
+        _codes = new FourBitCodes(model.SubSpaces);
         _target = new float[_d];
         _u = new float[_heads * _d];
         _rows = new float[_k * _d];
         _relevance = new float[_k];
+        _top = new int[_k];
         _kept = new int[_heads * _k];
+        _keptCount = new int[_heads];
         _rowIndex = Enumerable.Range(0, _k).ToArray();
     }
 
     /// <summary>The model this scorer runs.</summary>
     public PqAttentionModel Model => _model;
+
+    /// <summary>The history positions head <paramref name="head"/> kept in the last row scored, best first (for tests and diagnostics).</summary>
+    internal ReadOnlySpan<int> Kept(int head) => _kept.AsSpan(head * _k, _keptCount[head]);
 
     /// <summary>Scores one row with approximate retrieval.</summary>
     /// <param name="historyItems">Item index per behaviour (L); index 0 is padding and never attended to.</param>
@@ -79,18 +90,24 @@ internal sealed class PqRowScorer
         SideFeatureScaling.Check(sideFeatures, _psu.Weights.SideFeatures, _columns.SideFeaturesColumnName);
         _fusion.FuseTarget(targetItem, queryTokens, _columns, _target, _u);
 
-        int real = _history.Matches(historyItems, historyQueryTokens) ? _real : Encode(historyItems, historyQueryTokens);
-        int k = _retriever.Retrieve(_u, _encoder.Codes, _kept);
-        var positions = _encoder.Positions;
-        if (real == 0) _readout.Empty(interest);
+        var grouped = _history.Matches(historyItems, historyQueryTokens) && _grouped != null ? _grouped : Group(historyItems, historyQueryTokens);
+        if (grouped.Count == 0)
+        {
+            Array.Clear(_keptCount);
+            _readout.Empty(interest);
+        }
         else
         {
+            var positions = grouped.Positions;
             for (int h = 0; h < _heads; h++)
             {
                 var u = _u.AsSpan(h * _d, _d);
+                int k = _retriever.Retrieve(u, _codes, grouped, _top);
+                _keptCount[h] = k;
                 for (int i = 0; i < k; i++)
                 {
-                    int l = positions[_kept[h * _k + i]];
+                    int l = positions[_top[i]];
+                    _kept[h * _k + i] = l;
                     var x = _rows.AsSpan(i * _d, _d);
                     _fusion.Fuse((int)historyItems[l], historyQueryTokens.Slice(l * _t, _t), _columns.HistoryQueryTokensColumnName, "history query token", l, x);
                     _relevance[i] = TensorPrimitives.Dot(u, x);
@@ -102,12 +119,19 @@ internal sealed class PqRowScorer
         return _readout.Logit(interest, _target, sideFeatures);
     }
 
-    int Encode(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens)
+    /// <summary>Checks every index (messages naming the columns), groups the history and gathers its codes.</summary>
+    DecomposedHistory Group(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens)
     {
-        // Forgotten first: a bad index half way leaves the codes part old, part new.
+        // Forgotten first: a bad index half way leaves the grouped history and codes part old, part new.
         _history.Forget();
-        _real = _encoder.Encode(items, tokens);
+        _grouped = null;
+        for (int l = 0; l < items.Length; l++)
+            if (_fusion.CheckItem(items[l], _columns.HistoryItemIndicesColumnName, "history item", l) != Vocabulary.Padding)
+                _fusion.CheckTokens(tokens.Slice(l * _t, _t), _columns.HistoryQueryTokensColumnName, "history query token", l);
+        var grouped = DecomposedHistory.Build(items, tokens, _t, _psu.ItemCount, _psu.TokenCount);
+        _model.Catalog.Gather(grouped.Items, _codes);
+        _grouped = grouped;
         _history.Remember(items, tokens);
-        return _real;
+        return grouped;
     }
 }

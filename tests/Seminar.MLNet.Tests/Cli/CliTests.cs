@@ -38,7 +38,8 @@ public class CliTests
         Assert.Equal(50, pq.K);
         Assert.InRange(pq.RecallAtK, 0.5, 1.0);
         Assert.True(pq.SpeedupVsExact > 0 && double.IsFinite(pq.SpeedupVsExact), $"speed-up {pq.SpeedupVsExact}");
-        Assert.Equal(16 * 6, pq.BytesPerBehaviour); // id, title, attributes, two vectors, query part: 16 codes each
+        Assert.Equal(16, pq.BytesPerBehaviour); // the item's 32 4-bit codes; the query part is exact, nothing is stored per behaviour
+        Assert.Equal(16, pq.BytesPerItem);
         Assert.Equal(4 * 64, pq.ExactBytesPerBehaviour);
         Assert.True(pq.Requests > 0 && pq.ExactMicroseconds > 0 && pq.PqMicroseconds > 0);
         var curves = r.Curves!;

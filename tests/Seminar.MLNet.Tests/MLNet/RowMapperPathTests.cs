@@ -66,7 +66,7 @@ public sealed class RowMapperPathTests
         var v = featurizer.Vocabularies;
         var featurized = featurizer.Transform(training);
         var psu = PsuEmbeddingTransformer.Create(ml, PsuFixtures.RandomWeights(v, D, Heads, TopK, seed + 1, 8), v, new PsuColumnOptions(), featurized);
-        var head = ml.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 2, Centroids = 4, Iterations = 5 }, Seed = 1 })
+        var head = ml.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 2, Centroids = 16, Iterations = 5 }, Seed = 1 })
             .Append(ml.Transforms.Concatenate("Features", "SeminarPqInterest", "SeminarPqScore"))
             .Append(ml.BinaryClassification.Trainers.FastTree(numberOfTrees: 10, minimumExampleCountPerLeaf: 2))
             .Fit(psu.Transform(featurized));

@@ -13,13 +13,13 @@ namespace Seminar.MLNet.Tests.Onnx;
 /// <summary>
 /// The PQ graph's memory grows with the history length like the exact PSU graph's: measured on structure, not time.
 /// Every value the graph computes is exposed as an output and its size read at two lengths; how much a value grows per
-/// behaviour is its share of a request's memory. Before the Scan chunking the query encoding's <c>[C, L, 256]</c>
-/// distances grew by C·256 = 1,024 floats per behaviour here, against the PSU's widest 3·D = 48 (three query tokens'
-/// rows per behaviour).
+/// behaviour is its share of a request's memory. The byte sums gather <c>M × H</c> table entries per behaviour; they run
+/// as a Scan over fixed chunks, so what grows is <c>[H, L]</c> keys and scores, against the PSU's widest 3·D = 48 floats
+/// (three query tokens' rows per behaviour).
 /// </summary>
 public class PqGraphMemoryTests
 {
-    const int D = 16, Heads = 3, TopK = 5, SubSpaces = 4, Centroids = 256, Short = 512, Long = 2048;
+    const int D = 16, Heads = 3, TopK = 5, SubSpaces = 8, Centroids = 16, Short = 512, Long = 2048;
 
     [Fact]
     public void No_PQ_graph_value_grows_faster_with_history_length_than_the_PSU_graph_widest_and_Scan_bodies_see_fixed_chunks()
@@ -40,7 +40,7 @@ public class PqGraphMemoryTests
             $"PQ values grow by {pqGrowth.Values.Sum()} bytes per behaviour in all, the PSU's by {psuGrowth.Values.Sum()}");
 
         var scans = ModelProto.Parser.ParseFrom(pqGraph).Graph.Node.Where(n => n.OpType == "Scan").ToArray();
-        Assert.Equal(2, scans.Length);
+        Assert.Single(scans);
         foreach (var body in scans.Select(n => n.Attribute.Single(a => a.Name == "body").G))
             foreach (var input in body.Input)
                 Assert.All(input.Type.TensorType.Shape.Dim, dim => Assert.True(dim.DimValue > 0, $"Scan body input '{input.Name}' must have a fixed chunk shape"));
@@ -94,13 +94,13 @@ public class PqGraphMemoryTests
         return info.ElementCount * info.ElementDataType switch
         {
             TensorElementType.Float or TensorElementType.Int32 => 4,
-            TensorElementType.Int64 => 8,
+            TensorElementType.Int64 or TensorElementType.Double => 8,
             TensorElementType.UInt8 or TensorElementType.Bool => 1,
             var other => throw new NotSupportedException($"No size for {other}."),
         };
     }
 
-    /// <summary>A random PSU over the fixture vocabularies and random 256-centroid codebooks (origin first), as trained ones are shaped.</summary>
+    /// <summary>A random PSU over the fixture vocabularies and a random 4-bit catalog codebook (origin first), as a trained one is shaped.</summary>
     static (PsuScoringModel Psu, PqAttentionModel Pq) Models()
     {
         var ml = new MLContext(3);
@@ -115,6 +115,6 @@ public class PqGraphMemoryTests
             for (int i = 0; i < book.Length; i++) book[i] = i / dsub % Centroids == 0 ? 0 : (float)(rng.NextDouble() * 2 - 1);
             return ProductQuantizer.FromCodebook(D, SubSpaces, Centroids, book);
         }
-        return (psu, new PqAttentionModel(psu, Enumerable.Range(0, psu.Weights.ItemModalities).Select(_ => Quantizer()).ToArray(), Quantizer()));
+        return (psu, new PqAttentionModel(psu, new CatalogCodes(Quantizer(), psu.ItemData), TopK, 400));
     }
 }

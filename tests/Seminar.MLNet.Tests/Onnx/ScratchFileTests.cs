@@ -35,7 +35,7 @@ public sealed class ScratchFileTests : IDisposable
         var featurized = featurizer.Transform(training);
         var v = featurizer.Vocabularies;
         var psu = PsuEmbeddingTransformer.Create(ml, PsuFixtures.RandomWeights(v, 8, 2, 3, 6, 4), v, new PsuColumnOptions(), featurized);
-        var pq = ml.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 2, Centroids = 4, Iterations = 5 }, Seed = 1 })
+        var pq = ml.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 2, Centroids = 16, Iterations = 5 }, Seed = 1 })
             .Fit(psu.Transform(featurized));
         var model = new TransformerChain<ITransformer>(featurizer, psu, pq);
         Assert.Empty(Listing(scratch)); // fitted: the graphs were read and their files removed

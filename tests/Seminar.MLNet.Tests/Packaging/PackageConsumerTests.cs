@@ -206,7 +206,7 @@ public class PackageConsumerTests
             {
                 LabelColumnName = null, Dimension = 8, Heads = 1, TopK = 4, HeadLayers = new[] { 8 }, Threads = 1,
             }))
-            .Append(ml.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 2, Centroids = 4 } }))
+            .Append(ml.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 2, Centroids = 16 } }))
             .Append(ml.Transforms.Concatenate("Features", "SeminarPqInterest", "SeminarPqScore"))
             .Append(ml.BinaryClassification.Trainers.FastTree(numberOfTrees: 10, minimumExampleCountPerLeaf: 2));
         var model = pipeline.Fit(train);

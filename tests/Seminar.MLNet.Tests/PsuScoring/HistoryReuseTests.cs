@@ -21,7 +21,7 @@ public sealed class HistoryReuseTests
         var featurizer = PsuFixtures.Featurizer(ml, training);
         var v = featurizer.Vocabularies;
         var psu = PsuEmbeddingTransformer.Create(ml, PsuFixtures.RandomWeights(v, D, Heads, TopK, 4, 8), v, new PsuColumnOptions(), featurizer.Transform(training));
-        var pq = ml.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 4, Centroids = 6, Iterations = 5 }, Seed = 5 })
+        var pq = ml.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 4, Centroids = 16, Iterations = 5 }, Seed = 5 })
             .Fit(psu.Transform(featurizer.Transform(training)));
         return (v, psu.Model, pq.Model);
     }

@@ -35,7 +35,7 @@ public sealed class PsuHistoryLengthPathTests : IDisposable
         var featurized = featurizer.Transform(training);
         var v = featurizer.Vocabularies;
         var psu = PsuEmbeddingTransformer.Create(ml, PsuFixtures.RandomWeights(v, D, Heads, TopK, 4, 4), v, new PsuColumnOptions(), featurized);
-        var pq = ml.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 2, Centroids = 4, Iterations = 5 }, Seed = 1 })
+        var pq = ml.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 2, Centroids = 16, Iterations = 5 }, Seed = 1 })
             .Fit(psu.Transform(featurized));
         var index = ml.Data.LoadFromEnumerable(Array.Empty<PsuIndexRow>());
         var fitted = new TransformerChain<ITransformer>(psu, pq);

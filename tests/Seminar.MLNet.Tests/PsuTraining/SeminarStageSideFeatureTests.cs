@@ -21,7 +21,7 @@ public class SeminarStageSideFeatureTests
             Dimension = 8, Heads = 2, TopK = 4, HeadLayers = new[] { 8 }, PretrainingMaxEpoch = 1, MaxEpoch = 1, Threads = 1,
             TrainingMaxHistory = 50, SideFeaturesColumnName = SeminarStage.SideFeaturesColumnName,
         };
-        var pq = new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 2, Centroids = 4, Iterations = 2 }, Seed = 1 };
+        var pq = new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 2, Centroids = 16, Iterations = 2 }, Seed = 1 };
         var catalog = new CatalogDataView(CanonicalDataset.Open(fixture.Folder), new DataIssues());
         var stage = new SeminarStage(catalog, new() { MaxHistory = 400 }, psu, pq);
         var model = (TransformerChain<ITransformer>)stage.Fit(fixture.Ml, fixture.Train);

@@ -12,8 +12,25 @@ public class PqAttentionParityTests
     const int D = 16, Heads = 3, TopK = 5;
     static readonly string[] Outputs = { "SeminarPqInterest", "SeminarPqScore" };
 
-    /// <summary>Few centroids per 4-dim sub-space, so the codes are lossy and the approximate top-K differs from the exact one.</summary>
-    static PqAttentionOptions Options() => new() { Quantizer = new ProductQuantizerOptions { SubSpaces = 4, Centroids = 6, Iterations = 10 }, Seed = 5 };
+    /// <summary>4-bit codes on 4 sub-spaces and a shortlist of 8: histories of 40 and 150 behaviours go through the shortlist.</summary>
+    static PqAttentionOptions Options() => new() { Quantizer = new ProductQuantizerOptions { SubSpaces = 4, Centroids = 16, Iterations = 10 }, Seed = 5, Shortlist = 8 };
+
+    /// <summary>
+    /// The fitted stage with its codes replaced by coarse ones (a random 3-centroid codebook), so the approximate order is
+    /// far from the exact one and a shortlist of 6 often misses some of the exact top-5.
+    /// </summary>
+    static PqAttentionTransformer Coarse(MLContext ml, PqAttentionTransformer fitted, IDataView input, int seed)
+    {
+        var psu = fitted.Model.Psu;
+        int m = 4, dsub = D / m, k = 3;
+        var rng = new Random(seed);
+        var book = new float[m * k * dsub];
+        for (int i = 0; i < book.Length; i++) book[i] = i / dsub % k == 0 ? 0 : (float)(rng.NextDouble() * 2 - 1);
+        var codes = new CatalogCodes(ProductQuantizer.FromCodebook(D, m, k, book), psu.ItemData);
+        var options = fitted.Options.Clone();
+        options.Shortlist = 6;
+        return PqAttentionTransformer.Create(ml, new PqAttentionModel(psu, codes, TopK, 6), options, input.Schema);
+    }
 
     static (MLContext Ml, SequenceFeaturizerTransformer Featurizer, PsuEmbeddingTransformer Psu, IDataView Training) Stage(int seed)
     {
@@ -38,13 +55,19 @@ public class PqAttentionParityTests
         PsuOutputs.AssertClose(fast, onnx, 1e-4, "fast vs ONNX");
         for (int r = 0; r < rows.Length; r++)
             if (rows[r].SeminarHistoryItems.All(i => i == 0)) Assert.Equal(psu.Weights.EmptyInterest, onnx[r][0]);
+        Assert.Contains(rows, r => r.SeminarHistoryItems.Count(i => i != 0) > 2 * pq.Shortlist);
+
+        // Coarse codes: the C# path and the graph still agree, and the approximate top-K now misses exact behaviours.
+        using var coarse = Coarse(ml, pq, data, 31);
+        var coarseFast = PsuOutputs.Read(coarse.Transform(data), Outputs);
+        PsuOutputs.AssertClose(coarseFast, PsuOutputs.Read(coarse.Persisted.Transform(data), Outputs), 1e-4, "coarse fast vs ONNX");
 
         // Histories no longer than K keep every behaviour, as the exact PSU does: the two agree there.
         var exact = PsuOutputs.Read(psu.Transform(data), "SeminarInterest", "SeminarScore");
         int shortRows = 0, differing = 0;
         for (int r = 0; r < rows.Length; r++)
         {
-            bool same = fast[r][0].Zip(exact[r][0]).All(p => Math.Abs(p.First - p.Second) <= 1e-4 * Math.Max(1, Math.Abs(p.First)));
+            bool same = coarseFast[r][0].Zip(exact[r][0]).All(p => Math.Abs(p.First - p.Second) <= 1e-4 * Math.Max(1, Math.Abs(p.First)));
             if (rows[r].SeminarHistoryItems.Count(i => i != 0) <= TopK)
             {
                 Assert.True(same, $"row {r}: a short history must give the exact interest");
@@ -53,7 +76,7 @@ public class PqAttentionParityTests
             else if (!same) differing++;
         }
         Assert.True(shortRows > 20);
-        Assert.True(differing > 0, "lossy codes must change some long histories' retrieval (else the test shows nothing)");
+        Assert.True(differing > 0, "coarse codes must change some long histories' retrieval (else the test shows nothing)");
     }
 
     [Fact]
@@ -149,10 +172,17 @@ public class PqAttentionParityTests
                      "set PqAttentionOptions.OutputInterestColumnName to that column's name, or pass the fitted PSU as PqAttentionOptions.Psu.", e.Message);
         var bad = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Seminar().PqAttention(new PqAttentionOptions { TopK = 0 }));
         Assert.StartsWith("TopK must be at least 1", bad.Message);
-        bad = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Seminar().PqAttention(new PqAttentionOptions { MaxKnownPairs = 0 }));
-        Assert.StartsWith("MaxKnownPairs must be at least 1: the query codebook trains on these pairs.", bad.Message);
+        bad = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Seminar().PqAttention(new PqAttentionOptions { TopK = 50, Shortlist = 40 }));
+        Assert.StartsWith("Shortlist (40) must be at least TopK (50): the top-K are chosen among the shortlist.", bad.Message);
+        bad = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Seminar().PqAttention(new PqAttentionOptions { Shortlist = 0 }));
+        Assert.StartsWith("Shortlist must be at least 1", bad.Message);
+        bad = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 4, Centroids = 256 } }));
+        Assert.StartsWith("Quantizer.Centroids is 256; it must be 16: the catalog codes are 4-bit", bad.Message);
+        bad = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 64, Centroids = 16 } }));
+        Assert.StartsWith("Quantizer.SubSpaces is 64; it must be 1 to 32", bad.Message);
+        Assert.Equal((32, 16, 400), (new PqAttentionOptions().Quantizer.SubSpaces, new PqAttentionOptions().Quantizer.Centroids, new PqAttentionOptions().Shortlist));
         var (ml2, featurizer2, psu2, training2) = Stage(6);
-        var sub = Assert.ThrowsAny<ArgumentException>(() => ml2.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 5 } })
+        var sub = Assert.ThrowsAny<ArgumentException>(() => ml2.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 5, Centroids = 16 } })
             .Fit(psu2.Transform(featurizer2.Transform(training2))));
         Assert.Contains("SubSpaces (5)", sub.Message);
     }

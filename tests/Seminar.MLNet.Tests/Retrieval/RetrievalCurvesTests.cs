@@ -20,7 +20,7 @@ public class RetrievalCurvesTests(ITestOutputHelper output)
         var featurizer = PsuFixtures.Featurizer(ml, training);
         var v = featurizer.Vocabularies;
         var psu = PsuEmbeddingTransformer.Create(ml, PsuFixtures.RandomWeights(v, D, Heads, TopK, seed + 1, 8), v, new PsuColumnOptions(), featurizer.Transform(training));
-        var options = new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 4, Centroids = 6, Iterations = 10 }, Seed = 5 };
+        var options = new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 4, Centroids = 16, Iterations = 10 }, Seed = 5 };
         var model = ml.Seminar().PqAttention(options).Fit(psu.Transform(featurizer.Transform(training))).Model;
         var test = ml.Data.LoadFromEnumerable(PsuFixtures.TestRows(150, seed + 2));
         return (model, RetrievalRequests.Read(featurizer.Transform(test), 150));

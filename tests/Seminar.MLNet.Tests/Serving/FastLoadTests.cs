@@ -37,7 +37,7 @@ public sealed class FastLoadTests
             featurizer.Vocabularies, new PsuColumnOptions { SideFeaturesColumnName = "Side" }, featurized);
         var head = ml.Seminar().PqAttention(new PqAttentionOptions
             {
-                SideFeaturesColumnName = "Side", Quantizer = new ProductQuantizerOptions { SubSpaces = 2, Centroids = 4, Iterations = 5 }, Seed = 1,
+                SideFeaturesColumnName = "Side", Quantizer = new ProductQuantizerOptions { SubSpaces = 2, Centroids = 16, Iterations = 5 }, Seed = 1,
             })
             .Append(ml.Transforms.Concatenate("Features", "SeminarPqInterest", "SeminarPqScore", "SeminarScore"))
             .Append(ml.BinaryClassification.Trainers.FastTree(numberOfTrees: 10, minimumExampleCountPerLeaf: 2))
@@ -234,30 +234,34 @@ public sealed class FastLoadTests
         Assert.Contains("not the raw per-modality embeddings", raw.Message);
 
         Assert.Equal(f.Pq.TopK, pq.TopK);
-        Assert.Equal(new[] { "id", "title", "attributes", "Image", "TextVector", "query" }, pq.Codebooks.Select(c => c.Name));
+        Assert.Equal(f.Pq.Shortlist, pq.Shortlist);
+        Assert.Equal(new[] { "catalog" }, pq.Codebooks.Select(c => c.Name));
+        Assert.Equal((2, 16, D / 2), (pq.Codebooks[0].SubSpaces, pq.Codebooks[0].Centroids, pq.Codebooks[0].SubDimension));
         Assert.Equal(f.Pq.Codebooks.Select(c => (c.Name, c.SubSpaces, c.Centroids, c.SubDimension)), pq.Codebooks.Select(c => (c.Name, c.SubSpaces, c.Centroids, c.SubDimension)));
         for (int m = 0; m < pq.Codebooks.Count; m++) Assert.True(f.Pq.Codebooks[m].Values.Span.SequenceEqual(pq.Codebooks[m].Values.Span), pq.Codebooks[m].Name);
         Assert.True(f.Pq.ItemCodes.Span.SequenceEqual(pq.ItemCodes.Span));
-        Assert.Equal(av.Items.Size * 5 * 2, pq.ItemCodes.Length);
+        Assert.Equal(av.Items.Size * 2, pq.ItemCodes.Length); // M = 2 codes per item, unpacked
+        Assert.All(pq.ItemCodes.ToArray(), c => Assert.InRange(c, 0, 15));
         Assert.Contains(pq.ItemCodes.ToArray(), c => c > 0);
         Assert.Equal(("SeminarPqInterest", "SeminarPqScore", "Side"), (pq.Options.OutputPqInterestColumnName, pq.Options.OutputPqScoreColumnName, pq.Options.SideFeaturesColumnName));
     }
 
     [Fact]
-    public void PqAttention_cannot_be_fitted_on_a_loaded_PSU_and_says_why()
+    public void PqAttention_fitted_on_a_loaded_PSU_encodes_the_catalog_as_on_the_fitted_PSU()
     {
+        // The 4-bit codes need only the PSU's fused item table, which a saved graph holds: the same seed gives the same codes.
         var f = FitSynthetic(11);
         using var tmp = new TempFolder();
         f.Ml.Model.Save(new TransformerChain<ITransformer>(f.Featurizer, f.Psu), f.Schema, tmp.File("psu.zip"));
         var ml = new MLContext(9);
         var loaded = ml.Seminar().LoadModel(tmp.File("psu.zip"), out _);
         var scored = loaded.Transform(ml.Data.LoadFromEnumerable(PsuFixtures.TrainingRows(60, 12)));
-        var e = Assert.Throws<InvalidOperationException>(() => ml.Seminar().PqAttention(new PqAttentionOptions
+        using var refitted = ml.Seminar().PqAttention(new PqAttentionOptions
         {
-            SideFeaturesColumnName = "Side", Quantizer = new ProductQuantizerOptions { SubSpaces = 2, Centroids = 4, Iterations = 5 },
-        }).Fit(scored));
-        Assert.Contains("loaded from a saved model (LoadModel)", e.Message);
-        Assert.Contains("Fit PqAttention on the fitted PSU before saving", e.Message);
+            SideFeaturesColumnName = "Side", Quantizer = new ProductQuantizerOptions { SubSpaces = 2, Centroids = 16, Iterations = 5 }, Seed = 1,
+        }).Fit(scored);
+        Assert.True(f.Pq.ItemCodes.Span.SequenceEqual(refitted.ItemCodes.Span));
+        Assert.True(f.Pq.Codebooks[0].Values.Span.SequenceEqual(refitted.Codebooks[0].Values.Span));
 
         // Nor can a PSU be built from weights over loaded vocabularies: the catalog content is not in the zip.
         var vocabularies = ((SequenceFeaturizerTransformer)Stages(loaded)[0]).Vocabularies;
@@ -336,6 +340,22 @@ public sealed class FastLoadTests
         Assert.Contains(future, version.Message);
         Assert.Contains("seminar.format_version is '2'", version.Message);
         Assert.Contains("reads format 1", version.Message);
+
+        // A zip saved with the earlier PQ attention (format 1: per-modality and query codebooks) names the PQ stage.
+        const string PqEntry = "TransformerChain/Transform_002/Transform_000/OnnxModel";
+        string oldPq = Rewrite(tmp, zip, PqEntry, s => WithGraph(s, g =>
+        {
+            var model = ModelProto.Parser.ParseFrom(g);
+            Assert.Equal("2", SavedGraphs.Metadata(model, SavedGraphs.FormatVersionKey));
+            SavedGraphs.Mark(model, "pq", "1", SavedGraphs.Metadata(model, SavedGraphs.ConfigKey)!);
+            return model.ToByteArray();
+        }), "old-pq.zip");
+        var oldPqError = Assert.Throws<InvalidOperationException>(() => ml.Seminar().LoadModel(oldPq, out _));
+        Assert.Contains("(pq)", oldPqError.Message);
+        Assert.Contains(oldPq, oldPqError.Message);
+        Assert.Contains("seminar.format_version is '1'", oldPqError.Message);
+        Assert.Contains("reads format 2", oldPqError.Message);
+        Assert.Contains("refit PqAttention", oldPqError.Message);
 
         // A graph cut in half (its length prefix kept, or made to match).
         string cut = Rewrite(tmp, zip, PsuEntry, s => s[..(s.Length / 2)], "cut.zip");

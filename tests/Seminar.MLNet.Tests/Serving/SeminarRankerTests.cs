@@ -43,7 +43,7 @@ public sealed class SeminarRankerTests
         var featurized = featurizer.Transform(training);
         var psu = PsuEmbeddingTransformer.Create(ml, PsuFixtures.RandomWeights(featurizer.Vocabularies, D, Heads, TopK, seed + 1, 8),
             featurizer.Vocabularies, new PsuColumnOptions(), featurized);
-        var head = ml.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 2, Centroids = 4, Iterations = 5 }, Seed = 1 })
+        var head = ml.Seminar().PqAttention(new PqAttentionOptions { Quantizer = new ProductQuantizerOptions { SubSpaces = 2, Centroids = 16, Iterations = 5 }, Seed = 1 })
             .Append(ml.Transforms.Concatenate("Features", "SeminarPqInterest", "SeminarPqScore", "SeminarScore", "Price"))
             .Append(ml.BinaryClassification.Trainers.FastTree(numberOfTrees: 10, minimumExampleCountPerLeaf: 2))
             .Fit(psu.Transform(featurized));

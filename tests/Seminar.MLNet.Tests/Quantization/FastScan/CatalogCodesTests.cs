@@ -93,6 +93,16 @@ public class CatalogCodesTests(ITestOutputHelper output)
         Assert.Equal(new[] { 0, 0, 1, 1, 2 }, Enumerable.Range(0, 5).Select(h.SlotOf));
         var error = Assert.Throws<ArgumentException>(() => DecomposedHistory.Build(new long[] { 10 }, new long[] { 0 }, 1, 10, 10));
         Assert.StartsWith("Behaviour 0: item index 10 is outside the item table (valid indices 0 to 9).", error.Message);
+
+        // A query is its real tokens in order: padding anywhere names the same query, another order or a prefix another one.
+        long[] three = { 5, 0, 3, /**/ 5, 3, 0, /**/ 0, 5, 3, /**/ 3, 5, 0, /**/ 5, 0, 0, /**/ 5, 3, 3 };
+        var q = DecomposedHistory.Build(new long[] { 1, 2, 3, 4, 5, 6 }, three, 3, 10, 10);
+        Assert.Equal(new[] { 1, 2, 3, 4, 5, 6 }, q.Items);
+        Assert.Equal(new[] { 0, 0, 3, 4, 5, 6 }, q.RunStart);
+        Assert.Equal(new[] { 1, 1, 1, 2, 3, 4 }, Enumerable.Range(0, 6).Select(q.SlotOf));
+        Assert.Equal(new[] { 0, 2, 4, 5, 8 }, q.QueryStart);
+        var token = Assert.Throws<ArgumentException>(() => DecomposedHistory.Build(new long[] { 1 }, new long[] { 0, 10 }, 2, 10, 10));
+        Assert.StartsWith("Behaviour 0: token index 10 is outside the token table (valid indices 0 to 9).", token.Message);
     }
 
     [Theory]
