@@ -20,7 +20,7 @@ public class EvaluationReportTests
         };
         using var doc = JsonDocument.Parse(report.ToJson());
         var root = doc.RootElement;
-        Assert.Equal(new[] { "dataset", "users", "items", "samples", "history", "models", "pq", "roundtrip", "comparisons" }, root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(new[] { "dataset", "users", "items", "samples", "history", "torch_threads", "models", "pq", "roundtrip", "comparisons" }, root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(new[] { "train", "test" }, root.GetProperty("samples").EnumerateObject().Select(p => p.Name));
         Assert.Equal(new[] { "mean", "max" }, root.GetProperty("history").EnumerateObject().Select(p => p.Name));
         var model = root.GetProperty("models").GetProperty("fasttree_baseline");

@@ -110,7 +110,7 @@ public class EvaluatorTests
 
         // The JSON holds every section under the contract's names and reads back to the same report.
         using var doc = JsonDocument.Parse(r.ToJson());
-        Assert.Equal(new[] { "dataset", "users", "items", "samples", "history", "models", "pq", "roundtrip", "comparisons", "curves", "protocol" },
+        Assert.Equal(new[] { "dataset", "users", "items", "samples", "history", "torch_threads", "models", "pq", "roundtrip", "comparisons", "curves", "protocol" },
             doc.RootElement.EnumerateObject().Select(p => p.Name));
         Assert.Equal(r.ToJson(), EvaluationReport.FromJson(r.ToJson()).ToJson());
     }
