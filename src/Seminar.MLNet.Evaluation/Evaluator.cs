@@ -183,7 +183,8 @@ public static class Evaluator
 
     static PqReport PqSection(RetrievalMeasurement m) => new()
     {
-        K = m.K, RecallAtK = m.Recall, SpeedupVsExact = m.Speedup, BytesPerBehaviour = m.PqBytesPerBehaviour,
+        K = m.K, RecallAtK = m.Recall.Long, RecallMinLength = m.Recall.MinLength, RecallRequests = m.Recall.LongRequests,
+        RecallAllLengths = m.Recall.All, RecallByLength = m.Recall.ByLength.ToList(), SpeedupVsExact = m.Speedup, BytesPerBehaviour = m.PqBytesPerBehaviour,
         ExactMicroseconds = m.ExactMicroseconds, PqMicroseconds = m.PqMicroseconds, Requests = m.Requests, MeanLength = m.MeanLength,
         ExactBytesPerBehaviour = m.ExactBytesPerBehaviour, BytesPerItem = m.PqBytesPerItem,
     };

@@ -26,14 +26,15 @@ static class ReportPrinter
         PrintComparisons(report.Comparisons, seeds);
         if (report.Pq is { } pq)
             AnsiConsole.MarkupLine(FormattableString.Invariant(
-                $"approximate retrieval on {pq.Requests:N0} test histories (mean length {pq.MeanLength:F0}): recall@{pq.K} {pq.RecallAtK:F4}, exact {pq.ExactMicroseconds:F1} us vs PQ {pq.PqMicroseconds:F1} us per request (speed-up {pq.SpeedupVsExact:F2}x), {pq.BytesPerBehaviour:F0} bytes per behaviour vs {pq.ExactBytesPerBehaviour:F0}"));
+                $"approximate retrieval on {pq.Requests:N0} test histories (mean length {pq.MeanLength:F0}): recall@{pq.K} {Recall(pq.RecallAtK)} over the {pq.RecallRequests:N0} of at least {pq.RecallMinLength:N0} behaviours ({pq.RecallAllLengths:F4} over all), exact {pq.ExactMicroseconds:F1} us vs PQ {pq.PqMicroseconds:F1} us per request (speed-up {pq.SpeedupVsExact:F2}x), {pq.BytesPerBehaviour:F0} bytes per behaviour vs {pq.ExactBytesPerBehaviour:F0}"));
         if (report.Curves is { } curves)
         {
             foreach (var p in curves.Lengths)
                 AnsiConsole.MarkupLine(FormattableString.Invariant(
-                    $"  history length {p.Length:N0}: exact {p.ExactMicroseconds:F1} us, PQ {p.PqMicroseconds:F1} us ({p.Speedup:F2}x), recall@{curves.K} {p.Recall:F3}"));
+                    $"  history length {p.Length:N0}: exact {p.ExactMicroseconds:F1} us, PQ {p.PqMicroseconds:F1} us ({p.Speedup:F2}x), recall@{curves.K} {Recall(p.Recall)}"));
             if (curves.Recall.Count > 0)
-                AnsiConsole.MarkupLine("  recall@K by K: " + string.Join(", ", curves.Recall.Select(r => FormattableString.Invariant($"{r.K}: {r.Recall:F3}"))));
+                AnsiConsole.MarkupLine("  recall@K by K: " + string.Join(", ", curves.Recall.Select(r => FormattableString.Invariant($"{r.K}: {Recall(r.Recall)}"))) +
+                    " (histories longer than 4K only)");
         }
         if (report.Roundtrip is { } rt)
             AnsiConsole.MarkupLine(FormattableString.Invariant(
@@ -71,4 +72,7 @@ static class ReportPrinter
         seeds > 1 && !double.IsNaN(mean) ? $"{F(mean)}±{std.ToString("F4", CultureInfo.InvariantCulture)}" : F(mean);
 
     static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F4", CultureInfo.InvariantCulture);
+
+    /// <summary>A recall, or "n/a" when no history was long enough to count (NaN).</summary>
+    static string Recall(double value) => double.IsFinite(value) ? value.ToString("F4", CultureInfo.InvariantCulture) : "n/a (no history longer than 4K)";
 }

@@ -101,7 +101,9 @@ public static class EvaluationPlots
         pq.LegendText = $"approximate (PQ codes): speed-up, recall@{curves.K}";
         foreach (var (p, x) in points.Zip(xs))
         {
-            var label = plot.Add.Text($"{p.Speedup.ToString("F1", CultureInfo.InvariantCulture)}x, {p.Recall.ToString("F2", CultureInfo.InvariantCulture)}", x, Math.Log10(p.PqMicroseconds));
+            // Lengths up to 4K have no recall to show (NaN: recall is trivially high there).
+            string recall = double.IsFinite(p.Recall) ? ", " + p.Recall.ToString("F2", CultureInfo.InvariantCulture) : "";
+            var label = plot.Add.Text($"{p.Speedup.ToString("F1", CultureInfo.InvariantCulture)}x{recall}", x, Math.Log10(p.PqMicroseconds));
             label.LabelFontSize = 12;
             label.LabelAlignment = Alignment.UpperCenter;
             label.OffsetY = 8;

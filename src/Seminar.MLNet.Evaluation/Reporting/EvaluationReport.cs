@@ -153,7 +153,11 @@ public sealed class PqReport
 {
     /// <summary>Retrieved positions per request.</summary>
     [JsonPropertyName("k")] public int K { get; set; }
-    /// <summary>Recall of the approximate top-K against the exact top-K.</summary>
+    /// <summary>
+    /// Recall of the approximate top-K against the exact top-K over the test histories of at least
+    /// <see cref="RecallMinLength"/> (4K + 1) behaviours; NaN when there is none. Shorter histories make recall trivially 1 or
+    /// close to it: see <see cref="RecallAllLengths"/> and <see cref="RecallByLength"/>.
+    /// </summary>
     [JsonPropertyName("recall@k")] public double RecallAtK { get; set; }
     /// <summary>Exact time over approximate time on the same requests.</summary>
     [JsonPropertyName("speedup_vs_exact")] public double SpeedupVsExact { get; set; }
@@ -171,6 +175,14 @@ public sealed class PqReport
     [JsonPropertyName("requests")] public int Requests { get; set; }
     /// <summary>Mean behaviours per measured request.</summary>
     [JsonPropertyName("mean_length")] public double MeanLength { get; set; }
+    /// <summary>The shortest history <see cref="RecallAtK"/> counts: 4K + 1.</summary>
+    [JsonPropertyName("recall_min_length")] public int RecallMinLength { get; set; }
+    /// <summary>Test requests <see cref="RecallAtK"/> counts.</summary>
+    [JsonPropertyName("recall_requests")] public int RecallRequests { get; set; }
+    /// <summary>Recall over every measured request with a history, whatever its length.</summary>
+    [JsonPropertyName("recall_all_lengths")] public double RecallAllLengths { get; set; }
+    /// <summary>Recall per history-length band (bounded by K, 2K, 4K, 8K and 16K; empty bands left out).</summary>
+    [JsonPropertyName("recall_by_length")] public List<RetrievalRecallBand> RecallByLength { get; set; } = new();
 }
 
 /// <summary>Save/load parity section.</summary>

@@ -33,7 +33,10 @@ public class RetrievalLengthPoint
     [JsonPropertyName("pq_us")] public double PqMicroseconds { get; set; }
     /// <summary>exact_us / pq_us.</summary>
     [JsonPropertyName("speedup")] public double Speedup { get; set; }
-    /// <summary>Recall of the approximate top-K against the exact top-K at the model's K, per head, averaged.</summary>
+    /// <summary>
+    /// Recall of the approximate top-K against the exact top-K at the model's K, per head, averaged; NaN in the report's
+    /// curves when the length is at most 4K, where recall is trivially 1 or close to it.
+    /// </summary>
     [JsonPropertyName("recall@k")] public double Recall { get; set; }
 }
 
@@ -43,8 +46,25 @@ public sealed class RetrievalRecallPoint
     /// <summary>Behaviours kept per head.</summary>
     [JsonPropertyName("k")] public int K { get; set; }
     /// <summary>
-    /// Mean over requests with a history and over heads of |approximate top-K ∩ exact top-K| / min(K, behaviours):
-    /// a history no longer than K counts whole on both sides, so its recall is 1.
+    /// Mean over requests whose history is longer than 4K and over heads of |approximate top-K ∩ exact top-K| / K; NaN when
+    /// no history is that long. Shorter histories make recall trivially 1 or close to it (<see cref="RecallAllLengths"/>).
     /// </summary>
     [JsonPropertyName("recall@k")] public double Recall { get; set; }
+    /// <summary>Requests counted in <see cref="Recall"/> (histories of at least 4K + 1 behaviours).</summary>
+    [JsonPropertyName("requests")] public int Requests { get; set; }
+    /// <summary>The same mean over every request with a history, whatever its length (min(K, behaviours) in the denominator).</summary>
+    [JsonPropertyName("recall_all_lengths")] public double RecallAllLengths { get; set; }
+}
+
+/// <summary>Recall of approximate retrieval over the requests whose history length lies in one band.</summary>
+public sealed class RetrievalRecallBand
+{
+    /// <summary>Shortest history in the band (behaviours).</summary>
+    [JsonPropertyName("min_length")] public int MinLength { get; set; }
+    /// <summary>Longest history in the band; null for the open last band.</summary>
+    [JsonPropertyName("max_length")] public int? MaxLength { get; set; }
+    /// <summary>Requests in the band.</summary>
+    [JsonPropertyName("requests")] public int Requests { get; set; }
+    /// <summary>Mean recall over them and over heads.</summary>
+    [JsonPropertyName("recall")] public double Recall { get; set; }
 }

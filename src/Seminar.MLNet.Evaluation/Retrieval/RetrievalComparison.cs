@@ -29,7 +29,7 @@ public static class RetrievalComparison
     internal static RetrievalMeasurement Measure(PqAttentionModel model, IReadOnlyList<PreparedRequest> prepared, int rounds)
     {
         var pass = new RetrievalPass(model, model.TopK);
-        double recall = pass.Recall(prepared);
+        var recall = pass.Recall(prepared);
 
         var exactTimes = new List<double>();
         var pqTimes = new List<double>();

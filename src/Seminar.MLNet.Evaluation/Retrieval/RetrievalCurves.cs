@@ -37,7 +37,8 @@ public static class RetrievalCurves
         options.Validate();
 
         progress?.Report(new EvaluationProgress("measuring recall against K", double.NaN));
-        var recall = options.Ks.Distinct().Order().Select(k => new RetrievalRecallPoint { K = k, Recall = new RetrievalPass(model, k).Recall(prepared) }).ToArray();
+        var recall = options.Ks.Distinct().Order().Select(k => new RetrievalPass(model, k).Recall(prepared))
+            .Select(r => new RetrievalRecallPoint { K = r.K, Recall = r.Long, Requests = r.LongRequests, RecallAllLengths = r.All }).ToArray();
         double meanLength = prepared.Average(p => (double)p.Length);
 
         var lengths = new List<RetrievalLengthPoint>();
@@ -50,7 +51,7 @@ public static class RetrievalCurves
                 lengths.Add(new RetrievalLengthPoint
                 {
                     Length = length, Requests = m.Requests, ExactMicroseconds = m.ExactMicroseconds, PqMicroseconds = m.PqMicroseconds,
-                    Speedup = m.Speedup, Recall = m.Recall,
+                    Speedup = m.Speedup, Recall = m.Recall.Long,
                 });
             }
         return new RetrievalCurvesReport { K = model.TopK, Requests = requests.Count, MeanLength = meanLength, Lengths = lengths, Recall = recall };

@@ -6,11 +6,11 @@ namespace Seminar.MLNet.Evaluation.Retrieval;
 /// <param name="K">Behaviours kept per head.</param>
 /// <param name="ExactMicroseconds">Exact GSU per request: every behaviour's relevance from its stored pair vector, then each head's top-K.</param>
 /// <param name="PqMicroseconds">Approximate GSU per request: per head query parts, lookup tables, code scan, keys, shortlist and its exact re-rank.</param>
-/// <param name="Recall">Mean over requests and heads of |approximate top-K ∩ exact top-K| / min(K, behaviours).</param>
+/// <param name="Recall">Recall of the approximate top-K against the exact one (see <see cref="RecallSummary"/>): over histories longer than 4K, over all, by length.</param>
 /// <param name="ExactBytesPerBehaviour">Bytes the exact scan reads per behaviour (its fused pair vector).</param>
 /// <param name="PqBytesPerBehaviour">Bytes the approximate scan reads per behaviour (its gathered 4-bit codes).</param>
 /// <param name="PqBytesPerItem">Bytes of code stored per catalog item.</param>
-public sealed record RetrievalMeasurement(int Requests, double MeanLength, int K, double ExactMicroseconds, double PqMicroseconds, double Recall,
+internal sealed record RetrievalMeasurement(int Requests, double MeanLength, int K, double ExactMicroseconds, double PqMicroseconds, RecallSummary Recall,
     int ExactBytesPerBehaviour, int PqBytesPerBehaviour, int PqBytesPerItem = 0)
 {
     /// <summary>Exact time over approximate time.</summary>

@@ -52,25 +52,26 @@ internal sealed class RetrievalPass
     }
 
     /// <summary>
-    /// Mean over requests with a history and over heads of |approximate top-K ∩ exact top-K| / min(K, behaviours);
-    /// 1 when no request has a history. A history no longer than K is kept whole by both: its recall is 1.
+    /// Recall of the approximate top-K against the exact one on each request with a history, averaged over heads
+    /// (|approximate ∩ exact| / min(K, behaviours)), summarised as <see cref="RecallSummary"/>: over histories longer than 4K,
+    /// over all, and by length.
     /// </summary>
-    public double Recall(IEnumerable<PreparedRequest> prepared)
+    public RecallSummary Recall(IEnumerable<PreparedRequest> prepared)
     {
-        double recall = 0;
-        int counted = 0;
+        var perRequest = new List<(int Length, double Recall)>();
         foreach (var p in prepared)
         {
             int n = Exact(p);
             Approximate(p);
             if (n == 0) continue;
+            double recall = 0;
             for (int h = 0; h < _heads; h++)
             {
                 var exact = new HashSet<int>(_exactKept.AsSpan(h * K, n).ToArray());
                 recall += (double)_pqKept.AsSpan(h * K, n).ToArray().Count(exact.Contains) / n;
-                counted++;
             }
+            perRequest.Add((p.Length, recall / _heads));
         }
-        return counted == 0 ? 1 : recall / counted;
+        return RecallSummary.Of(K, perRequest);
     }
 }

@@ -128,7 +128,7 @@ public class EvaluationPlotsTests
         var curves = doc.RootElement.GetProperty("curves");
         Assert.Equal(new[] { "k", "requests", "mean_length", "lengths", "recall" }, curves.EnumerateObject().Select(p => p.Name));
         Assert.Equal(new[] { "length", "requests", "exact_us", "pq_us", "speedup", "recall@k" }, curves.GetProperty("lengths")[0].EnumerateObject().Select(p => p.Name));
-        Assert.Equal(new[] { "k", "recall@k" }, curves.GetProperty("recall")[0].EnumerateObject().Select(p => p.Name));
+        Assert.Equal(new[] { "k", "recall@k", "requests", "recall_all_lengths" }, curves.GetProperty("recall")[0].EnumerateObject().Select(p => p.Name));
         var back = EvaluationReport.FromJson(report.ToJson());
         Assert.Equal(report.ToJson(), back.ToJson());
         Assert.Equal(720, back.Curves!.Lengths[2].ExactMicroseconds);

@@ -31,7 +31,8 @@ public class EvaluationReportTests
         }, model.EnumerateObject().Select(p => p.Name));
         Assert.Equal(0.4, model.GetProperty("hit@10").GetDouble());
         // The contract's four fields first; the measurement behind the speed-up follows.
-        Assert.Equal(new[] { "k", "recall@k", "speedup_vs_exact", "bytes_per_behaviour", "bytes_per_item", "exact_bytes_per_behaviour", "exact_us", "pq_us", "requests", "mean_length" },
+        Assert.Equal(new[] { "k", "recall@k", "speedup_vs_exact", "bytes_per_behaviour", "bytes_per_item", "exact_bytes_per_behaviour", "exact_us", "pq_us", "requests", "mean_length",
+                "recall_min_length", "recall_requests", "recall_all_lengths", "recall_by_length" },
             root.GetProperty("pq").EnumerateObject().Select(p => p.Name));
         // The contract's two fields first; what was round-tripped follows.
         Assert.Equal(new[] { "stock_load_max_abs_diff", "fast_load_max_abs_diff", "model", "rows" }, root.GetProperty("roundtrip").EnumerateObject().Select(p => p.Name));

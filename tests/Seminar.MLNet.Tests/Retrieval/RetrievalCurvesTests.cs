@@ -89,21 +89,32 @@ public class RetrievalCurvesTests(ITestOutputHelper output)
         Assert.Equal(8, curves.Lengths[0].Requests); // 50 behaviours of 64 bytes: the request cap binds
 
         Assert.Equal(new[] { 1, 3, TopK, longest, 40 }, curves.Recall.Select(p => p.K));
-        Assert.All(curves.Recall, p => Assert.InRange(p.Recall, 0, 1));
-        // K at least every history's length keeps every behaviour on both sides.
-        Assert.Equal(1.0, curves.Recall.Single(p => p.K == longest).Recall);
-        Assert.Equal(1.0, curves.Recall.Single(p => p.K == 40).Recall);
+        // Recall counts only histories longer than 4K: with K at least every history's length none is, so it is NaN, while
+        // over all lengths every behaviour is kept on both sides.
+        foreach (var p in curves.Recall)
+        {
+            Assert.Equal(requests.Count(r => RealLength(r) > 4 * p.K), p.Requests);
+            Assert.True(p.Requests == 0 ? double.IsNaN(p.Recall) : p.Recall is >= 0 and <= 1, $"K = {p.K}: {p.Recall} over {p.Requests}");
+            Assert.InRange(p.RecallAllLengths, 0, 1);
+        }
+        Assert.True(curves.Recall.Single(p => p.K == 1).Requests > 0, "some histories longer than 4");
+        Assert.Equal(1.0, curves.Recall.Single(p => p.K == longest).RecallAllLengths);
+        Assert.True(double.IsNaN(curves.Recall.Single(p => p.K == longest).Recall));
+        Assert.Equal(1.0, curves.Recall.Single(p => p.K == 40).RecallAllLengths);
     }
 
     [Fact]
-    public void Curves_without_any_behaviour_have_no_lengths_and_recall_one()
+    public void Curves_without_any_behaviour_have_no_lengths_no_long_history_and_recall_one_over_all()
     {
         var (model, requests) = Stage(3);
         var empty = requests.Select(r => r with { HistoryItems = new long[r.HistoryItems.Length] }).ToArray();
         var curves = RetrievalCurves.Measure(model, empty, new RetrievalCurvesOptions { Lengths = new[] { 100 }, Ks = new[] { 10 } });
         Assert.Empty(curves.Lengths);
         Assert.Equal(0, curves.MeanLength);
-        Assert.Equal(1.0, Assert.Single(curves.Recall).Recall);
+        var only = Assert.Single(curves.Recall);
+        Assert.Equal(1.0, only.RecallAllLengths);
+        Assert.Equal(0, only.Requests);
+        Assert.True(double.IsNaN(only.Recall));
         Assert.Throws<ArgumentException>(() => RetrievalCurves.Measure(model, Array.Empty<RetrievalRequest>()));
         Assert.Throws<ArgumentOutOfRangeException>(() => RetrievalCurves.Measure(model, requests, new RetrievalCurvesOptions { Ks = new[] { 0 } }));
     }
