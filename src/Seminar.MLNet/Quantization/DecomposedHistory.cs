@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Seminar.MLNet.Featurization;
 
 namespace Seminar.MLNet.Quantization;
@@ -14,53 +15,54 @@ namespace Seminar.MLNet.Quantization;
 /// </remarks>
 internal sealed class DecomposedHistory
 {
-    DecomposedHistory(int[] items, int[] positions, int[] runStart, int[] distinctTokens, int[] queryStart, int[] queryTokens)
-    {
-        Items = items;
-        Positions = positions;
-        RunStart = runStart;
-        DistinctTokens = distinctTokens;
-        QueryStart = queryStart;
-        QueryTokens = queryTokens;
-    }
+    // Grow-only buffers: a scorer regroups every new history into the same instance (Rebuild), so a request allocates
+    // nothing once the buffers have grown to the longest history seen.
+    readonly Dictionary<ulong, int> _queries = new();
+    readonly Dictionary<long, int> _distinct = new();
+    readonly List<int> _distinctTokens = new(), _queryStart = new(), _queryTokens = new(), _counts = new();
+    int[] _slot = Array.Empty<int>(), _items = Array.Empty<int>(), _positions = Array.Empty<int>(), _runStart = new int[1], _next = Array.Empty<int>();
+    int _count, _slots;
+
+    /// <summary>An empty history (no behaviour, no slot); <see cref="Rebuild"/> fills it.</summary>
+    public DecomposedHistory() => _queryStart.Add(0);
 
     /// <summary>Real behaviours.</summary>
-    public int Count => Items.Length;
+    public int Count => _count;
     /// <summary>Catalog item of each behaviour, grouped by slot.</summary>
-    public int[] Items { get; }
+    public ReadOnlySpan<int> Items => _items.AsSpan(0, _count);
     /// <summary>History position of each grouped behaviour.</summary>
-    public int[] Positions { get; }
+    public ReadOnlySpan<int> Positions => _positions.AsSpan(0, _count);
     /// <summary>Slot s holds behaviours <c>[RunStart[s], RunStart[s + 1])</c>; <see cref="Slots"/> + 1 entries.</summary>
-    public int[] RunStart { get; }
+    public ReadOnlySpan<int> RunStart => _runStart.AsSpan(0, _slots + 1);
     /// <summary>Slots: browses and one per distinct query.</summary>
-    public int Slots => RunStart.Length - 1;
+    public int Slots => _slots;
     /// <summary>Token-table rows of the history's distinct tokens.</summary>
-    public int[] DistinctTokens { get; }
+    public ReadOnlySpan<int> DistinctTokens => CollectionsMarshal.AsSpan(_distinctTokens);
     /// <summary>Query q's tokens are <c>QueryTokens[QueryStart[q] .. QueryStart[q + 1])</c>.</summary>
-    public int[] QueryStart { get; }
+    public ReadOnlySpan<int> QueryStart => CollectionsMarshal.AsSpan(_queryStart);
     /// <summary>Each query's tokens as indices into <see cref="DistinctTokens"/>, in the order the query lists them.</summary>
-    public int[] QueryTokens { get; }
+    public ReadOnlySpan<int> QueryTokens => CollectionsMarshal.AsSpan(_queryTokens);
 
     /// <summary>
     /// The index of the query whose real tokens are those of <paramref name="own"/>, or −1: the one the hash names when its
     /// tokens match, else (two queries sharing a hash, which only the first keeps) any query that matches.
     /// </summary>
-    static int Find(Dictionary<ulong, int> queries, ulong hash, ReadOnlySpan<long> own, List<int> distinctTokens, List<int> queryStart, List<int> queryTokens)
+    int Find(ulong hash, ReadOnlySpan<long> own)
     {
-        if (!queries.TryGetValue(hash, out int q)) return -1;
-        if (Same(q, own, distinctTokens, queryStart, queryTokens)) return q;
-        for (int other = 0; other + 1 < queryStart.Count; other++)
-            if (Same(other, own, distinctTokens, queryStart, queryTokens)) return other;
+        if (!_queries.TryGetValue(hash, out int q)) return -1;
+        if (Same(q, own)) return q;
+        for (int other = 0; other + 1 < _queryStart.Count; other++)
+            if (Same(other, own)) return other;
         return -1;
     }
 
-    static bool Same(int q, ReadOnlySpan<long> own, List<int> distinctTokens, List<int> queryStart, List<int> queryTokens)
+    bool Same(int q, ReadOnlySpan<long> own)
     {
-        int t = queryStart[q], end = queryStart[q + 1];
+        int t = _queryStart[q], end = _queryStart[q + 1];
         foreach (long token in own)
         {
             if (token == Vocabulary.Padding) continue;
-            if (t == end || distinctTokens[queryTokens[t++]] != token) return false;
+            if (t == end || _distinctTokens[_queryTokens[t++]] != token) return false;
         }
         return t == end;
     }
@@ -68,11 +70,12 @@ internal sealed class DecomposedHistory
     /// <summary>The slot of grouped behaviour <paramref name="j"/>.</summary>
     public int SlotOf(int j)
     {
-        int at = Array.BinarySearch(RunStart, j);
+        var runStart = RunStart;
+        int at = runStart.BinarySearch(j);
         // An exact hit may be the start of empty runs before it: the behaviour belongs to the last run starting there.
         if (at >= 0)
         {
-            while (at + 1 < RunStart.Length - 1 && RunStart[at + 1] == j) at++;
+            while (at + 1 < runStart.Length - 1 && runStart[at + 1] == j) at++;
             return at;
         }
         return ~at - 1;
@@ -80,24 +83,56 @@ internal sealed class DecomposedHistory
 
     /// <summary>
     /// Groups a history of <paramref name="items"/> (0 pads) with <paramref name="tokensPerBehaviour"/> query tokens
-    /// each (0 pads; none real: a browse), checking every index against the table sizes.
+    /// each (0 pads; none real: a browse), checking every index against the table sizes, into a new instance.
     /// </summary>
     /// <exception cref="ArgumentException">The token list does not fit the items, or an index is outside its table.</exception>
     public static DecomposedHistory Build(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens, int tokensPerBehaviour, int itemCount, int tokenCount)
     {
+        var history = new DecomposedHistory();
+        history.Rebuild(items, tokens, tokensPerBehaviour, itemCount, tokenCount);
+        return history;
+    }
+
+    /// <summary>
+    /// <see cref="Build"/> into this instance, reusing its buffers. After an exception the history is empty.
+    /// </summary>
+    /// <exception cref="ArgumentException">The token list does not fit the items, or an index is outside its table.</exception>
+    public void Rebuild(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens, int tokensPerBehaviour, int itemCount, int tokenCount)
+    {
         ArgumentOutOfRangeException.ThrowIfNegative(tokensPerBehaviour);
         if (tokens.Length != (long)items.Length * tokensPerBehaviour)
             throw new ArgumentException($"{items.Length} behaviours of {tokensPerBehaviour} tokens need {(long)items.Length * tokensPerBehaviour} tokens; got {tokens.Length}.", nameof(tokens));
+        Clear();
+        try
+        {
+            Group(items, tokens, tokensPerBehaviour, itemCount, tokenCount);
+        }
+        catch
+        {
+            Clear();
+            throw;
+        }
+    }
+
+    void Clear()
+    {
+        _queries.Clear();
+        _distinct.Clear();
+        _distinctTokens.Clear();
+        _queryStart.Clear();
+        _queryStart.Add(0);
+        _queryTokens.Clear();
+        _counts.Clear();
+        _count = _slots = 0;
+    }
+
+    void Group(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens, int tokensPerBehaviour, int itemCount, int tokenCount)
+    {
         // A query is its real tokens in order, wherever the padding sits. Queries are found by a hash of that sequence and
-        // confirmed token by token, so a history allocates per distinct query, not per behaviour (a string key per
-        // behaviour was most of a long history's allocation).
-        var queries = new Dictionary<ulong, int>();
-        var distinct = new Dictionary<long, int>();
-        var distinctTokens = new List<int>();
-        var queryStart = new List<int> { 0 };
-        var queryTokens = new List<int>();
-        var slot = new int[items.Length];
-        var counts = new List<int> { 0 };
+        // confirmed token by token, so grouping touches each behaviour's tokens once and keys nothing per behaviour.
+        if (_slot.Length < items.Length) _slot = new int[Math.Max(items.Length, 2 * _slot.Length)];
+        var slot = _slot.AsSpan(0, items.Length);
+        _counts.Add(0);
         int real = 0;
         for (int l = 0; l < items.Length; l++)
         {
@@ -115,7 +150,7 @@ internal sealed class DecomposedHistory
                 any = true;
             }
             if (!any) slot[l] = 0;
-            else if (Find(queries, hash, own, distinctTokens, queryStart, queryTokens) is int q and >= 0) slot[l] = q + 1;
+            else if (Find(hash, own) is int q and >= 0) slot[l] = q + 1;
             else
             {
                 foreach (long token in own)
@@ -123,33 +158,40 @@ internal sealed class DecomposedHistory
                     if (token == Vocabulary.Padding) continue;
                     if ((ulong)token >= (ulong)tokenCount)
                         throw new ArgumentException($"Behaviour {l}: token index {token} is outside the token table (valid indices 0 to {tokenCount - 1}).", nameof(tokens));
-                    if (!distinct.TryGetValue(token, out int d))
+                    if (!_distinct.TryGetValue(token, out int d))
                     {
-                        distinct.Add(token, d = distinctTokens.Count);
-                        distinctTokens.Add((int)token);
+                        _distinct.Add(token, d = _distinctTokens.Count);
+                        _distinctTokens.Add((int)token);
                     }
-                    queryTokens.Add(d);
+                    _queryTokens.Add(d);
                 }
-                queryStart.Add(queryTokens.Count);
-                queries.TryAdd(hash, counts.Count - 1);
-                counts.Add(0);
-                slot[l] = counts.Count - 1;
+                _queryStart.Add(_queryTokens.Count);
+                _queries.TryAdd(hash, _counts.Count - 1);
+                _counts.Add(0);
+                slot[l] = _counts.Count - 1;
             }
-            counts[slot[l]]++;
+            _counts[slot[l]]++;
             real++;
         }
-        var runStart = new int[counts.Count + 1];
-        for (int s = 0; s < counts.Count; s++) runStart[s + 1] = runStart[s] + counts[s];
-        var next = runStart[..^1];
-        var grouped = new int[real];
-        var positions = new int[real];
+        int slots = _counts.Count;
+        if (_runStart.Length < slots + 1) _runStart = new int[Math.Max(slots + 1, 2 * _runStart.Length)];
+        if (_next.Length < slots) _next = new int[Math.Max(slots, 2 * _next.Length)];
+        _runStart[0] = 0;
+        for (int s = 0; s < slots; s++) _runStart[s + 1] = _runStart[s] + _counts[s];
+        _runStart.AsSpan(0, slots).CopyTo(_next);
+        if (_items.Length < real)
+        {
+            _items = new int[Math.Max(real, 2 * _items.Length)];
+            _positions = new int[_items.Length];
+        }
         for (int l = 0; l < items.Length; l++)
         {
             if (slot[l] < 0) continue;
-            int j = next[slot[l]]++;
-            grouped[j] = (int)items[l];
-            positions[j] = l;
+            int j = _next[slot[l]]++;
+            _items[j] = (int)items[l];
+            _positions[j] = l;
         }
-        return new DecomposedHistory(grouped, positions, runStart, distinctTokens.ToArray(), queryStart.ToArray(), queryTokens.ToArray());
+        _count = real;
+        _slots = slots;
     }
 }

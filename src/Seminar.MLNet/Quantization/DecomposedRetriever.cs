@@ -229,7 +229,7 @@ internal sealed class DecomposedRetriever
         ref ushort source = ref MemoryMarshal.GetReference(sums);
         ref ushort target = ref MemoryMarshal.GetReference(keys);
         ref float offset = ref MemoryMarshal.GetReference(offsets);
-        ref int run = ref MemoryMarshal.GetArrayDataReference(runs);
+        ref int run = ref MemoryMarshal.GetReference(runs);
         var top = Vector256.Create(65535f);
         var va = Vector256.Create(browse);
         for (int s = 0; s < slots; s++)

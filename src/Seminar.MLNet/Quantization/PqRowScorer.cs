@@ -13,8 +13,8 @@ namespace Seminar.MLNet.Quantization;
 /// </summary>
 /// <remarks>
 /// Per history (consecutive rows with the same history, one user's candidates, reuse it) the history is grouped
-/// (<see cref="DecomposedHistory"/>) and its codes gathered from the catalog once; a row then allocates nothing after
-/// warm-up. Not thread-safe: one per cursor or thread over a shared <see cref="PqAttentionModel"/>.
+/// (<see cref="DecomposedHistory"/>, into the same buffers each time) and its codes gathered from the catalog once; after
+/// warm-up neither a row nor a new history allocates. Not thread-safe: one per cursor or thread over a shared <see cref="PqAttentionModel"/>.
 /// </remarks>
 internal sealed class PqRowScorer
 {
@@ -29,7 +29,7 @@ internal sealed class PqRowScorer
     readonly float[] _target, _u, _rows, _relevance;
     readonly int[] _top, _kept, _keptCount, _rowIndex;
     readonly HistoryCache _history = new();
-    DecomposedHistory? _grouped;
+    readonly DecomposedHistory _grouped = new();
 
     /// <summary>Creates a scorer over a shared model.</summary>
     /// <param name="model">The model.</param>
@@ -90,7 +90,7 @@ internal sealed class PqRowScorer
         SideFeatureScaling.Check(sideFeatures, _psu.Weights.SideFeatures, _columns.SideFeaturesColumnName);
         _fusion.FuseTarget(targetItem, queryTokens, _columns, _target, _u);
 
-        var grouped = _history.Matches(historyItems, historyQueryTokens) && _grouped != null ? _grouped : Group(historyItems, historyQueryTokens);
+        var grouped = _history.Matches(historyItems, historyQueryTokens) ? _grouped : Group(historyItems, historyQueryTokens);
         if (grouped.Count == 0)
         {
             Array.Clear(_keptCount);
@@ -124,14 +124,13 @@ internal sealed class PqRowScorer
     {
         // Forgotten first: a bad index half way leaves the grouped history and codes part old, part new.
         _history.Forget();
-        _grouped = null;
         for (int l = 0; l < items.Length; l++)
             if (_fusion.CheckItem(items[l], _columns.HistoryItemIndicesColumnName, "history item", l) != Vocabulary.Padding)
                 _fusion.CheckTokens(tokens.Slice(l * _t, _t), _columns.HistoryQueryTokensColumnName, "history query token", l);
-        var grouped = DecomposedHistory.Build(items, tokens, _t, _psu.ItemCount, _psu.TokenCount);
-        _model.Catalog.Gather(grouped.Items, _codes);
-        _grouped = grouped;
+        // Regrouped into the same buffers: a new history allocates nothing once they have grown to the longest seen.
+        _grouped.Rebuild(items, tokens, _t, _psu.ItemCount, _psu.TokenCount);
+        _model.Catalog.Gather(_grouped.Items, _codes);
         _history.Remember(items, tokens);
-        return grouped;
+        return _grouped;
     }
 }

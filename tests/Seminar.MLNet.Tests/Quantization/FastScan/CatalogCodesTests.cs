@@ -105,6 +105,33 @@ public class CatalogCodesTests(ITestOutputHelper output)
         Assert.StartsWith("Behaviour 0: token index 10 is outside the token table (valid indices 0 to 9).", token.Message);
     }
 
+    [Fact]
+    public void A_history_regrouped_into_the_same_buffers_equals_a_fresh_one_and_a_refused_one_leaves_it_empty()
+    {
+        var random = new Random(8);
+        var reused = new DecomposedHistory();
+        // Longer, then shorter, then longer histories: nothing of an earlier one may show through.
+        foreach (int length in new[] { 300, 7, 120, 0, 40 })
+        {
+            var items = Enumerable.Range(0, length).Select(_ => random.Next(4) == 0 ? 0L : random.Next(1, 50)).ToArray();
+            var tokens = Enumerable.Range(0, 3 * length).Select(_ => random.Next(3) == 0 ? 0L : random.Next(1, 6)).ToArray();
+            reused.Rebuild(items, tokens, 3, 50, 6);
+            var fresh = DecomposedHistory.Build(items, tokens, 3, 50, 6);
+            Assert.Equal(fresh.Count, reused.Count);
+            Assert.Equal(fresh.Slots, reused.Slots);
+            Assert.True(fresh.Items.SequenceEqual(reused.Items), $"L = {length}: items");
+            Assert.True(fresh.Positions.SequenceEqual(reused.Positions), $"L = {length}: positions");
+            Assert.True(fresh.RunStart.SequenceEqual(reused.RunStart), $"L = {length}: runs");
+            Assert.True(fresh.DistinctTokens.SequenceEqual(reused.DistinctTokens), $"L = {length}: distinct tokens");
+            Assert.True(fresh.QueryStart.SequenceEqual(reused.QueryStart), $"L = {length}: query starts");
+            Assert.True(fresh.QueryTokens.SequenceEqual(reused.QueryTokens), $"L = {length}: query tokens");
+        }
+        var error = Assert.Throws<ArgumentException>(() => reused.Rebuild(new long[] { 3, 60 }, new long[] { 1, 0, 0, 2, 0, 0 }, 3, 50, 6));
+        Assert.StartsWith("Behaviour 1: item index 60 is outside the item table", error.Message);
+        Assert.Equal((0, 0, 0), (reused.Count, reused.Slots, reused.DistinctTokens.Length));
+        Assert.Equal(new[] { 0 }, reused.QueryStart.ToArray());
+    }
+
     [Theory]
     [InlineData(0, 32)]
     [InlineData(1, 32)]
