@@ -32,13 +32,13 @@ sealed class PairFusion
     /// <param name="x">Receives D values.</param>
     public int Fuse(int item, ReadOnlySpan<long> tokens, string column, string what, int position, Span<float> x)
     {
+        CheckTokens(tokens, column, what, position);
         var itemRow = _model.ItemData.AsSpan(item * _d, _d);
         int count = 0;
         var table = _model.QueryTokenData;
         foreach (long token in tokens)
         {
             if (token == Vocabulary.Padding) continue;
-            if ((ulong)token >= (ulong)_model.TokenCount) throw OutOfRange(token, _model.TokenCount, column, what, position, "token");
             var row = table.AsSpan((int)token * _d, _d);
             if (count++ == 0) row.CopyTo(_query);
             else TensorPrimitives.Add(_query, row, _query);
@@ -75,7 +75,7 @@ sealed class PairFusion
         return (int)item;
     }
 
-    /// <summary>Checks query token indices (0 pads) against the token vocabulary, as <see cref="Fuse"/> would.</summary>
+    /// <summary>Checks query token indices (0 pads) against the token vocabulary (<see cref="Fuse"/> checks its tokens with it).</summary>
     public void CheckTokens(ReadOnlySpan<long> tokens, string column, string what, int position)
     {
         foreach (long token in tokens)

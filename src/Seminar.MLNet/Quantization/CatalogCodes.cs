@@ -37,8 +37,7 @@ internal sealed class CatalogCodes
     public CatalogCodes(ProductQuantizer quantizer, ReadOnlySpan<float> items)
     {
         ArgumentNullException.ThrowIfNull(quantizer);
-        if (quantizer.Centroids > FourBitCodes.Centroids || quantizer.SubSpaces > MaxSubSpaces)
-            throw new ArgumentException($"Catalog codes are 4-bit with at most {MaxSubSpaces} sub-spaces; the quantizer has {quantizer.Centroids} centroids and {quantizer.SubSpaces} sub-spaces.", nameof(quantizer));
+        CheckFourBit(quantizer);
         int d = quantizer.Dimension, m = quantizer.SubSpaces;
         if (items.Length % d != 0)
             throw new ArgumentException($"The item table holds {items.Length} values, not whole rows of {d}.", nameof(items));
@@ -75,8 +74,7 @@ internal sealed class CatalogCodes
     public static CatalogCodes FromPlain(ProductQuantizer quantizer, ReadOnlySpan<byte> plain)
     {
         ArgumentNullException.ThrowIfNull(quantizer);
-        if (quantizer.Centroids > FourBitCodes.Centroids || quantizer.SubSpaces > MaxSubSpaces)
-            throw new ArgumentException($"Catalog codes are 4-bit with at most {MaxSubSpaces} sub-spaces; the quantizer has {quantizer.Centroids} centroids and {quantizer.SubSpaces} sub-spaces.", nameof(quantizer));
+        CheckFourBit(quantizer);
         int m = quantizer.SubSpaces;
         if (plain.Length % m != 0) throw new ArgumentException($"The codes hold {plain.Length} bytes, not whole rows of {m}.", nameof(plain));
         int bad = plain.IndexOfAnyInRange((byte)quantizer.Centroids, byte.MaxValue);
@@ -97,6 +95,13 @@ internal sealed class CatalogCodes
         for (int i = 0; i < Count; i++)
             for (int s = 0; s < m; s++) plain[i * m + s] = (byte)((_rows[i * RowBytes + (s >> 1)] >> ((s & 1) * 4)) & 15);
         return plain;
+    }
+
+    /// <summary>Throws unless the quantizer's codes fit 4 bits and a row of <see cref="RowBytes"/> bytes.</summary>
+    static void CheckFourBit(ProductQuantizer quantizer)
+    {
+        if (quantizer.Centroids > FourBitCodes.Centroids || quantizer.SubSpaces > MaxSubSpaces)
+            throw new ArgumentException($"Catalog codes are 4-bit with at most {MaxSubSpaces} sub-spaces; the quantizer has {quantizer.Centroids} centroids and {quantizer.SubSpaces} sub-spaces.", nameof(quantizer));
     }
 
     /// <summary>Trains the codebooks on <paramref name="items"/> (M sub-spaces, 16 centroids) and encodes every item.</summary>
