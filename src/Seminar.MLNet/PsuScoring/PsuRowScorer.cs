@@ -9,8 +9,9 @@ namespace Seminar.MLNet.PsuScoring;
 /// The PSU forward pass for one row at a time in C#: target pair, GSU top-K per head, ESU attention, head MLP, with the
 /// search stage of the weights' <see cref="PsuRetrieval"/> (SEMINAR's exact GSU or a predecessor's), which runs as its own
 /// <see cref="RetrievalStep"/> over this scorer's fusion, buffers and readout.
-/// Holds scratch buffers that grow to the longest history seen, so after warm-up a row allocates nothing. Keeps the last
-/// history's fused rows: consecutive rows with the same history (one user's candidates) only fuse their target and score it.
+/// Holds scratch buffers that grow to the longest history seen, so after warm-up a row allocates nothing. With the exact GSU
+/// a history seen for the first time is scanned without writing its fused rows (see <see cref="AttendExact"/>); the
+/// next row with the same history keeps them, and the rows after it (one user's candidates) only fuse their target and score.
 /// Not thread-safe: give each cursor or thread its own scorer over one shared <see cref="PsuScoringModel"/>.
 /// </summary>
 internal sealed class PsuRowScorer
@@ -28,6 +29,10 @@ internal sealed class PsuRowScorer
     int[] _positions = Array.Empty<int>();
     readonly TopKSelector _selector;
     readonly HistoryCache _history = new();
+    // A history scored once by streaming (AttendExact), without X: its next row fuses X in full.
+    readonly HistoryCache _seen = new();
+    readonly float[] _row;
+    int[] _sources = Array.Empty<int>();
     int _capacity, _fused;
     // Batch path: X in the blocked layout (reloaded when _fusions moves on), and per-chunk request vectors, targets and scores.
     BlockedVectors? _blocked;
@@ -56,6 +61,7 @@ internal sealed class PsuRowScorer
         _step = _w.Retrieval.CreateStep(model);
         _interest = new float[_d];
         _batchTargetScratch = new float[_d];
+        _row = new float[_d];
     }
 
     /// <summary>Most floats of relevance scores one batch chunk holds (candidates · heads · padded L); more candidates go in further chunks.</summary>
@@ -185,18 +191,52 @@ internal sealed class PsuRowScorer
     }
 
     /// <summary>
+    /// The exact GSU and the ESU of one row: every behaviour scored against every head, each head's top-K attended.
+    /// A history seen for the first time is streamed: each behaviour is fused and scored in registers
+    /// (<see cref="PairFusion.FuseScore"/>) and only each head's kept rows are fused into X, so a one-candidate request
+    /// does not write X (2.5 MB at L = 10,000, D = 64). The next row with the same history fuses X in full and the rows
+    /// after it only score X, as a candidate list as rows needs. The same bits either way. False when the history has
+    /// no real behaviour.
+    /// </summary>
+    internal bool AttendExact(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens)
+    {
+        if (items.Length <= _k || _history.Matches(items, tokens) || _seen.Matches(items, tokens))
+            return AttendPerHead(FuseAll(items, tokens, scoreHeads: true));
+        // X's rows are overwritten below with the kept ones of this history: it no longer holds any history in full.
+        _history.Forget();
+        _fusions++;
+        int n = 0;
+        for (int l = 0; l < items.Length; l++)
+        {
+            int item = _fusion.CheckItem(items[l], _columns.HistoryItemIndicesColumnName, "history item", l);
+            if (item == Vocabulary.Padding) continue;
+            if (_heads <= 4)
+                _fusion.FuseScore(item, tokens.Slice(l * _t, _t), _columns.HistoryQueryTokensColumnName, "history query token", l, _u, _heads, _scores.AsSpan(n), _capacity);
+            else
+            {
+                FuseRow(_row, item, tokens, l);
+                RowDots.Score(_u, _heads, _row, _scores.AsSpan(n), _capacity);
+            }
+            _sources[n++] = l;
+        }
+        _seen.Remember(items, tokens);
+        return AttendPerHead(n, _scores, _capacity, items, tokens, fuseKept: true);
+    }
+
+    /// <summary>
     /// Fuses each real behaviour into X (compacted, padding skipped), optionally scoring it against every head; returns how many.
     /// X is kept across rows: a history equal to the last one fused in full is not fused again, only scored against the new heads.
     /// </summary>
     internal int FuseAll(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens, bool scoreHeads)
     {
-        int n = _history.Matches(items, tokens) ? _fused : FuseHistory(items, tokens);
+        if (!_history.Matches(items, tokens)) return FuseHistory(items, tokens, scoreHeads);
         if (scoreHeads)
-            for (int row = 0; row < n; row++) ScoreRow(row);
-        return n;
+            for (int row = 0; row < _fused; row++) ScoreRow(row);
+        return _fused;
     }
 
-    int FuseHistory(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens)
+    // Each row is scored right after it is fused, while it is still in L1.
+    int FuseHistory(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens, bool scoreHeads)
     {
         // Forgotten first: a bad index half way leaves X part old, part new.
         _history.Forget();
@@ -205,7 +245,9 @@ internal sealed class PsuRowScorer
         {
             int item = _fusion.CheckItem(items[l], _columns.HistoryItemIndicesColumnName, "history item", l);
             if (item == Vocabulary.Padding) continue;
-            FuseRow(n++, item, tokens, l);
+            FuseRow(_x.AsSpan(n * _d, _d), item, tokens, l);
+            if (scoreHeads) ScoreRow(n);
+            n++;
         }
         _fused = n;
         _fusions++;
@@ -220,19 +262,18 @@ internal sealed class PsuRowScorer
         _fusions++;
         for (int i = 0; i < positions.Length; i++)
         {
-            FuseRow(i, (int)items[positions[i]], tokens, positions[i]);
+            FuseRow(_x.AsSpan(i * _d, _d), (int)items[positions[i]], tokens, positions[i]);
             ScoreRow(i);
         }
         return positions.Length;
     }
 
-    void FuseRow(int row, int item, ReadOnlySpan<long> tokens, int position) =>
-        _fusion.Fuse(item, tokens.Slice(position * _t, _t), _columns.HistoryQueryTokensColumnName, "history query token", position, _x.AsSpan(row * _d, _d));
+    void FuseRow(Span<float> x, int item, ReadOnlySpan<long> tokens, int position) =>
+        _fusion.Fuse(item, tokens.Slice(position * _t, _t), _columns.HistoryQueryTokensColumnName, "history query token", position, x);
 
     void ScoreRow(int row)
     {
-        var x = _x.AsSpan(row * _d, _d);
-        for (int h = 0; h < _heads; h++) _scores[h * _capacity + row] = TensorPrimitives.Dot(_u.AsSpan(h * _d, _d), x);
+        RowDots.Score(_u, _heads, _x.AsSpan(row * _d, _d), _scores.AsSpan(row), _capacity);
     }
 
     /// <summary>The first <paramref name="n"/> fused rows, <c>[n, D]</c>.</summary>
@@ -251,7 +292,13 @@ internal sealed class PsuRowScorer
     internal bool AttendPerHead(int n) => AttendPerHead(n, _scores, _capacity);
 
     /// <summary>As <see cref="AttendPerHead(int)"/> with head h's scores of the n rows at <c>scores[h · stride]</c>.</summary>
-    bool AttendPerHead(int n, ReadOnlySpan<float> headScores, int stride)
+    bool AttendPerHead(int n, ReadOnlySpan<float> headScores, int stride) => AttendPerHead(n, headScores, stride, default, default, fuseKept: false);
+
+    /// <summary>
+    /// As <see cref="AttendPerHead(int, ReadOnlySpan{float}, int)"/>; with <paramref name="fuseKept"/> X holds none of
+    /// this history's rows (a streamed scan), so each head's kept rows are fused into their slots first.
+    /// </summary>
+    bool AttendPerHead(int n, ReadOnlySpan<float> headScores, int stride, ReadOnlySpan<long> items, ReadOnlySpan<long> tokens, bool fuseKept)
     {
         if (n == 0) return false;
         int k = Math.Min(_k, n);
@@ -269,7 +316,12 @@ internal sealed class PsuRowScorer
             {
                 for (int i = 0; i < k; i++) rows[i] = i;
             }
-            for (int i = 0; i < k; i++) _relevance[i] = scores[rows[i]];
+            for (int i = 0; i < k; i++)
+            {
+                int row = rows[i];
+                if (fuseKept) FuseRow(_x.AsSpan(row * _d, _d), (int)items[_sources[row]], tokens, _sources[row]);
+                _relevance[i] = scores[row];
+            }
             _readout.AttendHead(h, _relevance.AsSpan(0, k), _x, rows);
         }
         return true;
@@ -299,6 +351,7 @@ internal sealed class PsuRowScorer
         _x = new float[(long)_capacity * _d];
         _scores = new float[(long)_capacity * _heads];
         _positions = new int[_capacity];
+        _sources = new int[_capacity];
         _step.Reserve(_capacity);
     }
 }

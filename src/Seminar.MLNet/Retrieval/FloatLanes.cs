@@ -38,6 +38,8 @@ interface IFloatLanes<TSelf> where TSelf : struct, IFloatLanes<TSelf>
     static abstract TSelf ConditionalSelect(TSelf mask, TSelf whenTrue, TSelf whenFalse);
     /// <summary>Bit i set where lane i of <c>a ≥ b</c> (false for NaN).</summary>
     static abstract ulong GreaterThanOrEqualBits(TSelf a, TSelf b);
+    /// <summary>The sum of the lanes.</summary>
+    static abstract float Sum(TSelf a);
 }
 
 /// <summary>512-bit vectors: 16 floats.</summary>
@@ -69,6 +71,8 @@ readonly struct Lanes512(Vector512<float> value) : IFloatLanes<Lanes512>
     public static Lanes512 ConditionalSelect(Lanes512 mask, Lanes512 whenTrue, Lanes512 whenFalse) => new(Vector512.ConditionalSelect(mask._v, whenTrue._v, whenFalse._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong GreaterThanOrEqualBits(Lanes512 a, Lanes512 b) => Vector512.GreaterThanOrEqual(a._v, b._v).ExtractMostSignificantBits();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Lanes512 a) => Vector512.Sum(a._v);
 }
 
 /// <summary>256-bit vectors: 8 floats.</summary>
@@ -100,6 +104,8 @@ readonly struct Lanes256(Vector256<float> value) : IFloatLanes<Lanes256>
     public static Lanes256 ConditionalSelect(Lanes256 mask, Lanes256 whenTrue, Lanes256 whenFalse) => new(Vector256.ConditionalSelect(mask._v, whenTrue._v, whenFalse._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong GreaterThanOrEqualBits(Lanes256 a, Lanes256 b) => Vector256.GreaterThanOrEqual(a._v, b._v).ExtractMostSignificantBits();
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Lanes256 a) => Vector256.Sum(a._v);
 }
 
 /// <summary>The scalar fallback: one float per "vector", for machines without 256-bit SIMD.</summary>
@@ -107,6 +113,9 @@ readonly struct Lanes1(float value) : IFloatLanes<Lanes1>
 {
     static readonly float AllBits = BitConverter.Int32BitsToSingle(-1);
     readonly float _v = value;
+
+    /// <summary>The lane's value.</summary>
+    public float Value => _v;
 
     public static int Count => 1;
     public static Lanes1 Indices => default;
@@ -132,6 +141,8 @@ readonly struct Lanes1(float value) : IFloatLanes<Lanes1>
     public static Lanes1 ConditionalSelect(Lanes1 mask, Lanes1 whenTrue, Lanes1 whenFalse) => BitConverter.SingleToInt32Bits(mask._v) != 0 ? whenTrue : whenFalse;
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong GreaterThanOrEqualBits(Lanes1 a, Lanes1 b) => a._v >= b._v ? 1UL : 0UL;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Lanes1 a) => a._v;
 }
 
 /// <summary>

@@ -32,6 +32,6 @@ internal sealed class ExactRetrieval : PsuRetrieval
         public static Step Instance { get; } = new();
 
         public override bool Attend(PsuRowScorer scorer, ReadOnlySpan<long> items, ReadOnlySpan<long> tokens, int targetItem, ReadOnlySpan<float> target) =>
-            scorer.AttendPerHead(scorer.FuseAll(items, tokens, scoreHeads: true));
+            scorer.AttendExact(items, tokens);
     }
 }

@@ -207,10 +207,10 @@ public class CatalogCodesTests(ITestOutputHelper output)
         ushort[]? first = null;
         foreach (var path in Paths)
         {
-            var scanned = new ushort[codes.PaddedCount + 8];
+            var scanned = new ushort[codes.PaddedCount + DecomposedRetriever.Slack];
             Scan.Scan(codes, lut, scanned, path);
             Assert.Equal(sums, scanned[..history.Count]);
-            var keys = new ushort[history.Count + 8];
+            var keys = new ushort[history.Count + DecomposedRetriever.Slack];
             retriever.Combine(scanned, history, lut.Scale, lut.Bias, parts, keys, path);
             for (int j = 0; j < history.Count; j++)
             {
