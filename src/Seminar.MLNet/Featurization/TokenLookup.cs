@@ -11,11 +11,14 @@ namespace Seminar.MLNet.Featurization;
 internal sealed class TokenLookup
 {
     readonly Dictionary<string, int> _forms;
+    // Made once (a view of _forms): GetAlternateLookup type-checks the comparer on every call.
+    readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _spans;
 
     /// <summary>Builds the lookup for a vocabulary and the surface forms met while fitting.</summary>
     public TokenLookup(Vocabulary tokens, IEnumerable<string> seenForms)
     {
         _forms = new Dictionary<string, int>(StringComparer.Ordinal);
+        _spans = _forms.GetAlternateLookup<ReadOnlySpan<char>>();
         for (int i = 0; i < tokens.Entries.Count; i++)
         {
             string t = tokens.Entries[i];
@@ -32,14 +35,18 @@ internal sealed class TokenLookup
     }
 
     /// <summary>The lookup of a saved graph: its surface forms and their indices as they are.</summary>
-    public TokenLookup(IEnumerable<KeyValuePair<string, int>> forms) => _forms = new Dictionary<string, int>(forms, StringComparer.Ordinal);
+    public TokenLookup(IEnumerable<KeyValuePair<string, int>> forms)
+    {
+        _forms = new Dictionary<string, int>(forms, StringComparer.Ordinal);
+        _spans = _forms.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     /// <summary>Number of surface forms.</summary>
     public int Count => _forms.Count;
 
     /// <summary>The token index of a surface form, or <see cref="Vocabulary.Unknown"/>.</summary>
     public int IndexOf(ReadOnlySpan<char> form) =>
-        _forms.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(form, out int i) ? i : Vocabulary.Unknown;
+        _spans.TryGetValue(form, out int i) ? i : Vocabulary.Unknown;
 
     /// <summary>Surface forms and their indices, in ordinal order of the form (stable graphs across runs).</summary>
     public IEnumerable<KeyValuePair<string, int>> Forms => _forms.OrderBy(kv => kv.Key, StringComparer.Ordinal);

@@ -15,6 +15,8 @@ public sealed class Vocabulary
     public const int Reserved = 2;
 
     readonly Dictionary<string, int> _index;
+    // Made once (a view of _index): GetAlternateLookup type-checks the comparer on every call.
+    readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _spans;
 
     /// <summary>Creates a vocabulary from entries in index order (entry i gets index i + <see cref="Reserved"/>).</summary>
     public Vocabulary(IReadOnlyList<string> entries)
@@ -24,6 +26,7 @@ public sealed class Vocabulary
             if (!_index.TryAdd(entries[i], i + Reserved))
                 throw new ArgumentException($"Vocabulary entry '{entries[i]}' appears twice.", nameof(entries));
         Entries = entries.ToArray();
+        _spans = _index.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>Entries in index order; entry i has index i + <see cref="Reserved"/>.</summary>
@@ -37,7 +40,7 @@ public sealed class Vocabulary
 
     /// <summary>The index of a string, or <see cref="Unknown"/>, without allocating a string.</summary>
     public int IndexOf(ReadOnlySpan<char> value) =>
-        _index.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(value, out int i) ? i : Unknown;
+        _spans.TryGetValue(value, out int i) ? i : Unknown;
 
     /// <summary>True when the string has its own index.</summary>
     public bool Contains(string value) => _index.ContainsKey(value);
