@@ -109,6 +109,9 @@ static class BenchCommand
             table.AddRow(l.Setting, $"{l.CatalogItems:N0}", $"{l.Length:N0}", $"{l.Candidates}", $"{l.ExactMicroseconds:N1}", $"{l.ExactP90Microseconds:N1}",
                 $"{l.ApproximateMicroseconds:N1}", $"{l.ApproximateP90Microseconds:N1}", $"{l.Speedup:F2}x", l.RecallCounted ? $"{l.Recall:F4}" : $"({l.Recall:F4})", $"{l.Samples}");
         AnsiConsole.Write(table);
+        foreach (var l in report.Lengths.Where(l => l.OnnxMatMulMicroseconds is not null))
+            AnsiConsole.MarkupLine(Markup.Escape($"ranking, L = {l.Length:N0}: the relevance product alone {l.ExactProductMicroseconds:N1} µs in the exact kernel, " +
+                $"{l.OnnxMatMulMicroseconds:N1} µs as one ONNX Runtime MatMul (one thread; largest difference {l.OnnxMatMulMaxAbsDiff:G2})"));
         foreach (var t in report.Targets)
             AnsiConsole.MarkupLine(Markup.Escape($"{(t.Met ? "met" : "NOT met")}: {t.Target} (measured {t.Measured:F2}{(t.Recall is { } r ? $", recall {r:F4}" : "")})"));
     }

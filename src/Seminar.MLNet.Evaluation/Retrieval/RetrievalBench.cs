@@ -170,6 +170,14 @@ public sealed class RetrievalBenchLength : RetrievalLengthPoint
     [JsonPropertyName("rerank_copy_bytes_per_behaviour"), JsonPropertyOrder(2)] public int RerankCopyBytesPerBehaviour { get; set; }
     /// <summary>Float bytes the exact re-rank reads per request vector (K' rows), separate from the codes.</summary>
     [JsonPropertyName("rerank_bytes_per_candidate"), JsonPropertyOrder(2)] public int RerankBytesPerCandidate { get; set; }
+    /// <summary>Ranking only: median microseconds of the exact side's relevance product alone (its blocked kernel, no top-K).</summary>
+    [JsonPropertyName("exact_product_us"), JsonPropertyOrder(2), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? ExactProductMicroseconds { get; set; }
+    /// <summary>Ranking only: median microseconds of the same product as one ONNX Runtime MatMul on one thread (the outside anchor).</summary>
+    [JsonPropertyName("onnx_matmul_us"), JsonPropertyOrder(2), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? OnnxMatMulMicroseconds { get; set; }
+    /// <summary>Ranking only: 90th-percentile microseconds of the ONNX Runtime MatMul.</summary>
+    [JsonPropertyName("onnx_matmul_p90_us"), JsonPropertyOrder(2), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? OnnxMatMulP90Microseconds { get; set; }
+    /// <summary>Ranking only: the largest difference between the ONNX Runtime product and the exact kernel's scores (a check that both compute the same).</summary>
+    [JsonPropertyName("onnx_matmul_max_abs_diff"), JsonPropertyOrder(2), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? OnnxMatMulMaxAbsDiff { get; set; }
     /// <summary>Median approximate microseconds per request by stage (gather, query parts, lookup tables, scan, combine, shortlist, re-rank), from a separate instrumented pass.</summary>
     [JsonPropertyName("approximate_stages_us"), JsonPropertyOrder(2)] public Dictionary<string, double> ApproximateStages { get; set; } = new();
 }
@@ -290,8 +298,22 @@ public static class RetrievalBench
         }
         var (exactTimes, approximateTimes) = Time(sets, Exact, Approximate, null, o);
         var stages = Stages(retriever, sets, Approximate, null, o);
-        return Entry("ranking", c, catalog.Codes.Count, length, sets, exactTimes, approximateTimes, recall / (sets * c), n > 4 * k, evicted: false, o, bandwidth,
+        var entry = Entry("ranking", c, catalog.Codes.Count, length, sets, exactTimes, approximateTimes, recall / (sets * c), n > 4 * k, evicted: false, o, bandwidth,
             exactBytes: 4 * d, approximateBytes: (o.SubSpaces + 1) / 2, index: 4, approximatePasses: c, stages, rerankCopy: 4 * d);
+        // The product alone, ours and ONNX Runtime's, on the same vectors: how close the exact kernel is to an outside one.
+        using var anchor = new OnnxMatMulAnchor(PairRows(catalog.Pairs, history), n, d, u, c);
+        anchor.Run(0);
+        vectors.Score(u[0], c, scores);
+        double difference = 0;
+        for (int j = 0; j < c; j++)
+            for (int l = 0; l < n; l++) difference = Math.Max(difference, Math.Abs(anchor.Scores[j * n + l] - scores[j * vectors.PaddedCount + l]));
+        var product = TimeOne(sets, r => vectors.Score(u[r], c, scores), o);
+        var onnx = TimeOne(sets, anchor.Run, o);
+        entry.ExactProductMicroseconds = Round(BenchTiming.Percentile(product, 0.5));
+        entry.OnnxMatMulMicroseconds = Round(BenchTiming.Percentile(onnx, 0.5));
+        entry.OnnxMatMulP90Microseconds = Round(BenchTiming.Percentile(onnx, 0.9));
+        entry.OnnxMatMulMaxAbsDiff = difference;
+        return entry;
     }
 
     static RetrievalBenchLength Gather(RetrievalBenchOptions o, (PairDecomposition Pairs, CatalogCodes Codes) catalog, int length, Random rng, double bandwidth)
@@ -453,6 +475,18 @@ public static class RetrievalBench
         return (exactTimes, approximateTimes);
     }
 
+    /// <summary>One side alone, warmed up and measured as <see cref="Time"/> does; sorted.</summary>
+    static List<double> TimeOne(int requests, Action<int> request, RetrievalBenchOptions o)
+    {
+        var clock = Stopwatch.StartNew();
+        for (int r = 0; r < requests || clock.Elapsed.TotalSeconds < o.WarmupSeconds / 2; r++) request(r % requests);
+        var times = new List<double>();
+        clock.Restart();
+        for (int i = 0; times.Count < 100_000 && (times.Count < o.MinSamples || clock.Elapsed.TotalSeconds < o.MeasureSeconds / 2); i++) times.Add(Timed(request, i % requests));
+        times.Sort();
+        return times;
+    }
+
     /// <summary>
     /// Median microseconds per request of each approximate stage, over an instrumented pass apart from the timed one
     /// (the clock reads cost a little); medians, so a request the scheduler interrupts does not swell a stage.
@@ -540,12 +574,18 @@ public static class RetrievalBench
     /// <summary>The real behaviours' pair vectors in the history's grouped order, in the exact kernel's blocked layout.</summary>
     static BlockedVectors PairVectors(PairDecomposition pairs, DecomposedHistory history)
     {
+        var vectors = new BlockedVectors(pairs.Dimension, Math.Max(1, history.Count));
+        vectors.Load(PairRows(pairs, history), history.Count);
+        return vectors;
+    }
+
+    /// <summary>The real behaviours' pair vectors in the history's grouped order, row-major <c>[n, D]</c>.</summary>
+    static float[] PairRows(PairDecomposition pairs, DecomposedHistory history)
+    {
         int d = pairs.Dimension;
         var rows = new float[(long)history.Count * d];
         for (int j = 0; j < history.Count; j++) pairs.Reconstruct(history, j, rows.AsSpan(j * d, d));
-        var vectors = new BlockedVectors(d, Math.Max(1, history.Count));
-        vectors.Load(rows, history.Count);
-        return vectors;
+        return rows;
     }
 
     /// <summary>A history of <paramref name="length"/> real behaviours: items uniform over the catalog (never the padding 0), a share with one of about L/20 distinct queries.</summary>

@@ -50,6 +50,15 @@ public class RetrievalBenchTests
             Assert.Equal(new[] { "gather", "query_parts", "lookup_tables", "scan", "combine", "shortlist", "rerank" }, stages.Select(s => s.Name));
             Assert.All(stages, s => Assert.True(s.Value.GetDouble() >= 0));
             Assert.Equal(e.GetProperty("setting").GetString() == "gather", stages[0].Value.GetDouble() > 0);
+            // The outside anchor: the ranking product alone in our kernel and in ONNX Runtime, which agree on the scores.
+            bool ranking = e.GetProperty("setting").GetString() == "ranking";
+            foreach (string field in new[] { "exact_product_us", "onnx_matmul_us", "onnx_matmul_p90_us", "onnx_matmul_max_abs_diff" })
+                Assert.Equal(ranking, e.TryGetProperty(field, out _));
+            if (ranking)
+            {
+                Assert.True(e.GetProperty("exact_product_us").GetDouble() > 0 && e.GetProperty("onnx_matmul_us").GetDouble() > 0, what);
+                Assert.InRange(e.GetProperty("onnx_matmul_max_abs_diff").GetDouble(), 0, 1e-4);
+            }
         }
         // A shortlist of 40 out of 60 behaviours keeps nearly everything: its recall is near 1.
         Assert.All(entries.Where(e => e.GetProperty("length").GetInt32() == 60), e => Assert.True(e.GetProperty("recall@k").GetDouble() >= 0.9));
@@ -70,5 +79,28 @@ public class RetrievalBenchTests
         Assert.Equal("CatalogSizes", Assert.Throws<ArgumentOutOfRangeException>(() => new RetrievalBenchOptions { CatalogSizes = new[] { 1 } }.Validate()).ParamName);
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new RetrievalBenchOptions { Dimension = 60 }.Validate());
         Assert.Contains("The sub-spaces (32) must divide the dimension (60).", error.Message);
+    }
+
+    [Fact]
+    public void The_ONNX_Runtime_anchor_computes_the_relevance_product()
+    {
+        const int n = 37, d = 8, c = 3;
+        var random = new Random(4);
+        var rows = Enumerable.Range(0, n * d).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
+        var sets = Enumerable.Range(0, 2).Select(_ => Enumerable.Range(0, c * d).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray()).ToArray();
+        using var anchor = new OnnxMatMulAnchor(rows, n, d, sets, c);
+        for (int set = 0; set < sets.Length; set++)
+        {
+            anchor.Run(set);
+            for (int j = 0; j < c; j++)
+                for (int l = 0; l < n; l++)
+                {
+                    double expected = 0;
+                    for (int i = 0; i < d; i++) expected += (double)sets[set][j * d + i] * rows[l * d + i];
+                    Assert.True(Math.Abs(anchor.Scores[j * n + l] - expected) <= 1e-5, $"set {set}, candidate {j}, behaviour {l}: {anchor.Scores[j * n + l]} against {expected}");
+                }
+        }
+        var error = Assert.Throws<ArgumentException>(() => new OnnxMatMulAnchor(rows, n, d, new[] { new float[5] }, c));
+        Assert.Contains("A request set holds 5 values; [3, 8] needs 24", error.Message);
     }
 }
