@@ -13,7 +13,7 @@ namespace Seminar.MLNet.Retrieval;
 /// 64-byte aligned (pinned) so no load straddles a cache line. Reused by <see cref="Load"/>, which only grows it.
 /// Not thread-safe for <see cref="Load"/>; <see cref="Score(ReadOnlySpan{float}, int, Span{float})"/> only reads and may run concurrently.
 /// </remarks>
-internal sealed class BlockedVectors
+internal sealed partial class BlockedVectors
 {
     /// <summary>Behaviours per block: one 512-bit vector of floats per dimension.</summary>
     public const int BlockSize = 16;
@@ -118,7 +118,14 @@ internal sealed class BlockedVectors
         {
             int n = Math.Min(tile, blocks - first);
             for (int h = 0; h < heads; h += 4)
-                ScoreGroup(path, Math.Min(4, heads - h), d, ref x, first, n, ref Unsafe.Add(ref q, (nint)h * d), ref Unsafe.Add(ref s, (nint)h * padded), padded);
+            {
+                int group = Math.Min(4, heads - h), pairs = group == 4 ? n / 2 : 0;
+                ref float qh = ref Unsafe.Add(ref q, (nint)h * d);
+                ref float sh = ref Unsafe.Add(ref s, (nint)h * padded);
+                // The tile is in L1 after the first group: two blocks per pass load each query value once for both.
+                if (pairs > 0) FourHeadsTwoBlocks(path, d, ref x, first, pairs, ref qh, ref sh, padded);
+                if (2 * pairs < n) ScoreGroup(path, group, d, ref x, first + 2 * pairs, n - 2 * pairs, ref qh, ref sh, padded);
+            }
         }
     }
 

@@ -92,6 +92,38 @@ public class BlockedVectorsTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 1000)]
+    [InlineData(7, 333)]
+    [InlineData(64, 1000)]
+    [InlineData(64, 141)]
+    public void Two_blocks_at_a_time_give_the_bits_of_one_block_at_a_time(int d, int count)
+    {
+        // Past four heads, full groups of four go two blocks per pass; four heads alone go one block per pass. Per lane
+        // both run the same operations in the same order, so every group's scores must be the same bits either way,
+        // odd block counts (a last block alone) included.
+        var random = new Random(d + count);
+        var rows = Random(random, count * d);
+        var vectors = new BlockedVectors(d, 0);
+        vectors.Load(rows, count);
+        const int heads = 11;
+        var queries = Random(random, heads * d);
+        int padded = vectors.PaddedCount;
+        foreach (var path in Paths)
+        {
+            var together = new float[heads * padded];
+            vectors.Score(queries, heads, together, path);
+            for (int h = 0; h + 4 <= heads; h += 4)
+            {
+                var alone = new float[4 * padded];
+                vectors.Score(queries.AsSpan(h * d, 4 * d), 4, alone, path);
+                for (int i = 0; i < alone.Length; i++)
+                    Assert.True(BitConverter.SingleToInt32Bits(alone[i]) == BitConverter.SingleToInt32Bits(together[h * padded + i]),
+                        $"{path}, D = {d}, head {h + i / padded}, behaviour {i % padded}: {together[h * padded + i]} against {alone[i]}");
+            }
+        }
+    }
+
     [Fact]
     public void Loading_again_reuses_storage_clears_stale_lanes_and_grows()
     {
