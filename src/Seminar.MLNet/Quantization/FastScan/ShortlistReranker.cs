@@ -93,7 +93,7 @@ internal sealed class ShortlistReranker
         sums = sums[..count];
         int keep = Math.Min(Shortlist, count);
         if (keep == 0) return ReadOnlySpan<int>.Empty;
-        if (_candidates.Length < count) _candidates = new int[count];
+        if (_candidates.Length < count + CollectSlack) _candidates = new int[count + CollectSlack];
         int max = TensorPrimitives.Max(sums);
         int collected = count > 2 * keep ? Collect(sums, SampleFloor(sums, keep, max), _candidates) : 0;
         if (collected < keep) collected = Collect(sums, 0, _candidates);
@@ -137,38 +137,74 @@ internal sealed class ShortlistReranker
         values.Clear();
         int mask = (1 << shift) - 1;
         foreach (int i in list)
-            if (sums[i] >> shift == bin) values[sums[i] & mask]++;
+        {
+            int sum = sums[i];
+            values[sum & mask] += sum >> shift == bin ? 1 : 0;
+        }
         int value = values.Length - 1, need = keep - above;
         while (need > values[value]) need -= values[value--];
         // need: how many of the sums equal to the cut value make it, the lowest indices first.
         int threshold = (bin << shift) | value, kept = 0;
+        // Branch-free, as Collect: in place, since kept never passes the entry being read.
         foreach (int i in list)
         {
             int sum = sums[i];
-            if (sum > threshold || (sum == threshold && need-- > 0)) list[kept++] = i;
+            int tie = sum == threshold ? 1 : 0;
+            int take = (sum > threshold ? 1 : 0) | (tie & (need > 0 ? 1 : 0));
+            need -= tie & take;
+            list[kept] = i;
+            kept += take;
         }
         return list[..kept];
     }
 
-    // Writes, in increasing order, the index of every sum at least floor; returns how many. List has room for all sums.
+    // Writes, in increasing order, the index of every sum at least floor; returns how many. List has room for all sums
+    // and CollectSlack more. Branch-free: which sums pass is data a branch predictor cannot learn across real requests;
+    // eight sums at a time write the positions of the passing ones from a table of the 256 masks and advance by their
+    // count. In the bench's ranking setting (100 different request vectors per history) the shortlist stage went from
+    // 9.6 to 4.6 us per request vector at L = 10,000; its gather and stored settings, which repeat 8 requests, lost
+    // about 1 us, the branches having learnt those 8 patterns.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static int Collect(ReadOnlySpan<ushort> sums, int floor, Span<int> list)
+    internal static int Collect(ReadOnlySpan<ushort> sums, int floor, Span<int> list, SimdPath path = SimdPath.Best)
     {
+        if (list.Length < sums.Length + CollectSlack)
+            throw new ArgumentException($"The list holds {list.Length} entries; {sums.Length} sums need {sums.Length + CollectSlack}.", nameof(list));
         ref ushort s = ref MemoryMarshal.GetReference(sums);
         ref int l = ref MemoryMarshal.GetReference(list);
         int n = sums.Length, i = 0, written = 0;
-        var bound = Vector256.Create((ushort)floor);
-        for (; i <= n - Vector256<ushort>.Count; i += Vector256<ushort>.Count)
+        if (SimdPaths.Resolve(path) != SimdPath.Scalar)
         {
-            uint mask = Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref s, (nuint)i), bound).ExtractMostSignificantBits();
-            while (mask != 0)
+            ref byte positions = ref MemoryMarshal.GetArrayDataReference(Positions);
+            var bound = Vector128.Create((ushort)floor);
+            for (; i <= n - 8; i += 8)
             {
-                Unsafe.Add(ref l, written++) = i + BitOperations.TrailingZeroCount(mask);
-                mask &= mask - 1;
+                uint mask = Vector128.GreaterThanOrEqual(Vector128.LoadUnsafe(ref s, (nuint)i), bound).ExtractMostSignificantBits();
+                var words = Vector128.WidenLower(Vector128.LoadUnsafe(ref positions, (nuint)(mask * 8)));
+                var indices = Vector256.Create(Vector128.WidenLower(words), Vector128.WidenUpper(words)).AsInt32() + Vector256.Create(i);
+                indices.StoreUnsafe(ref l, (nuint)written);
+                written += BitOperations.PopCount(mask);
             }
         }
         for (; i < n; i++)
-            if (Unsafe.Add(ref s, i) >= floor) Unsafe.Add(ref l, written++) = i;
+        {
+            Unsafe.Add(ref l, written) = i;
+            written += Unsafe.Add(ref s, i) >= floor ? 1 : 0;
+        }
         return written;
+    }
+
+    /// <summary>Entries past the sums' count <see cref="Collect"/> may write (a whole vector of positions).</summary>
+    internal const int CollectSlack = 8;
+
+    // Positions[8 m + k]: the k-th set bit of mask m (the rest 0), plus 8 bytes so a 16-byte load of the last row stays inside.
+    static readonly byte[] Positions = BuildPositions();
+
+    static byte[] BuildPositions()
+    {
+        var table = new byte[256 * 8 + 8];
+        for (int mask = 0; mask < 256; mask++)
+            for (int bit = 0, k = 0; bit < 8; bit++)
+                if ((mask >> bit & 1) != 0) table[mask * 8 + k++] = (byte)bit;
+        return table;
     }
 }

@@ -224,6 +224,29 @@ public class FastScanTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(1_003)]
+    public void Collecting_the_sums_at_a_floor_lists_every_passing_index_in_order_on_every_path(int n)
+    {
+        var random = new Random(n);
+        var sums = Enumerable.Range(0, n).Select(_ => (ushort)random.Next(1_000)).ToArray();
+        foreach (int floor in new[] { 0, 1, 500, 990, 1_000 })
+        {
+            var expected = Enumerable.Range(0, n).Where(i => sums[i] >= floor).ToArray();
+            foreach (var path in new[] { SimdPath.Best, SimdPath.Scalar })
+            {
+                var list = new int[n + ShortlistReranker.CollectSlack];
+                int written = ShortlistReranker.Collect(sums, floor, list, path);
+                Assert.Equal(expected, list[..written]);
+            }
+        }
+        var error = Assert.Throws<ArgumentException>(() => ShortlistReranker.Collect(sums, 0, new int[n + ShortlistReranker.CollectSlack - 1]));
+        Assert.Contains($"{n} sums need {n + ShortlistReranker.CollectSlack}", error.Message);
+    }
+
     [Fact]
     public void A_sample_that_misjudges_the_floor_still_gives_the_exact_shortlist()
     {
