@@ -86,7 +86,7 @@ static class BenchCommand
 
     static void Print(ServingBenchReport report)
     {
-        AnsiConsole.MarkupLine($"D = {report.Dimension}, {report.Heads} heads, K = {report.K}, one thread of {report.Processors}, tiered compilation {(report.TieredCompilation ? "on" : "off")}");
+        AnsiConsole.MarkupLine($"D = {report.Dimension}, {report.Heads} heads, K = {report.K}, one thread of {report.Processors}, tiered compilation {(report.TieredCompilation ? "on" : "off")}, {ReadyToRun(report.ReadyToRun)}");
         var table = new Table().AddColumns("setting", "L", "C", "chain", "retrieval", "path", "p50 µs", "p99 µs", "bytes / request", "requests");
         foreach (var r in report.Requests.Concat(report.PsuStage))
             table.AddRow(Markup.Escape(r.Setting), $"{r.HistoryLength:N0}", $"{r.Candidates}", r.Chain, r.Retrieval, r.Path, $"{r.P50Microseconds:N1}", $"{r.P99Microseconds:N1}",
@@ -99,11 +99,13 @@ static class BenchCommand
                 $"{load.Errors} errors, {load.Mismatches} mismatches{(load.FirstError is { } e ? $" (first error: {e})" : "")}"));
     }
 
+    static string ReadyToRun(bool on) => on ? "framework ReadyToRun code on (DOTNET_ReadyToRun=0 compiles it fully optimised)" : "ReadyToRun off";
+
     static void Print(RetrievalBenchReport report)
     {
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(report.Dataset)}[/]: D = {report.Dimension}, K = {report.K}, M = {report.SubSpaces} 4-bit ({report.CodeBytesPerItem} B per item, " +
             $"{report.CodeCompression:F0}x below float32), K' = {report.Shortlist}, {(report.ByteScan ? "vector" : "scalar")} byte scan, memory bandwidth {report.MemoryBandwidthGbps:F1} GB/s (one thread), " +
-            $"tiered compilation {(report.TieredCompilation ? "on" : "off")}");
+            $"tiered compilation {(report.TieredCompilation ? "on" : "off")}, {ReadyToRun(report.ReadyToRun)}");
         var table = new Table().AddColumns("setting", "catalog", "L", "C", "exact p50 µs", "exact p90 µs", "approx p50 µs", "approx p90 µs", "speedup", "recall@K", "samples");
         foreach (var l in report.Lengths)
             table.AddRow(l.Setting, $"{l.CatalogItems:N0}", $"{l.Length:N0}", $"{l.Candidates}", $"{l.ExactMicroseconds:N1}", $"{l.ExactP90Microseconds:N1}",

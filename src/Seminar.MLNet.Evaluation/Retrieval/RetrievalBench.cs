@@ -103,6 +103,8 @@ public sealed class RetrievalBenchReport
     [JsonPropertyName("code_compression")] public double CodeCompression { get; set; }
     /// <summary>Whether tiered compilation was on (then the warm-up had to outlast it).</summary>
     [JsonPropertyName("tiered_compilation")] public bool TieredCompilation { get; set; }
+    /// <summary>Whether the framework's ReadyToRun code ran (false under <c>DOTNET_ReadyToRun=0</c>, when the JIT compiles every method at full optimisation).</summary>
+    [JsonPropertyName("ready_to_run")] public bool ReadyToRun { get; set; }
     /// <summary>Processors of the machine; the bench uses one thread.</summary>
     [JsonPropertyName("processors")] public int Processors { get; set; }
     /// <summary>The targets, each with what this run measured.</summary>
@@ -233,7 +235,7 @@ public static class RetrievalBench
                 $"about L/20 distinct queries of 1-{TokensPerQuery} tokens; a request vector is a random item fused with a random query.",
             Dimension = d, SubSpaces = options.SubSpaces, Shortlist = options.Shortlist, QueryWeight = options.QueryWeight, QueryShare = options.QueryShare,
             FloatBytesPerItem = 4 * d, CodeBytesPerItem = codeBytes, CodeCompression = 4.0 * d / codeBytes,
-            TieredCompilation = BenchTiming.TieredCompilation, Processors = Environment.ProcessorCount,
+            TieredCompilation = BenchTiming.TieredCompilation, ReadyToRun = BenchTiming.ReadyToRun, Processors = Environment.ProcessorCount,
         };
         var rng = new Random(options.Seed);
         var eviction = new Eviction(options.EvictionBytes);

@@ -64,6 +64,8 @@ public sealed class ServingBenchReport
     [JsonPropertyName("note")] public string Note { get; set; } = "";
     /// <summary>Whether the runtime tiers its JIT (false: every method is compiled optimised once, so no tiering happens while timing).</summary>
     [JsonPropertyName("tiered_compilation")] public bool TieredCompilation { get; set; }
+    /// <summary>Whether the framework's ReadyToRun code ran (false under <c>DOTNET_ReadyToRun=0</c>, when the JIT compiles every method at full optimisation).</summary>
+    [JsonPropertyName("ready_to_run")] public bool ReadyToRun { get; set; }
     /// <summary>Logical processors of the machine (the bench runs one thread).</summary>
     [JsonPropertyName("processors")] public int Processors { get; set; }
     /// <summary>PSU width D.</summary>
@@ -136,7 +138,7 @@ public static class ServingBench
                 "scores once per request for all candidates (path batch: one matrix product for all candidates and heads), the later stages (FastTree) " +
                 "candidate by candidate; with PQ every stage goes candidate by candidate, reusing the history's codes (path row). A stock-loaded chain " +
                 "(Model.Load) goes candidate by candidate through ONNX Runtime. psu_stage times the PSU alone on its row path against its batch path.",
-            TieredCompilation = BenchTiming.TieredCompilation,
+            TieredCompilation = BenchTiming.TieredCompilation, ReadyToRun = BenchTiming.ReadyToRun,
             Processors = Environment.ProcessorCount, Dimension = options.Dimension, Heads = options.Heads, K = options.TopK,
         };
         foreach (var (retrieval, fitted) in chains)

@@ -19,6 +19,9 @@ public class RetrievalBenchTests
         foreach (string field in new[] { "memory_bandwidth_gbps", "k", "dataset", "code_sets", "byte_scan", "lengths", "vectors", "targets" })
             Assert.True(root.TryGetProperty(field, out _), $"report field {field}");
         Assert.Equal(10, root.GetProperty("k").GetInt32());
+        // Whether the framework's precompiled code ran, as the environment set it (the README's tables turn it off).
+        Assert.Equal(Environment.GetEnvironmentVariable("DOTNET_ReadyToRun") != "0" && Environment.GetEnvironmentVariable("COMPlus_ReadyToRun") != "0",
+            root.GetProperty("ready_to_run").GetBoolean());
         Assert.Equal(16, root.GetProperty("code_bytes_per_item").GetInt32());
         Assert.Equal(256, root.GetProperty("float_bytes_per_item").GetInt32());
         Assert.Equal(16.0, root.GetProperty("code_compression").GetDouble());
