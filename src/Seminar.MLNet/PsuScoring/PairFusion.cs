@@ -60,8 +60,19 @@ sealed class PairFusion
     /// by <see cref="RowDots.Score"/> (the same operations per lane, in the same order), without the round trip through
     /// memory: the exact GSU's scan of a history it will not keep.
     /// </summary>
+    /// <param name="item">A checked item index.</param>
+    /// <param name="tokens">Query token indices (checked here, as <see cref="Fuse"/> checks them).</param>
+    /// <param name="column">Column quoted when a token is out of range.</param>
+    /// <param name="what">What the tokens are, for the message.</param>
+    /// <param name="position">Behaviour position for the message, or −1.</param>
+    /// <param name="u">The request vectors <c>[heads, D]</c>.</param>
+    /// <param name="heads">1 to 4.</param>
+    /// <param name="scores">Receives head h's score at <c>h · stride</c>.</param>
+    /// <param name="stride">Distance between heads in <paramref name="scores"/>.</param>
+    /// <param name="path">The vector width (tests pin each; scoring uses the widest).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="heads"/> is not 1 to 4.</exception>
-    public void FuseScore(int item, ReadOnlySpan<long> tokens, string column, string what, int position, ReadOnlySpan<float> u, int heads, Span<float> scores, int stride)
+    public void FuseScore(int item, ReadOnlySpan<long> tokens, string column, string what, int position, ReadOnlySpan<float> u, int heads, Span<float> scores, int stride,
+        SimdPath path = SimdPath.Best)
     {
         CheckTokens(tokens, column, what, position);
         ArgumentOutOfRangeException.ThrowIfLessThan(heads, 1);
@@ -74,7 +85,7 @@ sealed class PairFusion
         ref float ur = ref MemoryMarshal.GetReference(u);
         ref float sr = ref MemoryMarshal.GetReference(scores);
         float w = 1f - _a, q = rows.IsEmpty ? 0 : _a / rows.Length;
-        switch (SimdPaths.Widest)
+        switch (SimdPaths.Resolve(path))
         {
             case SimdPath.Vector512: MixScore<Lanes512>(ref i, ref t, rows, w, q, ref ur, heads, _d, ref sr, stride); break;
             case SimdPath.Vector256: MixScore<Lanes256>(ref i, ref t, rows, w, q, ref ur, heads, _d, ref sr, stride); break;
@@ -150,7 +161,7 @@ sealed class PairFusion
         }
         int d = item.Length;
         foreach (int row in rows)
-            if ((uint)row > (uint)(tokenTable.Length - d)) throw new ArgumentOutOfRangeException(nameof(rows), $"Token row offset {row} is outside the table of {tokenTable.Length} values.");
+            if (row < 0 || (long)row + d > tokenTable.Length) throw new ArgumentOutOfRangeException(nameof(rows), $"Token row offset {row} is outside the table of {tokenTable.Length} values.");
         if (x.Length < d) throw new ArgumentException($"The pair buffer holds {x.Length} values; D = {d}.", nameof(x));
         ref float i = ref MemoryMarshal.GetReference(item);
         ref float t = ref MemoryMarshal.GetReference(tokenTable);

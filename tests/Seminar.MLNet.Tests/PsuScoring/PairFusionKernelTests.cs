@@ -59,6 +59,9 @@ public sealed class PairFusionKernelTests
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => PairFusion.Mix(new float[4], new float[8], new[] { 6 }, 0.5f, new float[4], SimdPath.Best));
         Assert.Contains("Token row offset 6 is outside the table of 8 values", ex.Message);
+        // A table shorter than one row holds no row at all.
+        ex = Assert.Throws<ArgumentOutOfRangeException>(() => PairFusion.Mix(new float[4], new float[2], new[] { 0 }, 0.5f, new float[4], SimdPath.Best));
+        Assert.Contains("Token row offset 0 is outside the table of 2 values", ex.Message);
     }
 
     static (PsuScoringModel Model, PsuIndexRow[] Rows) Model(int d, int heads, int topK)
@@ -92,12 +95,15 @@ public sealed class PairFusionKernelTests
                     var tokens = row.SeminarHistoryQueryTokens.AsSpan(l * t, t);
                     var x = new float[d];
                     fusion.Fuse(item, tokens, "c", "token", l, x);
-                    var expected = new float[heads * 3];
-                    RowDots.Score(u, heads, x, expected, 3);
-                    var streamed = new float[heads * 3];
-                    fusion.FuseScore(item, tokens, "c", "token", l, u, heads, streamed, 3);
-                    for (int h = 0; h < heads; h++)
-                        Assert.Equal(BitConverter.SingleToInt32Bits(expected[h * 3]), BitConverter.SingleToInt32Bits(streamed[h * 3]));
+                    foreach (var path in Paths)
+                    {
+                        var expected = new float[heads * 3];
+                        RowDots.Score(u, heads, x, expected, 3, path);
+                        var streamed = new float[heads * 3];
+                        fusion.FuseScore(item, tokens, "c", "token", l, u, heads, streamed, 3, path);
+                        for (int h = 0; h < heads; h++)
+                            Assert.Equal(BitConverter.SingleToInt32Bits(expected[h * 3]), BitConverter.SingleToInt32Bits(streamed[h * 3]));
+                    }
                     checkedRows++;
                 }
             Assert.True(checkedRows > 500, $"only {checkedRows} behaviours checked");
