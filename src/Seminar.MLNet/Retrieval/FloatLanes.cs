@@ -38,7 +38,7 @@ interface IFloatLanes<TSelf> where TSelf : struct, IFloatLanes<TSelf>
     static abstract TSelf ConditionalSelect(TSelf mask, TSelf whenTrue, TSelf whenFalse);
     /// <summary>Bit i set where lane i of <c>a ≥ b</c> (false for NaN).</summary>
     static abstract ulong GreaterThanOrEqualBits(TSelf a, TSelf b);
-    /// <summary>The sum of the lanes.</summary>
+    /// <summary>The sum of the lanes. A reduction across lanes: its order, and so its rounding, differs between widths.</summary>
     static abstract float Sum(TSelf a);
 }
 

@@ -93,7 +93,7 @@ internal sealed class ShortlistReranker
         sums = sums[..count];
         int keep = Math.Min(Shortlist, count);
         if (keep == 0) return ReadOnlySpan<int>.Empty;
-        if (_candidates.Length < count + CollectSlack) _candidates = new int[count + CollectSlack];
+        if (_candidates.Length < count) _candidates = new int[count];
         int max = TensorPrimitives.Max(sums);
         int collected = count > 2 * keep ? Collect(sums, SampleFloor(sums, keep, max), _candidates) : 0;
         if (collected < keep) collected = Collect(sums, 0, _candidates);
@@ -159,7 +159,7 @@ internal sealed class ShortlistReranker
     }
 
     // Writes, in increasing order, the index of every sum at least floor; returns how many. List has room for all sums
-    // and CollectSlack more. Branch-free: which sums pass is data a branch predictor cannot learn across real requests;
+    // (a step writes eight positions at the count so far, which never passes the step's own first index). Branch-free: which sums pass is data a branch predictor cannot learn across real requests;
     // eight sums at a time write the positions of the passing ones from a table of the 256 masks and advance by their
     // count. In the bench's ranking setting (100 different request vectors per history) the shortlist stage went from
     // 9.6 to 4.6 us per request vector at L = 10,000; its gather and stored settings, which repeat 8 requests, lost
@@ -167,8 +167,8 @@ internal sealed class ShortlistReranker
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int Collect(ReadOnlySpan<ushort> sums, int floor, Span<int> list, SimdPath path = SimdPath.Best)
     {
-        if (list.Length < sums.Length + CollectSlack)
-            throw new ArgumentException($"The list holds {list.Length} entries; {sums.Length} sums need {sums.Length + CollectSlack}.", nameof(list));
+        if (list.Length < sums.Length)
+            throw new ArgumentException($"The list holds {list.Length} entries; {sums.Length} sums need as many.", nameof(list));
         ref ushort s = ref MemoryMarshal.GetReference(sums);
         ref int l = ref MemoryMarshal.GetReference(list);
         int n = sums.Length, i = 0, written = 0;
@@ -192,9 +192,6 @@ internal sealed class ShortlistReranker
         }
         return written;
     }
-
-    /// <summary>Entries past the sums' count <see cref="Collect"/> may write (a whole vector of positions).</summary>
-    internal const int CollectSlack = 8;
 
     // Positions[8 m + k]: the k-th set bit of mask m (the rest 0), plus 8 bytes so a 16-byte load of the last row stays inside.
     static readonly byte[] Positions = BuildPositions();
