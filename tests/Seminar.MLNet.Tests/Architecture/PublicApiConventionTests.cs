@@ -34,12 +34,12 @@ public class PublicApiConventionTests
             .SelectMany(m => m.GetParameters().Where(p => p.ParameterType == typeof(string)).Select(p => $"{m.DeclaringType!.Name}.{m.Name}({p.Name})")).ToList();
         Assert.Contains("PsuEmbeddingOptions.LabelColumnName", members);
         Assert.Contains("SeminarCatalog.Prediction(logitColumnName)", parameters);
-        Assert.Empty(members.Concat(parameters).Where(n => n.TrimEnd(')').EndsWith("Column", StringComparison.Ordinal) || n.EndsWith("Columns", StringComparison.Ordinal)));
+        Assert.DoesNotContain(members.Concat(parameters), n => n.TrimEnd(')').EndsWith("Column", StringComparison.Ordinal) || n.EndsWith("Columns", StringComparison.Ordinal));
         // Input and output names never clash across components: the featurizer's text history is not the PSU's index history.
         Assert.Contains("SequenceFeaturizerOptions.HistoryItemsColumnName", members);
         Assert.Contains("PsuColumnOptions.HistoryItemIndicesColumnName", members);
         Assert.DoesNotContain("PsuColumnOptions.HistoryItemsColumnName", members);
-        Assert.Empty(members.Where(n => n.Contains("OutputColumn", StringComparison.Ordinal)));
+        Assert.DoesNotContain(members, n => n.Contains("OutputColumn", StringComparison.Ordinal));
     }
 
     [Fact]

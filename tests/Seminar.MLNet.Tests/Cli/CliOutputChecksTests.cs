@@ -48,6 +48,7 @@ public class CliOutputChecksTests
     }
 
     [ReadOnlyFolderFact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void Output_in_a_read_only_folder_is_refused_before_reading_the_data()
     {
         using var tmp = new TempFolder();

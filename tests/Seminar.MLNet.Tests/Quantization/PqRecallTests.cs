@@ -2,7 +2,6 @@ using Google.Protobuf;
 using Microsoft.ML;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
-using Microsoft.ML.OnnxRuntime;
 using Seminar.MLNet.PsuScoring;
 using Seminar.MLNet.Quantization;
 using Seminar.MLNet.Quantization.FastScan;

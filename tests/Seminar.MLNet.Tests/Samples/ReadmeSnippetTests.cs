@@ -20,7 +20,7 @@ public class ReadmeSnippetTests
         var sample = File.ReadAllLines(Sample);
 
         Assert.Contains("using Seminar.MLNet;", usings);
-        Assert.Empty(usings.Where(u => !sample.Contains(u)));
+        Assert.DoesNotContain(usings, u => !sample.Contains(u));
         var region = Region(sample, "README pipeline");
         Assert.Contains(region, l => l.Contains("ml.Seminar().FeaturizeSequences(", StringComparison.Ordinal));
         Assert.Equal(string.Join("\n", region), string.Join("\n", code));
