@@ -36,7 +36,8 @@ sealed class PairFusion
         CheckTokens(tokens, column, what, position);
         if (x.Length < _d) throw new ArgumentException($"The pair buffer holds {x.Length} values; D = {_d}.", nameof(x));
         var rows = TokenRows(tokens);
-        Mix(_model.ItemData.AsSpan(item * _d, _d), _model.QueryTokenData, rows, _a, x, SimdPath.Best);
+        // The rows come from checked tokens and x from the check above: no second check per behaviour.
+        MixChecked(_model.ItemData.AsSpan(item * _d, _d), _model.QueryTokenData, rows, _a, x, SimdPath.Best);
         return rows.Length;
     }
 
@@ -154,15 +155,22 @@ sealed class PairFusion
     /// <param name="path">The vector width (tests pin each).</param>
     internal static void Mix(ReadOnlySpan<float> item, ReadOnlySpan<float> tokenTable, ReadOnlySpan<int> rows, float a, Span<float> x, SimdPath path)
     {
+        int d = item.Length;
+        foreach (int row in rows)
+            if (row < 0 || (long)row + d > tokenTable.Length) throw new ArgumentOutOfRangeException(nameof(rows), $"Token row offset {row} is outside the table of {tokenTable.Length} values.");
+        if (x.Length < d) throw new ArgumentException($"The pair buffer holds {x.Length} values; D = {d}.", nameof(x));
+        MixChecked(item, tokenTable, rows, a, x, path);
+    }
+
+    // Mix for rows inside the table and x of at least D values (Fuse's rows come from checked tokens).
+    static void MixChecked(ReadOnlySpan<float> item, ReadOnlySpan<float> tokenTable, ReadOnlySpan<int> rows, float a, Span<float> x, SimdPath path)
+    {
         if (rows.IsEmpty)
         {
             item.CopyTo(x);
             return;
         }
         int d = item.Length;
-        foreach (int row in rows)
-            if (row < 0 || (long)row + d > tokenTable.Length) throw new ArgumentOutOfRangeException(nameof(rows), $"Token row offset {row} is outside the table of {tokenTable.Length} values.");
-        if (x.Length < d) throw new ArgumentException($"The pair buffer holds {x.Length} values; D = {d}.", nameof(x));
         ref float i = ref MemoryMarshal.GetReference(item);
         ref float t = ref MemoryMarshal.GetReference(tokenTable);
         ref float o = ref MemoryMarshal.GetReference(x);
