@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Seminar.MLNet.Retrieval;
 
 namespace Seminar.MLNet.Quantization.FastScan;
@@ -100,19 +101,24 @@ internal sealed class ShortlistReranker
         return Cut(sums, _candidates.AsSpan(0, collected), keep, max);
     }
 
-    // Sums per sampled one: a sparser sample makes its histogram cheaper, a denser one its floor tighter.
-    const int SampleStride = 8;
+    /// <summary>
+    /// Sums per sampled one for <paramref name="count"/> sums and a shortlist of <paramref name="keep"/>: a sparser
+    /// sample makes its histogram cheaper, a denser one its floor tighter. Every 8th up to 64·K' sums, then about 8·K'
+    /// sums in all (at most every 32nd), whose floor still lets through about 1.5 K' plus eight strides: at 100,000 sums
+    /// and K' = 400 the histogram reads 3,226 sums instead of 12,500.
+    /// </summary>
+    internal static int SampleStride(int count, int keep) => Math.Clamp(count / (8 * keep), 8, 32);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     int SampleFloor(ReadOnlySpan<ushort> sums, int keep, int max)
     {
-        int shift = Shift(max);
+        int shift = Shift(max), stride = SampleStride(sums.Length, keep);
         var histogram = _histogram.AsSpan();
         histogram.Clear();
         ref int h = ref MemoryMarshal.GetReference(histogram);
-        for (int i = 0; i < sums.Length; i += SampleStride) Unsafe.Add(ref h, sums[i] >> shift)++;
-        // Half again K' in expectation, so the sample's scatter (a few percent at this size) rarely leaves fewer than K'.
-        int target = (3 * keep / 2 + SampleStride - 1) / SampleStride + 8, bin = histogram.Length - 1;
+        for (int i = 0; i < sums.Length; i += stride) Unsafe.Add(ref h, sums[i] >> shift)++;
+        // Half again K' in expectation, so the sample's scatter rarely leaves fewer than K' (then all sums are collected).
+        int target = (3 * keep / 2 + stride - 1) / stride + 8, bin = histogram.Length - 1;
         for (int seen = 0; bin > 0 && (seen += histogram[bin]) < target; bin--) { }
         return bin << shift;
     }
@@ -172,7 +178,23 @@ internal sealed class ShortlistReranker
         ref ushort s = ref MemoryMarshal.GetReference(sums);
         ref int l = ref MemoryMarshal.GetReference(list);
         int n = sums.Length, i = 0, written = 0;
-        if (SimdPaths.Resolve(path) != SimdPath.Scalar)
+        var resolved = SimdPaths.Resolve(path);
+        if (resolved == SimdPath.Vector512 && Avx512F.IsSupported)
+        {
+            // AVX-512 packs the passing indices of sixteen sums in one register compress (vpcompressd, register form:
+            // its memory form is microcoded on AMD), so a step needs no table and covers twice the sums.
+            var bound = Vector256.Create((ushort)floor);
+            var indices = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            var step = Vector512.Create(16);
+            for (; i <= n - 16; i += 16)
+            {
+                var pass = Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref s, (nuint)i), bound);
+                Avx512F.Compress(Vector512<int>.Zero, Avx512F.ConvertToVector512Int32(pass.AsInt16()), indices).StoreUnsafe(ref l, (nuint)written);
+                written += BitOperations.PopCount(pass.ExtractMostSignificantBits());
+                indices += step;
+            }
+        }
+        if (resolved != SimdPath.Scalar)
         {
             ref byte positions = ref MemoryMarshal.GetArrayDataReference(Positions);
             var bound = Vector128.Create((ushort)floor);

@@ -228,6 +228,7 @@ public class FastScanTests(ITestOutputHelper output)
     [InlineData(0)]
     [InlineData(7)]
     [InlineData(8)]
+    [InlineData(17)]
     [InlineData(1_003)]
     public void Collecting_the_sums_at_a_floor_lists_every_passing_index_in_order_on_every_path(int n)
     {
@@ -236,7 +237,7 @@ public class FastScanTests(ITestOutputHelper output)
         foreach (int floor in new[] { 0, 1, 500, 990, 1_000 })
         {
             var expected = Enumerable.Range(0, n).Where(i => sums[i] >= floor).ToArray();
-            foreach (var path in new[] { SimdPath.Best, SimdPath.Scalar })
+            foreach (var path in new[] { SimdPath.Best, SimdPath.Vector512, SimdPath.Vector256, SimdPath.Scalar })
             {
                 var list = new int[n];
                 int written = ShortlistReranker.Collect(sums, floor, list, path);
@@ -253,9 +254,11 @@ public class FastScanTests(ITestOutputHelper output)
     [Fact]
     public void A_sample_that_misjudges_the_floor_still_gives_the_exact_shortlist()
     {
-        // Only sampled positions (every 8th) near the front are high: the sample's floor lets through fewer than K'.
+        // Only sampled positions near the front are high: the sample's floor lets through fewer than K'.
         const int n = 100_000, shortlist = 400;
-        var sums = Enumerable.Range(0, n).Select(i => (ushort)(i % 8 == 0 && i < 8 * 90 ? 1_000 : 500)).ToArray();
+        int stride = ShortlistReranker.SampleStride(n, shortlist);
+        Assert.Equal(31, stride);
+        var sums = Enumerable.Range(0, n).Select(i => (ushort)(i % stride == 0 && i < stride * 90 ? 1_000 : 500)).ToArray();
         var expected = Enumerable.Range(0, n).OrderByDescending(i => sums[i]).Take(shortlist).Order().ToArray();
         Assert.Equal(expected, new ShortlistReranker(shortlist, 1).SelectShortlist(sums, n).ToArray());
     }
