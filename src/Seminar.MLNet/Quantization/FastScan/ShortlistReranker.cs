@@ -169,9 +169,10 @@ internal sealed class ShortlistReranker
     // Branch-free: which sums pass is data a branch predictor cannot learn across real requests; eight sums at a time
     // write the positions of the passing ones from a table of the 256 masks (sixteen at a time by a register compress
     // on AVX-512) and advance by their count. FastScanBenchmarks' shortlist alone at N = 100,000, K' = 400: 22.2 us
-    // with the table and every 8th sum sampled, 14.2 us with the compress and the sparser sample. In the bench's ranking setting (100 different request vectors per history) the shortlist stage went from
-    // 9.6 to 4.6 us per request vector at L = 10,000; its gather and stored settings, which repeat 8 requests, lost
-    // about 1 us, the branches having learnt those 8 patterns.
+    // with the table and every 8th sum sampled, 14.2 us with the compress and the sparser sample. In the bench's
+    // ranking setting (100 different request vectors per history) the branch-free table took the shortlist stage from
+    // 9.6 to 4.6 us per request vector at L = 10,000; its gather and stored settings, which then repeated 8 requests,
+    // lost about 1 us, the branches having learnt those 8 patterns.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int Collect(ReadOnlySpan<ushort> sums, int floor, Span<int> list, SimdPath path = SimdPath.Best)
     {
