@@ -136,4 +136,24 @@ public sealed class BatchScoringTests
             queries, default, logits.AsSpan(1), default, default));
         Assert.StartsWith($"'logits' holds {logits.Length - 1} logits; the candidates need {logits.Length}.", e.Message);
     }
+
+    [Fact]
+    public void Chunks_keep_their_scores_in_cache_while_the_history_does_and_grow_once_it_does_not()
+    {
+        var v = Vocabularies();
+        var scorer = new PsuRowScorer(new PsuScoringModel(PsuFixtures.RandomWeights(v, D, Heads, TopK, 21, 8), v))
+        {
+            MaxBatchScores = 12_000, CachedBatchScores = 1_200, CachedHistoryBytes = 100 * D * sizeof(float),
+        };
+        // X of 100 rows is cached: 1,200 scores hold 4 candidates of 3 heads by 100, never more than asked.
+        Assert.Equal(4, scorer.BatchChunk(50, 100));
+        Assert.Equal(2, scorer.BatchChunk(2, 100));
+        // X of 112 or 480 rows is not: the larger budget, 35 or 8 candidates.
+        Assert.Equal(35, scorer.BatchChunk(50, 112));
+        Assert.Equal(8, scorer.BatchChunk(50, 480));
+        // A forced smaller budget wins over the cached one (the chunked cases above rely on it), and a chunk is never empty.
+        scorer.MaxBatchScores = 600;
+        Assert.Equal(2, scorer.BatchChunk(50, 100));
+        Assert.Equal(1, scorer.BatchChunk(50, 480));
+    }
 }
