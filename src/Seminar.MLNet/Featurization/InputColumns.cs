@@ -100,6 +100,19 @@ internal sealed class InputRowReader
     /// <summary>Target query of the current row (empty when the input has none).</summary>
     public ReadOnlyMemory<char> Query => _queryValue;
 
+    /// <summary>
+    /// Whether the current history is read in place from the row's owner (<see cref="ISharedHistoryRow.HistoryTexts"/>):
+    /// then <see cref="InPlaceTexts"/> holds it and <see cref="HistoryItems"/> and <see cref="HistoryQueries"/> are not filled.
+    /// </summary>
+    public bool HistoryInPlace { get; private set; }
+
+    /// <summary>The current history's texts when <see cref="HistoryInPlace"/>; queries empty when every behaviour browses.</summary>
+    public void InPlaceTexts(out ReadOnlySpan<string?> items, out ReadOnlySpan<string?> queries)
+    {
+        if (!HistoryInPlace || !_shared!.HistoryTexts(_columns.HistoryItems, _columns.HistoryQueries, out items, out queries))
+            throw new InvalidOperationException("The current row's history is not read in place.");
+    }
+
     /// <summary>Whether the row says when its history changes (<see cref="ISharedHistoryRow"/>), so the history's text need not be compared.</summary>
     public bool SharesHistory => _shared != null;
 
@@ -118,6 +131,15 @@ internal sealed class InputRowReader
     void ReadHistory()
     {
         _historyVersion = null;
+        HistoryInPlace = false;
+        if (_shared != null && _shared.HistoryTexts(_columns.HistoryItems, _columns.HistoryQueries, out var items, out var queries))
+        {
+            HistoryLength = items.Length;
+            if (_queries != null && !queries.IsEmpty) HistoryLengthCheck.Check(_row.Position, _columns, queries.Length, HistoryLength);
+            HistoryInPlace = true;
+            _historyVersion = _shared.HistoryVersion;
+            return;
+        }
         _items(ref _itemBuffer);
         HistoryLength = _itemBuffer.Length;
         if (!_itemBuffer.IsDense) Densify(_itemBuffer, ref _itemDense);

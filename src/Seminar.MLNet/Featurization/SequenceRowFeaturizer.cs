@@ -33,17 +33,21 @@ internal sealed class SequenceRowFeaturizer
     public void Start(InputRowReader row)
     {
         int from = KeptFrom(row.HistoryLength);
-        var items = row.HistoryItems[from..];
-        var queries = row.HasHistoryQueries ? row.HistoryQueries[from..] : default;
         _from = from;
         // The reader kept the last row's history, which Start featurized then: nothing to compare.
-        if (row.HistoryUnchanged || (!row.SharesHistory && _history.Matches(items, queries))) return;
-        _itemsReady = _tokensReady = false;
+        if (row.HistoryUnchanged) return;
         // A row that shares its history says when it changes, so its text is not copied to compare (the copy was about a
         // sixth of the featurizer's time in a profile of one-candidate requests at L = 10,000).
         if (row.SharesHistory) _history.Forget();
-        else _history.Remember(items, queries);
-        _kept = items.Length;
+        else
+        {
+            var items = row.HistoryItems[from..];
+            var queries = row.HasHistoryQueries ? row.HistoryQueries[from..] : default;
+            if (_history.Matches(items, queries)) return;
+            _history.Remember(items, queries);
+        }
+        _itemsReady = _tokensReady = false;
+        _kept = row.HistoryLength - from;
     }
 
     /// <summary>Item index of each kept behaviour.</summary>
@@ -53,8 +57,16 @@ internal sealed class SequenceRowFeaturizer
         if (!_itemsReady)
         {
             if (_items.Length < n) _items = new long[Math.Max(n, 2 * _items.Length)];
-            var items = row.HistoryItems;
-            for (int i = 0; i < n; i++) _items[i] = _v.Items.IndexOf(items[_from + i].Span);
+            if (row.HistoryInPlace)
+            {
+                row.InPlaceTexts(out var texts, out _);
+                for (int i = 0; i < n; i++) _items[i] = _v.Items.IndexOf(texts[_from + i].AsSpan());
+            }
+            else
+            {
+                var items = row.HistoryItems;
+                for (int i = 0; i < n; i++) _items[i] = _v.Items.IndexOf(items[_from + i].Span);
+            }
             _itemsReady = true;
         }
         var editor = VBufferEditor.Create(ref output, n);
@@ -71,7 +83,13 @@ internal sealed class SequenceRowFeaturizer
             if (_tokens.Length < size) _tokens = new long[Math.Max(size, 2 * _tokens.Length)];
             var tokens = _tokens.AsSpan(0, size);
             tokens.Clear();
-            if (row.HasHistoryQueries)
+            if (row.HistoryInPlace)
+            {
+                row.InPlaceTexts(out _, out var texts);
+                if (row.HasHistoryQueries && !texts.IsEmpty)
+                    for (int i = 0; i < n; i++) Tokens(texts[_from + i].AsSpan(), tokens.Slice(i * t, t));
+            }
+            else if (row.HasHistoryQueries)
             {
                 var queries = row.HistoryQueries;
                 for (int i = 0; i < n; i++) Tokens(queries[_from + i].Span, tokens.Slice(i * t, t));

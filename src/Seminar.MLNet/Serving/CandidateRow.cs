@@ -17,7 +17,7 @@ sealed class CandidateRow : DataViewRow, ISharedHistoryRow
     RankingRequest _request = new();
     VBuffer<ReadOnlyMemory<char>> _historyItems, _historyQueries;
     int _candidate = -1;
-    long _position = -1, _historyVersion;
+    long _position = -1, _historyVersion, _textsVersion;
 
     public CandidateRow(SeminarRankerColumns columns)
     {
@@ -38,9 +38,36 @@ sealed class CandidateRow : DataViewRow, ISharedHistoryRow
         _request = request;
         _candidate = -1;
         _historyVersion++;
-        Texts(request.HistoryItems, ref _historyItems);
-        if (request.HistoryQueries != null) Texts(request.HistoryQueries, ref _historyQueries);
-        else Blank(request.HistoryItems.Count, ref _historyQueries);
+    }
+
+    /// <summary>Reads the request's history in place when the featurizer asks for it by its history columns and the request holds arrays or lists.</summary>
+    public bool HistoryTexts(DataViewSchema.Column items, DataViewSchema.Column? queries, out ReadOnlySpan<string?> itemTexts, out ReadOnlySpan<string?> queryTexts)
+    {
+        itemTexts = queryTexts = default;
+        if (!Is(items, SeminarRankerColumns.ColumnRole.HistoryItems) || (queries is { } q && !Is(q, SeminarRankerColumns.ColumnRole.HistoryQueries))
+            || !TrySpan(_request.HistoryItems, out itemTexts))
+            return false;
+        return queries == null || _request.HistoryQueries == null || TrySpan(_request.HistoryQueries, out queryTexts);
+    }
+
+    bool Is(DataViewSchema.Column column, SeminarRankerColumns.ColumnRole role) =>
+        column.Index < Schema.Count && Schema[column.Index].Name == column.Name && _columns.Role(column) == role;
+
+    // Arrays and lists are read as spans: through the interface every behaviour costs a call and a type check.
+    static bool TrySpan(IReadOnlyList<string> values, out ReadOnlySpan<string?> span)
+    {
+        span = values switch { string[] array => array, List<string> list => CollectionsMarshal.AsSpan(list), _ => default };
+        return span.Length == values.Count;
+    }
+
+    // The history columns' getters convert the request's texts on first read per request (the featurizer reads them in place instead).
+    void EnsureTexts()
+    {
+        if (_textsVersion == _historyVersion) return;
+        Texts(_request.HistoryItems, ref _historyItems);
+        if (_request.HistoryQueries != null) Texts(_request.HistoryQueries, ref _historyQueries);
+        else Blank(_request.HistoryItems.Count, ref _historyQueries);
+        _textsVersion = _historyVersion;
     }
 
     /// <summary>Back before the first candidate of the same request, for a second pass over its candidates (positions go on rising).</summary>
@@ -67,8 +94,16 @@ sealed class CandidateRow : DataViewRow, ISharedHistoryRow
         var role = _columns.Role(column);
         return role switch
         {
-            SeminarRankerColumns.ColumnRole.HistoryItems => (ValueGetter<VBuffer<ReadOnlyMemory<char>>>)((ref VBuffer<ReadOnlyMemory<char>> v) => _historyItems.CopyTo(ref v)),
-            SeminarRankerColumns.ColumnRole.HistoryQueries => (ValueGetter<VBuffer<ReadOnlyMemory<char>>>)((ref VBuffer<ReadOnlyMemory<char>> v) => _historyQueries.CopyTo(ref v)),
+            SeminarRankerColumns.ColumnRole.HistoryItems => (ValueGetter<VBuffer<ReadOnlyMemory<char>>>)((ref VBuffer<ReadOnlyMemory<char>> v) =>
+            {
+                EnsureTexts();
+                _historyItems.CopyTo(ref v);
+            }),
+            SeminarRankerColumns.ColumnRole.HistoryQueries => (ValueGetter<VBuffer<ReadOnlyMemory<char>>>)((ref VBuffer<ReadOnlyMemory<char>> v) =>
+            {
+                EnsureTexts();
+                _historyQueries.CopyTo(ref v);
+            }),
             SeminarRankerColumns.ColumnRole.TargetItem => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = Candidate.Item.AsMemory()),
             SeminarRankerColumns.ColumnRole.Query => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = (Candidate.Query ?? "").AsMemory()),
             SeminarRankerColumns.ColumnRole.Number => (ValueGetter<float>)((ref float v) => v = Number(column.Name)),
@@ -84,9 +119,7 @@ sealed class CandidateRow : DataViewRow, ISharedHistoryRow
     {
         var editor = VBufferEditor.Create(ref buffer, values.Count);
         var target = editor.Values;
-        // Arrays and lists are read as spans: through the interface every behaviour costs a call and a type check.
-        ReadOnlySpan<string> span = values switch { string[] array => array, List<string> list => CollectionsMarshal.AsSpan(list), _ => default };
-        if (span.Length == target.Length)
+        if (TrySpan(values, out var span))
             for (int i = 0; i < span.Length; i++) target[i] = (span[i] ?? "").AsMemory();
         else
             for (int i = 0; i < target.Length; i++) target[i] = (values[i] ?? "").AsMemory();

@@ -139,10 +139,58 @@ public sealed class FeaturizerHistoryReuseTests
         Assert.Equal(new[] { 1, 1, 1, 2, 2, 3 }, reads);
     }
 
-    /// <summary>A <see cref="ReusingRow"/> that declares when its history changes, as a ranking request's row does.</summary>
-    sealed class SharedHistoryRow(DataViewSchema schema) : ReusingRow(schema), ISharedHistoryRow
+    [Fact]
+    public void A_row_that_hands_out_its_history_texts_is_featurized_from_them_and_its_history_getters_are_never_read()
+    {
+        var (ml, model, schema) = Fit();
+        var input = new SharedHistoryRow(schema, inPlace: true);
+        using var stream = new MappedRows(model, schema, input);
+        // The last version hands out no queries: every behaviour browses, as a fresh row with empty queries.
+        var browse = new InputRow { HistoryItems = AItems, HistoryQueries = new[] { "", "", "", "" }, TargetItem = "b", Query = "hat" };
+        var rows = new[] { A("a", "shoe"), A("b", "hat"), B("a", "blue"), B("c", ""), A("c", "coat"), browse };
+        var versions = new[] { 1, 1, 2, 2, 3, 4 };
+        var mapped = rows.Select((r, i) =>
+        {
+            input.HistoryVersion = versions[i];
+            input.Texts = r;
+            input.QueriesAbsent = r == browse;
+            return stream.Featurize(r);
+        }).ToList();
+        AssertFresh(ml, model, rows, mapped, "history read in place");
+        Assert.Equal(0, input.HistoryReads);
+        Assert.True(input.InPlaceReads >= 4, $"{input.InPlaceReads} in-place reads");
+        // A history with one query too many is refused in place as through the getters.
+        input.HistoryVersion = 5;
+        input.Texts = new InputRow { HistoryItems = AItems, HistoryQueries = new[] { "a", "b", "c", "d", "e" }, TargetItem = "a" };
+        input.QueriesAbsent = false;
+        var e = Assert.Throws<InvalidOperationException>(() => stream.Featurize(input.Texts));
+        Assert.EndsWith("'HistoryQueries' has 5 entries but 'HistoryItems' has 4; they must have the same length.", e.Message);
+    }
+
+    /// <summary>
+    /// A <see cref="ReusingRow"/> that declares when its history changes, as a ranking request's row does, and optionally
+    /// hands its history texts out in place (<see cref="ISharedHistoryRow.HistoryTexts"/>).
+    /// </summary>
+    sealed class SharedHistoryRow(DataViewSchema schema, bool inPlace = false) : ReusingRow(schema), ISharedHistoryRow
     {
         public long HistoryVersion { get; set; }
+        /// <summary>The row whose history texts are handed out.</summary>
+        public InputRow? Texts { get; set; }
+        /// <summary>Hand out no queries (every behaviour browses).</summary>
+        public bool QueriesAbsent { get; set; }
+        public int InPlaceReads { get; private set; }
+
+        public bool HistoryTexts(DataViewSchema.Column items, DataViewSchema.Column? queries, out ReadOnlySpan<string?> itemTexts, out ReadOnlySpan<string?> queryTexts)
+        {
+            itemTexts = queryTexts = default;
+            if (!inPlace || Texts == null) return false;
+            Assert.Equal("HistoryItems", items.Name);
+            Assert.Equal("HistoryQueries", queries?.Name);
+            InPlaceReads++;
+            itemTexts = Texts.HistoryItems;
+            if (!QueriesAbsent) queryTexts = Texts.HistoryQueries;
+            return true;
+        }
     }
 
     /// <summary>The featurizer's row mapper over one input row that steps through rows, as a prediction engine's does.</summary>

@@ -82,6 +82,11 @@ public sealed class SeminarRankerTests
         // The batch sums the relevance dot products in another order than Transform's row path: equal to float rounding.
         AssertClose(expected, ranked, 1e-5);
         Assert.True(ranked.Distinct().Count() > 5, "candidates must score differently, else the comparison shows little");
+        // History lists that are neither arrays nor lists reach the featurizer through the columns' getters rather than in place: the same bits.
+        var wrapped = Request(user, candidates);
+        wrapped.HistoryItems = Array.AsReadOnly(user.HistoryItems);
+        wrapped.HistoryQueries = Array.AsReadOnly(user.HistoryQueries);
+        Assert.Equal(ranked, ranker.Rank(wrapped));
 
         // The caller's buffer, and a second request on the same ranker: no state leaks from the first.
         var other = test.OrderBy(r => r.HistoryItems.Length).First();
