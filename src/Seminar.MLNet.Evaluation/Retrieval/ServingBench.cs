@@ -102,7 +102,7 @@ public sealed class ServingBenchRow
     [JsonPropertyName("chain")] public string Chain { get; set; } = "";
     /// <summary>exact or pq.</summary>
     [JsonPropertyName("retrieval")] public string Retrieval { get; set; } = "";
-    /// <summary>row or batch: for the PSU stage, which scorer path; for whole chains, whether the ranker scored the PSU once for all candidates (batch) or candidate by candidate (row).</summary>
+    /// <summary>row or batch: for the PSU stage, which scorer path; for whole chains, whether the ranker scored its PSU or PQ stage once for all candidates (batch) or candidate by candidate (row).</summary>
     [JsonPropertyName("path")] public string Path { get; set; } = "";
     /// <summary>Median request time, microseconds.</summary>
     [JsonPropertyName("p50_us")] public double P50Microseconds { get; set; }
@@ -135,8 +135,9 @@ public static class ServingBench
         var report = new ServingBenchReport
         {
             Note = "Whole chains run SeminarRanker. Fitted and fast-loaded (Seminar().LoadModel) chains run the C# stages: with the exact GSU the PSU " +
-                "scores once per request for all candidates (path batch: one matrix product for all candidates and heads), the later stages (FastTree) " +
-                "candidate by candidate; with PQ every stage goes candidate by candidate, reusing the history's codes (path row). A stock-loaded chain " +
+                "scores once per request for all candidates (path batch: one matrix product for all candidates and heads), with PQ the PQ stage scores once " +
+                "per request (path batch: the history grouped and its codes gathered once, retrieval per candidate and head), the later stages (FastTree) " +
+                "candidate by candidate. A stock-loaded chain " +
                 "(Model.Load) goes candidate by candidate through ONNX Runtime. psu_stage times the PSU alone on its row path against its batch path.",
             TieredCompilation = BenchTiming.TieredCompilation, ReadyToRun = BenchTiming.ReadyToRun,
             Processors = Environment.ProcessorCount, Dimension = options.Dimension, Heads = options.Heads, K = options.TopK,

@@ -14,7 +14,7 @@ namespace Seminar.MLNet.PsuScoring;
 /// next row with the same history keeps them, and the rows after it (one user's candidates) only fuse their target and score.
 /// Not thread-safe: give each cursor or thread its own scorer over one shared <see cref="PsuScoringModel"/>.
 /// </summary>
-internal sealed class PsuRowScorer
+internal sealed class PsuRowScorer : ICandidateBatchScorer
 {
     readonly PsuScoringModel _model;
     readonly PsuWeights _w;
@@ -106,11 +106,7 @@ internal sealed class PsuRowScorer
     {
         int c = targetItems.Length, s = _w.SideFeatures;
         RowChecks.History(_columns, historyItems.Length, historyQueryTokens.Length, _t);
-        Expect(queryTokens.Length, (long)c * _t, "query token indices", nameof(queryTokens));
-        Expect(sideFeatures.Length, (long)c * s, "side feature values", nameof(sideFeatures));
-        Expect(logits.Length, c, "logits", nameof(logits));
-        if (!targets.IsEmpty) Expect(targets.Length, (long)c * _d, "target values", nameof(targets));
-        if (!interests.IsEmpty) Expect(interests.Length, (long)c * _d, "interest values", nameof(interests));
+        RowChecks.Candidates(c, _t, s, _d, queryTokens.Length, sideFeatures.Length, logits.Length, targets.Length, interests.Length);
         if (c == 0) return;
         // One candidate: laying X out in blocks costs about as much as the one pass it would speed up.
         if (_w.Retrieval is not ExactRetrieval || c == 1)
@@ -157,10 +153,9 @@ internal sealed class PsuRowScorer
         }
     }
 
-    static void Expect(int actual, long expected, string what, string parameter)
-    {
-        if (actual != expected) throw new ArgumentException($"'{parameter}' holds {actual} {what}; the candidates need {expected}.", parameter);
-    }
+    void ICandidateBatchScorer.ScoreCandidates(ReadOnlySpan<long> historyItems, ReadOnlySpan<long> historyQueryTokens, ReadOnlySpan<long> targetItems,
+        ReadOnlySpan<long> queryTokens, ReadOnlySpan<float> sideFeatures, Span<float> logits, Span<float> targets, Span<float> interests) =>
+        ScoreCandidates(historyItems, historyQueryTokens, targetItems, queryTokens, sideFeatures, logits, targets, interests);
 
     static void Grow(ref float[] buffer, long length)
     {
@@ -380,6 +375,21 @@ static class RowChecks
         History(columns, length, historyTokens, slots);
         if (target != d) throw new ArgumentException($"The target buffer holds {target} values; expected D = {d}.", nameof(target));
         if (interest != d) throw new ArgumentException($"The interest buffer holds {interest} values; expected D = {d}.", nameof(interest));
+    }
+
+    /// <summary>The per-candidate buffers of a batch of <paramref name="c"/> candidates hold what they must (targets and interests may be empty: not wanted).</summary>
+    public static void Candidates(int c, int tokens, int side, int d, int queryTokens, int sideFeatures, int logits, int targets, int interests)
+    {
+        Expect(queryTokens, (long)c * tokens, "query token indices", nameof(queryTokens));
+        Expect(sideFeatures, (long)c * side, "side feature values", nameof(sideFeatures));
+        Expect(logits, c, "logits", nameof(logits));
+        if (targets != 0) Expect(targets, (long)c * d, "target values", nameof(targets));
+        if (interests != 0) Expect(interests, (long)c * d, "interest values", nameof(interests));
+    }
+
+    static void Expect(int actual, long expected, string what, string parameter)
+    {
+        if (actual != expected) throw new ArgumentException($"'{parameter}' holds {actual} {what}; the candidates need {expected}.", parameter);
     }
 
     /// <summary>The history columns agree: <paramref name="slots"/> token indices per behaviour. Every scoring path (row scorers, prediction engines) makes this check.</summary>

@@ -16,7 +16,7 @@ namespace Seminar.MLNet.Quantization;
 /// (<see cref="DecomposedHistory"/>, into the same buffers each time) and its codes gathered from the catalog once; after
 /// warm-up neither a row nor a new history allocates. Not thread-safe: one per cursor or thread over a shared <see cref="PqAttentionModel"/>.
 /// </remarks>
-internal sealed class PqRowScorer
+internal sealed class PqRowScorer : ICandidateBatchScorer
 {
     readonly PqAttentionModel _model;
     readonly PsuScoringModel _psu;
@@ -26,7 +26,7 @@ internal sealed class PqRowScorer
     readonly DecomposedRetriever _retriever;
     readonly FourBitCodes _codes;
     readonly int _d, _heads, _k, _t;
-    readonly float[] _target, _u, _rows, _relevance;
+    readonly float[] _target, _u, _rows, _relevance, _interest;
     readonly int[] _top, _kept, _keptCount, _rowIndex;
     readonly HistoryCache _history = new();
     readonly DecomposedHistory _grouped = new();
@@ -48,6 +48,7 @@ internal sealed class PqRowScorer
         _retriever = new DecomposedRetriever(model.Catalog, model.Decomposition, _k, model.Shortlist);
         _codes = new FourBitCodes(model.SubSpaces);
         _target = new float[_d];
+        _interest = new float[_d];
         _u = new float[_heads * _d];
         _rows = new float[_k * _d];
         _relevance = new float[_k];
@@ -89,8 +90,44 @@ internal sealed class PqRowScorer
         RowChecks.Lengths(_columns, historyItems.Length, historyQueryTokens.Length, _t, _d, _target.Length, interest.Length);
         SideFeatureScaling.Check(sideFeatures, _psu.Weights.SideFeatures, _columns.SideFeaturesColumnName);
         _fusion.FuseTarget(targetItem, queryTokens, _columns, _target, _u);
-
         var grouped = _history.Matches(historyItems, historyQueryTokens) ? _grouped : Group(historyItems, historyQueryTokens);
+        return Attend(grouped, historyItems, historyQueryTokens, sideFeatures, interest);
+    }
+
+    /// <summary>
+    /// Scores one history against C candidates, each as <see cref="Score(ReadOnlySpan{long}, ReadOnlySpan{long}, long, ReadOnlySpan{long}, ReadOnlySpan{float}, Span{float})"/>
+    /// would, to the bit: the history is checked, grouped and its codes gathered once, not compared again per candidate.
+    /// </summary>
+    /// <param name="historyItems">Item index per behaviour (L); 0 is padding.</param>
+    /// <param name="historyQueryTokens">Query token indices per behaviour, flattened (L·T).</param>
+    /// <param name="targetItems">Each candidate's item index (C).</param>
+    /// <param name="queryTokens">Each candidate's query token indices, flattened (C·T).</param>
+    /// <param name="sideFeatures">Each candidate's side features, flattened (C·S; empty when the PSU takes none).</param>
+    /// <param name="logits">Receives each candidate's logit (C).</param>
+    /// <param name="targets">Receives each candidate's fused target pair (C·D), or empty.</param>
+    /// <param name="interests">Receives each candidate's interest vector (C·D), or empty.</param>
+    /// <exception cref="ArgumentException">Lengths disagree, an index is outside its vocabulary, or a side feature is not finite.</exception>
+    public void ScoreCandidates(ReadOnlySpan<long> historyItems, ReadOnlySpan<long> historyQueryTokens, ReadOnlySpan<long> targetItems,
+        ReadOnlySpan<long> queryTokens, ReadOnlySpan<float> sideFeatures, Span<float> logits, Span<float> targets, Span<float> interests)
+    {
+        int c = targetItems.Length, s = _psu.Weights.SideFeatures;
+        RowChecks.History(_columns, historyItems.Length, historyQueryTokens.Length, _t);
+        RowChecks.Candidates(c, _t, s, _d, queryTokens.Length, sideFeatures.Length, logits.Length, targets.Length, interests.Length);
+        if (c == 0) return;
+        var grouped = _history.Matches(historyItems, historyQueryTokens) ? _grouped : Group(historyItems, historyQueryTokens);
+        for (int i = 0; i < c; i++)
+        {
+            var side = sideFeatures.Slice(i * s, s);
+            SideFeatureScaling.Check(side, s, _columns.SideFeaturesColumnName);
+            _fusion.FuseTarget(targetItems[i], queryTokens.Slice(i * _t, _t), _columns, _target, _u);
+            logits[i] = Attend(grouped, historyItems, historyQueryTokens, side, interests.IsEmpty ? _interest : interests.Slice(i * _d, _d));
+            if (!targets.IsEmpty) _target.CopyTo(targets.Slice(i * _d, _d));
+        }
+    }
+
+    /// <summary>Retrieval per head over the grouped history, the ESU on what it keeps, then the head MLP, for the target fused into <c>_target</c> and <c>_u</c>.</summary>
+    float Attend(DecomposedHistory grouped, ReadOnlySpan<long> historyItems, ReadOnlySpan<long> historyQueryTokens, ReadOnlySpan<float> sideFeatures, Span<float> interest)
+    {
         if (grouped.Count == 0)
         {
             Array.Clear(_keptCount);

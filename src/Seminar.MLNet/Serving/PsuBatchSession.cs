@@ -6,9 +6,10 @@ namespace Seminar.MLNet.Serving;
 
 /// <summary>
 /// A request scored along a <see cref="PsuBatchPlan"/>: a first pass maps each candidate through the stages before the
-/// PSU and collects the PSU's inputs, one <see cref="PsuRowScorer.ScoreCandidates"/> call scores them all, and a second
-/// pass maps each candidate through the stages after the PSU with the batch's outputs in the PSU's columns. The scores
-/// equal the row path's to float rounding (the batch sums the relevance dot products in another order).
+/// batched stage and collects its inputs, one <see cref="ICandidateBatchScorer.ScoreCandidates"/> call scores them all, and
+/// a second pass maps each candidate through the stages after it with the batch's outputs in the stage's columns. The
+/// scores equal the row path's to float rounding (the exact PSU's batch sums the relevance dot products in another order;
+/// PQ attention's gives the same bits).
 /// </summary>
 sealed class PsuBatchSession : RankingSession
 {
@@ -16,7 +17,7 @@ sealed class PsuBatchSession : RankingSession
     readonly DataViewRow _head;
     readonly DataViewRow? _tail;
     readonly Func<float>? _score;
-    readonly PsuRowScorer _scorer;
+    readonly ICandidateBatchScorer _scorer;
     readonly ValueGetter<VBuffer<long>> _historyItems, _historyTokens, _targetItem, _queryTokens;
     readonly ValueGetter<VBuffer<float>>? _side;
     readonly int _d, _t, _s;
@@ -30,9 +31,8 @@ sealed class PsuBatchSession : RankingSession
     {
         _input = new CandidateRow(columns);
         _head = plan.Head?.GetRow(_input, plan.HeadActive) ?? _input;
-        var model = plan.Psu.Model;
-        _scorer = new PsuRowScorer(model, plan.Psu.Columns);
-        (_d, _t, _s) = (model.Dimension, model.QueryTokens, model.Weights.SideFeatures);
+        _scorer = plan.CreateScorer();
+        (_d, _t, _s) = (plan.Dimension, plan.QueryTokens, plan.SideFeatures);
         _outputs.Dimension = _d;
         var indices = plan.Inputs.Indices;
         _historyItems = _head.GetGetter<VBuffer<long>>(indices[0]);

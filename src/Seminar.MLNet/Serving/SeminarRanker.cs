@@ -8,7 +8,9 @@ namespace Seminar.MLNet;
 /// <summary>
 /// Scores one user's history against many candidates through a whole fitted or loaded chain (featurizer, PSU, PQ,
 /// FastTree, ...), the way a ranking service calls a model. The chain's row mapper runs once per candidate on a row
-/// that shares the request's history, so no data view is built per request; when the chain holds a
+/// that shares the request's history, so no data view is built per request; the featurizer reads the request's history
+/// strings in place, once per request. When the score reads a <see cref="PqAttentionTransformer"/>, its history is grouped
+/// and its codes gathered once for all candidates (scores equal <c>Transform</c>'s to the bit); else, when it reads a
 /// <see cref="PsuEmbeddingTransformer"/> with the exact GSU, its relevance step runs once for all candidates as one matrix
 /// product (scores then equal <c>Transform</c>'s to float rounding). Thread-safe: concurrent
 /// <see cref="Rank(RankingRequest)"/> calls each take their own row state from a pool, kept for later requests.
@@ -50,8 +52,11 @@ public sealed class SeminarRanker : IDisposable
         _batch = PsuBatchPlan.TryCreate(model, inputSchema, options.ScoreColumnName);
     }
 
-    /// <summary>Whether requests run the PSU once for all their candidates (see the class remarks).</summary>
+    /// <summary>Whether requests run a SEMINAR stage once for all their candidates (see the class remarks).</summary>
     internal bool BatchesPsu => _batch != null;
+
+    /// <summary>The stage requests run once for all their candidates, or null.</summary>
+    internal ITransformer? BatchedStage => _batch?.Stage;
 
     /// <summary>The score of each candidate, in the request's order.</summary>
     /// <exception cref="ArgumentException">The request lacks a value the model reads, or its history lists disagree in length.</exception>

@@ -151,4 +151,37 @@ public sealed class HistoryReuseTests
         Assert.Contains("is outside the item vocabulary", e.Message);
         Assert.True(Psu(psu)(user.SeminarHistoryItems, user.SeminarHistoryQueryTokens, rows[1]).SequenceEqual(scorer(user.SeminarHistoryItems, user.SeminarHistoryQueryTokens, rows[1])));
     }
+
+    [Fact]
+    public void Pq_candidates_scored_in_one_call_give_the_row_paths_bits_and_refuse_short_buffers_by_name()
+    {
+        var (v, _, pq) = Models();
+        var rows = Rows(v, 13);
+        var users = rows.Where(r => r.SeminarHistoryItems.Count(i => i != 0) > 3 * TopK).Take(2)
+            .Append(rows.First(r => r.SeminarHistoryItems.All(i => i == 0))).ToArray();
+        var candidates = rows.Take(9).ToArray();
+        var batch = new PqRowScorer(pq);
+        foreach (var user in users)
+        {
+            var logits = new float[candidates.Length];
+            var targets = new float[candidates.Length * D];
+            var interests = new float[candidates.Length * D];
+            batch.ScoreCandidates(user.SeminarHistoryItems, user.SeminarHistoryQueryTokens, candidates.Select(c => c.SeminarTargetItem[0]).ToArray(),
+                candidates.SelectMany(c => c.SeminarQueryTokens).ToArray(), ReadOnlySpan<float>.Empty, logits, targets, interests);
+            for (int c = 0; c < candidates.Length; c++)
+            {
+                var alone = new PqRowScorer(pq);
+                var interest = new float[D];
+                float logit = alone.Score(user.SeminarHistoryItems, user.SeminarHistoryQueryTokens, candidates[c].SeminarTargetItem[0], candidates[c].SeminarQueryTokens, interest);
+                Assert.Equal(Bits(interest.Prepend(logit)), Bits(interests.Skip(c * D).Take(D).Prepend(logits[c])));
+            }
+            Assert.True(logits.Distinct().Count() > 1, "candidates must score differently");
+        }
+        var e = Assert.Throws<ArgumentException>(() => batch.ScoreCandidates(users[0].SeminarHistoryItems, users[0].SeminarHistoryQueryTokens, new long[] { 1, 2 },
+            new long[2 * pq.Psu.QueryTokens], ReadOnlySpan<float>.Empty, new float[1], Span<float>.Empty, Span<float>.Empty));
+        Assert.StartsWith("'logits' holds 1 logits; the candidates need 2.", e.Message);
+        e = Assert.Throws<ArgumentException>(() => batch.ScoreCandidates(users[0].SeminarHistoryItems, users[0].SeminarHistoryQueryTokens[1..], new long[] { 1 },
+            new long[pq.Psu.QueryTokens], ReadOnlySpan<float>.Empty, new float[1], Span<float>.Empty, Span<float>.Empty));
+        Assert.Contains("'SeminarHistoryQueryTokens' holds", e.Message);
+    }
 }

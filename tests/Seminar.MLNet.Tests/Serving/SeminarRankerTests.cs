@@ -76,11 +76,12 @@ public sealed class SeminarRankerTests
         var candidates = test.Take(40).ToArray();
 
         using var ranker = new SeminarRanker(model, schema);
-        Assert.True(ranker.BatchesPsu, "the fitted chain's exact PSU scores a request's candidates in one batch");
+        // The score reads PQ attention and the PSU: the later stage, PQ, scores a request's candidates in one batch, the PSU row by row.
+        Assert.IsType<PqAttentionTransformer>(ranker.BatchedStage);
         var ranked = ranker.Rank(Request(user, candidates));
         var expected = TransformScores(ml, model, user, candidates);
-        // The batch sums the relevance dot products in another order than Transform's row path: equal to float rounding.
-        AssertClose(expected, ranked, 1e-5);
+        // PQ's batch and the PSU's row path give Transform's bits.
+        Assert.Equal(expected, ranked);
         Assert.True(ranked.Distinct().Count() > 5, "candidates must score differently, else the comparison shows little");
         // History lists that are neither arrays nor lists reach the featurizer through the columns' getters rather than in place: the same bits.
         var wrapped = Request(user, candidates);
@@ -107,7 +108,8 @@ public sealed class SeminarRankerTests
 
         // A PSU output as the score (a vector of one Single); browsing history when no queries are given.
         using var logits = new SeminarRanker(model, schema, new SeminarRankerOptions { ScoreColumnName = "SeminarScore" });
-        Assert.True(logits.BatchesPsu);
+        // The PSU's own score: its exact GSU scores the candidates as one matrix product.
+        Assert.IsType<PsuEmbeddingTransformer>(logits.BatchedStage);
         var browsing = new PricedRow { HistoryItems = user.HistoryItems, HistoryQueries = user.HistoryItems.Select(_ => "").ToArray() };
         var request = Request(user, candidates);
         request.HistoryQueries = null;
