@@ -20,8 +20,9 @@ internal sealed class DecomposedHistory
     readonly Dictionary<ulong, int> _queries = new();
     readonly Dictionary<long, int> _distinct = new();
     readonly List<int> _distinctTokens = new(), _queryStart = new(), _queryTokens = new(), _counts = new();
-    int[] _slot = Array.Empty<int>(), _items = Array.Empty<int>(), _positions = Array.Empty<int>(), _runStart = new int[1], _next = Array.Empty<int>();
-    int _count, _slots;
+    int[] _slot = Array.Empty<int>(), _items = Array.Empty<int>(), _positions = Array.Empty<int>(), _runStart = new int[1], _next = Array.Empty<int>(),
+        _padded = Array.Empty<int>();
+    int _count, _slots, _width;
 
     /// <summary>An empty history (no behaviour, no slot); <see cref="Rebuild"/> fills it.</summary>
     public DecomposedHistory() => _queryStart.Add(0);
@@ -42,6 +43,14 @@ internal sealed class DecomposedHistory
     public ReadOnlySpan<int> QueryStart => CollectionsMarshal.AsSpan(_queryStart);
     /// <summary>Each query's tokens as indices into <see cref="DistinctTokens"/>, in the order the query lists them.</summary>
     public ReadOnlySpan<int> QueryTokens => CollectionsMarshal.AsSpan(_queryTokens);
+    /// <summary>Tokens of the longest query (0 without queries).</summary>
+    public int QueryWidth => _width;
+    /// <summary>
+    /// <see cref="QueryTokens"/> with every query padded to <see cref="QueryWidth"/> by <c>DistinctTokens.Length</c> (a
+    /// token whose dot the caller sets to 0): query q is <c>[q · QueryWidth, (q + 1) · QueryWidth)</c>, so a pass over the
+    /// queries takes as many tokens for each and does not branch on its length.
+    /// </summary>
+    public ReadOnlySpan<int> PaddedQueryTokens => _padded.AsSpan(0, Math.Max(0, _slots - 1) * _width);
 
     /// <summary>
     /// The index of the query whose real tokens are those of <paramref name="own"/>, or −1: the one the hash names when its
@@ -123,7 +132,7 @@ internal sealed class DecomposedHistory
         _queryStart.Add(0);
         _queryTokens.Clear();
         _counts.Clear();
-        _count = _slots = 0;
+        _count = _slots = _width = 0;
     }
 
     void Group(ReadOnlySpan<long> items, ReadOnlySpan<long> tokens, int tokensPerBehaviour, int itemCount, int tokenCount)
@@ -191,7 +200,20 @@ internal sealed class DecomposedHistory
             _items[j] = (int)items[l];
             _positions[j] = l;
         }
+        Pad(slots - 1);
         _count = real;
         _slots = slots;
+    }
+
+    void Pad(int queries)
+    {
+        int width = 0;
+        for (int q = 0; q < queries; q++) width = Math.Max(width, _queryStart[q + 1] - _queryStart[q]);
+        if (_padded.Length < queries * width) _padded = new int[Math.Max(queries * width, 2 * _padded.Length)];
+        int pad = _distinctTokens.Count;
+        for (int q = 0; q < queries; q++)
+            for (int i = 0, t = _queryStart[q], end = _queryStart[q + 1]; i < width; i++, t++)
+                _padded[q * width + i] = t < end ? _queryTokens[t] : pad;
+        _width = width;
     }
 }

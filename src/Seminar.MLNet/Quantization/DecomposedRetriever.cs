@@ -104,7 +104,7 @@ internal sealed class DecomposedRetriever
     public int Retrieve(ReadOnlySpan<float> u, FourBitCodes codes, DecomposedHistory history, Span<int> top)
     {
         ArgumentNullException.ThrowIfNull(history);
-        if (_tokenDots.Length < history.DistinctTokens.Length) _tokenDots = new float[history.DistinctTokens.Length];
+        if (_tokenDots.Length <= history.DistinctTokens.Length) _tokenDots = new float[history.DistinctTokens.Length + 1];
         if (_parts.Length < history.Slots) _parts = new float[history.Slots];
         var parts = _parts.AsSpan(0, history.Slots);
         long clock = StageTicks == null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();

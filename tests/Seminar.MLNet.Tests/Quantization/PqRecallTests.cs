@@ -179,7 +179,7 @@ public class PqRecallTests(ITestOutputHelper output)
             model.Catalog.Gather(history.Items, codes);
             int n = history.Count;
             Assert.Equal(Heads * n, onnxKeys.Length);
-            var (sums, keys, dots, parts) = (new ushort[codes.PaddedCount + 8], new ushort[n + 8], new float[history.DistinctTokens.Length], new float[history.Slots]);
+            var (sums, keys, dots, parts) = (new ushort[codes.PaddedCount + 8], new ushort[n + 8], new float[history.DistinctTokens.Length + 1], new float[history.Slots]);
             for (int h = 0; h < Heads; h++)
             {
                 var uh = u.AsSpan(h * D, D);

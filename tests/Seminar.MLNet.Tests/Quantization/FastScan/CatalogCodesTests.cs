@@ -38,7 +38,7 @@ public class CatalogCodesTests(ITestOutputHelper output)
     static (float[] Scores, float[] Parts) ExactScores(PairDecomposition pairs, DecomposedHistory history, float[] u)
     {
         var parts = new float[history.Slots];
-        pairs.QueryParts(u, history, new float[history.DistinctTokens.Length], parts);
+        pairs.QueryParts(u, history, new float[history.DistinctTokens.Length + 1], parts);
         var scores = new float[history.Count];
         pairs.ScoreGathered(u, history, parts, scores);
         return (scores, parts);
@@ -90,6 +90,9 @@ public class CatalogCodesTests(ITestOutputHelper output)
         Assert.Equal(new[] { 3, 4 }, h.DistinctTokens);
         Assert.Equal(new[] { 0, 2, 3 }, h.QueryStart);
         Assert.Equal(new[] { 0, 1, 1 }, h.QueryTokens);
+        // Padded to the longest query (2 tokens) with the distinct-token count, 2: the dot the caller sets to 0.
+        Assert.Equal(2, h.QueryWidth);
+        Assert.Equal(new[] { 0, 1, 1, 2 }, h.PaddedQueryTokens);
         Assert.Equal(new[] { 0, 0, 1, 1, 2 }, Enumerable.Range(0, 5).Select(h.SlotOf));
         var error = Assert.Throws<ArgumentException>(() => DecomposedHistory.Build(new long[] { 10 }, new long[] { 0 }, 1, 10, 10));
         Assert.StartsWith("Behaviour 0: item index 10 is outside the item table (valid indices 0 to 9).", error.Message);
@@ -101,6 +104,8 @@ public class CatalogCodesTests(ITestOutputHelper output)
         Assert.Equal(new[] { 0, 0, 3, 4, 5, 6 }, q.RunStart);
         Assert.Equal(new[] { 1, 1, 1, 2, 3, 4 }, Enumerable.Range(0, 6).Select(q.SlotOf));
         Assert.Equal(new[] { 0, 2, 4, 5, 8 }, q.QueryStart);
+        Assert.Equal(3, q.QueryWidth);
+        Assert.Equal(new[] { 0, 1, 2, /**/ 1, 0, 2, /**/ 0, 2, 2, /**/ 0, 1, 1 }, q.PaddedQueryTokens);
         var token = Assert.Throws<ArgumentException>(() => DecomposedHistory.Build(new long[] { 1 }, new long[] { 0, 10 }, 2, 10, 10));
         Assert.StartsWith("Behaviour 0: token index 10 is outside the token table (valid indices 0 to 9).", token.Message);
     }
@@ -185,7 +190,9 @@ public class CatalogCodesTests(ITestOutputHelper output)
         var lut = new QuantizedLookupTables(catalog.Quantizer);
         lut.Build(u);
         var parts = new float[history.Slots];
-        pairs.QueryParts(u, history, new float[history.DistinctTokens.Length], parts);
+        pairs.QueryParts(u, history, new float[history.DistinctTokens.Length + 1], parts);
+        var shortScratch = Assert.Throws<ArgumentException>(() => pairs.QueryParts(u, history, new float[history.DistinctTokens.Length], parts));
+        Assert.StartsWith($"The token scratch holds {history.DistinctTokens.Length} values; {history.DistinctTokens.Length} distinct tokens and the padding need", shortScratch.Message);
         var retriever = new DecomposedRetriever(catalog, pairs, 50, 400);
         var codes = new FourBitCodes(m);
         catalog.Gather(history.Items, codes);
