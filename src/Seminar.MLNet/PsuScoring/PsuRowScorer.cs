@@ -318,11 +318,7 @@ internal sealed class PsuRowScorer : ICandidateBatchScorer
         {
             var scores = headScores.Slice(h * stride, n);
             // The ESU sums the kept rows in row order, whether all are kept or only the top K.
-            if (k < n)
-            {
-                _selector.Select(scores, rows);
-                rows.Sort();
-            }
+            if (k < n) _selector.SelectInRowOrder(scores, rows);
             else
             {
                 for (int i = 0; i < k; i++) rows[i] = i;

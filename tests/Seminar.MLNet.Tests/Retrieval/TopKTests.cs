@@ -22,6 +22,11 @@ public class TopKTests
             Assert.Equal(expected.Length, written);
             Assert.True(expected.AsSpan().SequenceEqual(indices.AsSpan(0, written)), $"{what} ({path}): expected [{string.Join(",", expected)}], got [{string.Join(",", indices[..written])}]");
             Assert.Equal(-7, indices[written]);
+            // In row order: the same set in increasing order, the bitmap left clean for the next call.
+            var rowOrder = Enumerable.Repeat(-7, expected.Length + 2).ToArray();
+            Assert.Equal(expected.Length, selector.SelectInRowOrder(scores, rowOrder, path));
+            Assert.Equal(expected.Order(), rowOrder[..expected.Length]);
+            Assert.Equal(-7, rowOrder[expected.Length]);
         }
         var viaStatic = new int[expected.Length];
         Assert.Equal(expected.Length, TopK.Select(scores, k, viaStatic));
