@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 
 namespace Seminar.MLNet.Featurization;
@@ -10,34 +11,36 @@ namespace Seminar.MLNet.Featurization;
 /// </summary>
 internal sealed class TokenLookup
 {
-    readonly Dictionary<string, int> _forms;
+    // Frozen, as Vocabulary's table: every query word of every behaviour is looked up here.
+    readonly FrozenDictionary<string, int> _forms;
     // Made once (a view of _forms): GetAlternateLookup type-checks the comparer on every call.
-    readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _spans;
+    readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _spans;
 
     /// <summary>Builds the lookup for a vocabulary and the surface forms met while fitting.</summary>
     public TokenLookup(Vocabulary tokens, IEnumerable<string> seenForms)
     {
-        _forms = new Dictionary<string, int>(StringComparer.Ordinal);
-        _spans = _forms.GetAlternateLookup<ReadOnlySpan<char>>();
+        var forms = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < tokens.Entries.Count; i++)
         {
             string t = tokens.Entries[i];
             int index = i + Vocabulary.Reserved;
-            _forms.TryAdd(t, index);
-            _forms.TryAdd(t.ToUpperInvariant(), index);
-            _forms.TryAdd(CultureInfo.InvariantCulture.TextInfo.ToUpper(t[0]) + t[1..], index);
+            forms.TryAdd(t, index);
+            forms.TryAdd(t.ToUpperInvariant(), index);
+            forms.TryAdd(CultureInfo.InvariantCulture.TextInfo.ToUpper(t[0]) + t[1..], index);
         }
         foreach (var form in seenForms)
         {
             int index = tokens.IndexOf(form.ToLowerInvariant());
-            if (index != Vocabulary.Unknown) _forms.TryAdd(form, index);
+            if (index != Vocabulary.Unknown) forms.TryAdd(form, index);
         }
+        _forms = forms.ToFrozenDictionary(StringComparer.Ordinal);
+        _spans = _forms.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>The lookup of a saved graph: its surface forms and their indices as they are.</summary>
     public TokenLookup(IEnumerable<KeyValuePair<string, int>> forms)
     {
-        _forms = new Dictionary<string, int>(forms, StringComparer.Ordinal);
+        _forms = new Dictionary<string, int>(forms, StringComparer.Ordinal).ToFrozenDictionary(StringComparer.Ordinal);
         _spans = _forms.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 

@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+
 namespace Seminar.MLNet;
 
 /// <summary>
@@ -14,18 +16,22 @@ public sealed class Vocabulary
     /// <summary>Number of reserved indices before the first entry.</summary>
     public const int Reserved = 2;
 
-    readonly Dictionary<string, int> _index;
+    // Frozen: a request looks up every behaviour's item id and query words, and the frozen table's lookups are faster
+    // (VocabularyLookupBenchmarks: ids 13.1 -> 8.6 ns, words 10.6 -> 9.2 ns) for a one-off cost when the vocabulary is
+    // built (1,000,000 ids: 0.26 s in a scratch run).
+    readonly FrozenDictionary<string, int> _index;
     // Made once (a view of _index): GetAlternateLookup type-checks the comparer on every call.
-    readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _spans;
+    readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _spans;
 
     /// <summary>Creates a vocabulary from entries in index order (entry i gets index i + <see cref="Reserved"/>).</summary>
     public Vocabulary(IReadOnlyList<string> entries)
     {
-        _index = new Dictionary<string, int>(entries.Count, StringComparer.Ordinal);
+        var index = new Dictionary<string, int>(entries.Count, StringComparer.Ordinal);
         for (int i = 0; i < entries.Count; i++)
-            if (!_index.TryAdd(entries[i], i + Reserved))
+            if (!index.TryAdd(entries[i], i + Reserved))
                 throw new ArgumentException($"Vocabulary entry '{entries[i]}' appears twice.", nameof(entries));
         Entries = entries.ToArray();
+        _index = index.ToFrozenDictionary(StringComparer.Ordinal);
         _spans = _index.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
