@@ -16,13 +16,12 @@ namespace Seminar.MLNet.Serving;
 /// </summary>
 sealed class PsuBatchPlan
 {
-    PsuBatchPlan(ITransformer stage, Func<ICandidateBatchScorer> scorer, PsuColumnOptions columns, (int D, int T, int S) shape, IRowToRowMapper? head,
+    PsuBatchPlan(ITransformer stage, Func<ICandidateBatchScorer> scorer, (int D, int T, int S) shape, IRowToRowMapper? head,
         DataViewSchema headSchema, PsuInputColumns inputs, DataViewSchema psuSchema, IRowToRowMapper? tail, DataViewSchema.Column score,
         DataViewSchema.Column[] headActive, string? target, string interest, string logit)
     {
         Stage = stage;
         CreateScorer = scorer;
-        Columns = columns;
         (Dimension, QueryTokens, SideFeatures) = shape;
         Head = head;
         HeadSchema = headSchema;
@@ -40,8 +39,6 @@ sealed class PsuBatchPlan
     public ITransformer Stage { get; }
     /// <summary>A new scorer for the stage (one per session).</summary>
     public Func<ICandidateBatchScorer> CreateScorer { get; }
-    /// <summary>The stage's column names, quoted in error messages.</summary>
-    public PsuColumnOptions Columns { get; }
     /// <summary>Width D of the stage's target and interest vectors.</summary>
     public int Dimension { get; }
     /// <summary>Query token slots T per behaviour and per candidate.</summary>
@@ -109,7 +106,7 @@ sealed class PsuBatchPlan
         if (tail != null && tailReads.All(c => c.Index < headSchema.Count)) return null;
         var headActive = inputs.All.Concat(tailReads.Where(c => c.Index < headSchema.Count).Select(c => headSchema[c.Index]))
             .DistinctBy(c => c.Index).ToArray();
-        return new PsuBatchPlan(stages[p], scorer, columns, (dimension, queryTokens, sideFeatures), head, headSchema, inputs, psuSchema, tail, score, headActive, target, interest, logit);
+        return new PsuBatchPlan(stages[p], scorer, (dimension, queryTokens, sideFeatures), head, headSchema, inputs, psuSchema, tail, score, headActive, target, interest, logit);
     }
 
     static ITransformer Chain(ITransformer[] stages) => new TransformerChain<ITransformer>(stages);
