@@ -32,34 +32,28 @@ public class VocabularyLookupBenchmarks
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Ids, Description = "ids, Dictionary")]
-    public long IdsDictionary()
-    {
-        long sum = 0;
-        foreach (var s in _idTexts) sum += _itemDictionary.TryGetValue(s, out int i) ? i : Vocabulary.Unknown;
-        return sum;
-    }
+    public long IdsDictionary() => Sum(_itemDictionary, _idTexts);
 
     [Benchmark(OperationsPerInvoke = Ids, Description = "ids, Vocabulary (frozen)")]
-    public long IdsVocabulary()
-    {
-        long sum = 0;
-        foreach (var s in _idTexts) sum += _items.IndexOf(s.AsSpan());
-        return sum;
-    }
+    public long IdsVocabulary() => Sum(_items, _idTexts);
 
     [Benchmark(OperationsPerInvoke = Tokens, Description = "words, Dictionary")]
-    public long WordsDictionary()
+    public long WordsDictionary() => Sum(_wordDictionary, _wordTexts);
+
+    [Benchmark(OperationsPerInvoke = Tokens, Description = "words, Vocabulary (frozen)")]
+    public long WordsVocabulary() => Sum(_words, _wordTexts);
+
+    static long Sum(Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> lookup, string[] texts)
     {
         long sum = 0;
-        foreach (var s in _wordTexts) sum += _wordDictionary.TryGetValue(s, out int i) ? i : Vocabulary.Unknown;
+        foreach (var s in texts) sum += lookup.TryGetValue(s, out int i) ? i : Vocabulary.Unknown;
         return sum;
     }
 
-    [Benchmark(OperationsPerInvoke = Tokens, Description = "words, Vocabulary (frozen)")]
-    public long WordsVocabulary()
+    static long Sum(Vocabulary vocabulary, string[] texts)
     {
         long sum = 0;
-        foreach (var s in _wordTexts) sum += _words.IndexOf(s.AsSpan());
+        foreach (var s in texts) sum += vocabulary.IndexOf(s.AsSpan());
         return sum;
     }
 }

@@ -21,6 +21,8 @@ sealed class PsuBatchSession : RankingSession
     readonly ValueGetter<VBuffer<long>> _historyItems, _historyTokens, _targetItem, _queryTokens;
     readonly ValueGetter<VBuffer<float>>? _side;
     readonly int _d, _t, _s;
+    // PQ attention has no target column: its scorer need not copy targets nobody reads.
+    readonly bool _targetsWanted;
     VBuffer<long> _items, _tokens, _target, _query, _itemsDense, _tokensDense, _targetDense, _queryDense;
     VBuffer<float> _sideValues, _sideDense;
     long[] _targets = Array.Empty<long>(), _queries = Array.Empty<long>();
@@ -33,6 +35,7 @@ sealed class PsuBatchSession : RankingSession
         _head = plan.Head?.GetRow(_input, plan.HeadActive) ?? _input;
         _scorer = plan.CreateScorer();
         (_d, _t, _s) = (plan.Dimension, plan.QueryTokens, plan.SideFeatures);
+        _targetsWanted = plan.Target >= 0;
         _outputs.Dimension = _d;
         var indices = plan.Inputs.Indices;
         _historyItems = _head.GetGetter<VBuffer<long>>(indices[0]);
@@ -75,7 +78,7 @@ sealed class PsuBatchSession : RankingSession
         try
         {
             _scorer.ScoreCandidates(DenseValues.Of(ref _items, ref _itemsDense), DenseValues.Of(ref _tokens, ref _tokensDense), _targets.AsSpan(0, count), _queries.AsSpan(0, count * _t),
-                _sides.AsSpan(0, count * _s), _outputs.Logits.AsSpan(0, count), _outputs.Targets.AsSpan(0, count * _d), _outputs.Interests.AsSpan(0, count * _d));
+                _sides.AsSpan(0, count * _s), _outputs.Logits.AsSpan(0, count), _targetsWanted ? _outputs.Targets.AsSpan(0, count * _d) : Span<float>.Empty, _outputs.Interests.AsSpan(0, count * _d));
         }
         catch (ArgumentException e)
         {
