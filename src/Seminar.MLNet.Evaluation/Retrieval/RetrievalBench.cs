@@ -180,6 +180,12 @@ public sealed class RetrievalBenchLength : RetrievalLengthPoint
     [JsonPropertyName("onnx_matmul_p90_us"), JsonPropertyOrder(2), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? OnnxMatMulP90Microseconds { get; set; }
     /// <summary>Ranking only: the largest difference between the ONNX Runtime product and the exact kernel's scores (a check that both compute the same).</summary>
     [JsonPropertyName("onnx_matmul_max_abs_diff"), JsonPropertyOrder(2), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? OnnxMatMulMaxAbsDiff { get; set; }
+    /// <summary>Gather only: median exact microseconds per request with the exact side timed alone, its requests back to back (no approximate request between them moves its tables in or out of the caches).</summary>
+    [JsonPropertyName("exact_alone_us"), JsonPropertyOrder(2), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? ExactAloneMicroseconds { get; set; }
+    /// <summary>Gather only: median approximate microseconds per request timed alone, as <see cref="ExactAloneMicroseconds"/>: the code table stays wherever the approximate side's own reads leave it.</summary>
+    [JsonPropertyName("approximate_alone_us"), JsonPropertyOrder(2), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? ApproximateAloneMicroseconds { get; set; }
+    /// <summary>Gather only: exact_alone_us / approximate_alone_us.</summary>
+    [JsonPropertyName("speedup_alone"), JsonPropertyOrder(2), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? SpeedupAlone { get; set; }
     /// <summary>Median approximate microseconds per request by stage (gather, query parts, lookup tables, scan, combine, shortlist, re-rank), from a separate instrumented pass.</summary>
     [JsonPropertyName("approximate_stages_us"), JsonPropertyOrder(2)] public Dictionary<string, double> ApproximateStages { get; set; } = new();
 }
@@ -357,8 +363,16 @@ public static class RetrievalBench
         }
         var (exactTimes, approximateTimes) = Time(RequestVectors, Exact, Approximate, null, o);
         var stages = Stages(retriever, RequestVectors, Approximate, null, o);
-        return Entry("gather", 1, catalog.Codes.Count, length, RequestVectors, exactTimes, approximateTimes, recall / RequestVectors, histories.All(h => h.Count > 4 * k), evicted: false, o, bandwidth,
+        var entry = Entry("gather", 1, catalog.Codes.Count, length, RequestVectors, exactTimes, approximateTimes, recall / RequestVectors, histories.All(h => h.Count > 4 * k), evicted: false, o, bandwidth,
             exactBytes: 4 * d + 4, approximateBytes: (o.SubSpaces + 1) / 2 + 4, index: 4, approximatePasses: 1, stages, rerankCopy: 0);
+        // Alternating, each side's scattered reads push the other's table out of the caches between its requests; a
+        // server runs one of them, so each side is also timed alone.
+        double exactAlone = BenchTiming.Percentile(TimeOne(RequestVectors, Exact, o), 0.5);
+        double approximateAlone = BenchTiming.Percentile(TimeOne(RequestVectors, Approximate, o), 0.5);
+        entry.ExactAloneMicroseconds = Round(exactAlone);
+        entry.ApproximateAloneMicroseconds = Round(approximateAlone);
+        entry.SpeedupAlone = Math.Round(exactAlone / approximateAlone, 3);
+        return entry;
     }
 
     static RetrievalBenchLength Stored(RetrievalBenchOptions o, (PairDecomposition Pairs, CatalogCodes Codes) catalog, int length, Random rng, Eviction eviction, double bandwidth)

@@ -60,9 +60,6 @@ internal sealed class DecomposedRetriever
     /// <summary>When set, each call adds its stages' <see cref="System.Diagnostics.Stopwatch"/> ticks here (for the bench's breakdown).</summary>
     internal long[]? StageTicks { get; set; }
 
-    /// <summary>The sum the re-rank's touch pass reads, kept so the loads cannot be dropped.</summary>
-    internal float Touched { get; private set; }
-
     /// <summary>Behaviours returned.</summary>
     public int K { get; }
     /// <summary>Behaviours re-ranked exactly (K').</summary>
@@ -145,14 +142,9 @@ internal sealed class DecomposedRetriever
         Lap(ticks, 5, ref clock);
         var items = history.Items;
         var catalog = _pairs.Items;
-        // One load per cache line of every listed row first: the misses overlap instead of queueing behind the dots.
-        float touched = 0;
+        // Every listed row's cache lines requested first: the misses overlap instead of queueing behind the dots.
         foreach (int j in listed)
-        {
-            var row = rerankRows.IsEmpty ? catalog.Slice(items[j] * d, d) : rerankRows.Slice(j * d, d);
-            for (int i = 0; i < d; i += 16) touched += row[i];
-        }
-        Touched = touched;
+            CacheLines.Prefetch(rerankRows.IsEmpty ? catalog.Slice(items[j] * d, d) : rerankRows.Slice(j * d, d));
         var runs = history.RunStart;
         int slot = 0;
         for (int i = 0; i < listed.Length; i++)

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Seminar.MLNet.PsuScoring;
+using Seminar.MLNet.Retrieval;
 
 namespace Seminar.MLNet.Quantization;
 
@@ -138,35 +139,28 @@ internal sealed class PairDecomposition
 
     /// <summary>
     /// Every behaviour's exact score, its item row gathered from the catalog table: <c>scores[j] = w_s &lt;u, e_item(j)&gt; + parts[s]</c>.
-    /// Returns a sum of the rows read ahead (see remarks), which callers may ignore.
     /// </summary>
     /// <remarks>
-    /// Rows scattered over a table larger than the caches miss one by one; each iteration also loads every cache line
-    /// of the row <see cref="Lookahead"/> behaviours on, so that many misses are in flight behind the dots, and returns
-    /// their sum so the loads cannot be dropped.
+    /// Rows scattered over a table larger than the caches miss one by one; each iteration also prefetches the row
+    /// <see cref="Lookahead"/> behaviours on, so that many misses are in flight behind the dots.
     /// </remarks>
-    public float ScoreGathered(ReadOnlySpan<float> u, DecomposedHistory history, ReadOnlySpan<float> parts, Span<float> scores)
+    public void ScoreGathered(ReadOnlySpan<float> u, DecomposedHistory history, ReadOnlySpan<float> parts, Span<float> scores)
     {
         ArgumentNullException.ThrowIfNull(history);
         var items = history.Items;
         var runs = history.RunStart;
         int d = Dimension, n = items.Length;
-        float touched = 0;
+        for (int j = 0; j < Math.Min(Lookahead, n); j++) CacheLines.Prefetch(_items.AsSpan(items[j] * d, d));
         for (int s = 0; s + 1 < runs.Length; s++)
         {
             float w = ItemWeight(s), part = parts[s];
             for (int j = runs[s]; j < runs[s + 1]; j++)
             {
-                if (j + Lookahead < n)
-                {
-                    var ahead = _items.AsSpan(items[j + Lookahead] * d, d);
-                    for (int i = 0; i < d; i += 16) touched += ahead[i];
-                }
+                if (j + Lookahead < n) CacheLines.Prefetch(_items.AsSpan(items[j + Lookahead] * d, d));
                 scores[j] = MathF.FusedMultiplyAdd(w, TensorPrimitives.Dot(u, _items.AsSpan(items[j] * d, d)), part);
             }
         }
-        return touched;
     }
 
-    const int Lookahead = 8;
+    const int Lookahead = 16;
 }

@@ -57,6 +57,16 @@ public class RetrievalBenchTests
             bool ranking = e.GetProperty("setting").GetString() == "ranking";
             foreach (string field in new[] { "exact_product_us", "onnx_matmul_us", "onnx_matmul_p90_us", "onnx_matmul_max_abs_diff" })
                 Assert.Equal(ranking, e.TryGetProperty(field, out _));
+            // The gather setting also times each side alone, and its ratio is theirs.
+            bool gather = e.GetProperty("setting").GetString() == "gather";
+            foreach (string field in new[] { "exact_alone_us", "approximate_alone_us", "speedup_alone" })
+                Assert.Equal(gather, e.TryGetProperty(field, out _));
+            if (gather)
+            {
+                double exactAlone = e.GetProperty("exact_alone_us").GetDouble(), approximateAlone = e.GetProperty("approximate_alone_us").GetDouble();
+                Assert.True(exactAlone > 0 && approximateAlone > 0, what);
+                Assert.Equal(Math.Round(exactAlone / approximateAlone, 3), e.GetProperty("speedup_alone").GetDouble(), 0.01 * exactAlone / approximateAlone + 0.01);
+            }
             if (ranking)
             {
                 Assert.True(e.GetProperty("exact_product_us").GetDouble() > 0 && e.GetProperty("onnx_matmul_us").GetDouble() > 0, what);
