@@ -19,6 +19,7 @@ static class BenchCommand
     static readonly Option<int> Seed = new("--seed") { Description = "Seed.", DefaultValueFactory = _ => 1 };
     static readonly Option<bool> Serving = new("--serving") { Description = "Serving bench instead: ranking requests through whole fitted, fast-loaded and stock-loaded chains (exact PSU and PQ), p50/p99 and bytes allocated per request." };
     static readonly Option<string> ServingLengths = new("--serving-lengths") { Description = "With --serving: history lengths, comma-separated (add 100000 for the largest).", DefaultValueFactory = _ => "100,1000,10000" };
+    static readonly Option<int> ServingCatalog = new("--serving-catalog") { Description = "With --serving: items of the catalog the requests draw their history from (a large one puts the vocabulary and item tables out of the caches).", DefaultValueFactory = _ => 5_000 };
     static readonly Option<string> Candidates = new("--candidates") { Description = "With --serving: candidates per request, comma-separated.", DefaultValueFactory = _ => "1,100" };
     static readonly Option<double> WarmupSeconds = new("--warmup-seconds") { Description = "Untimed seconds per measured setting.", DefaultValueFactory = _ => 1 };
     static readonly Option<double> MeasureSeconds = new("--measure-seconds") { Description = "Timed seconds per measured setting.", DefaultValueFactory = _ => 2 };
@@ -34,7 +35,7 @@ static class BenchCommand
     {
         var command = new Command("bench", "Exact against approximate retrieval in three settings (ranking, gather, stored) at several history lengths: time, recall@K, bytes, memory bandwidth.")
         {
-            Lengths, Catalogs, RankingCandidates, Shortlist, Report, Seed, Serving, ServingLengths, Candidates, WarmupSeconds, MeasureSeconds, MinRequests,
+            Lengths, Catalogs, RankingCandidates, Shortlist, Report, Seed, Serving, ServingLengths, ServingCatalog, Candidates, WarmupSeconds, MeasureSeconds, MinRequests,
             Load, LoadClients, LoadSeconds, LoadRequests, LoadLength, LoadCandidates,
         };
         command.SetAction(parse => CliErrors.Guard(() =>
@@ -47,7 +48,7 @@ static class BenchCommand
                 {
                     Lengths = Counts(parse.GetValue(ServingLengths)!, "--serving-lengths"), Candidates = Counts(parse.GetValue(Candidates)!, "--candidates"),
                     Seed = parse.GetValue(Seed), WarmupSeconds = parse.GetValue(WarmupSeconds), MeasureSeconds = parse.GetValue(MeasureSeconds),
-                    MinRequests = parse.GetValue(MinRequests),
+                    MinRequests = parse.GetValue(MinRequests), CatalogItems = parse.GetValue(ServingCatalog),
                     Load = parse.GetValue(Load) ? new ServingLoadOptions
                     {
                         SampleDll = ServingSample.Dll(), Clients = parse.GetValue(LoadClients), Seconds = parse.GetValue(LoadSeconds),

@@ -74,6 +74,8 @@ public sealed class ServingBenchReport
     [JsonPropertyName("heads")] public int Heads { get; set; }
     /// <summary>Behaviours kept per head.</summary>
     [JsonPropertyName("k")] public int K { get; set; }
+    /// <summary>Items of the catalog the requests' histories draw from.</summary>
+    [JsonPropertyName("catalog_items")] public int CatalogItems { get; set; }
     /// <summary>Whole-chain requests through <see cref="SeminarRanker"/>: one per (length, candidates, chain, retrieval).</summary>
     [JsonPropertyName("requests")] public List<ServingBenchRow> Requests { get; set; } = new();
     /// <summary>The PSU stage alone over index vectors: the row path (candidate by candidate) against the batch path (one matrix product).</summary>
@@ -140,7 +142,7 @@ public static class ServingBench
                 "candidate by candidate. A stock-loaded chain " +
                 "(Model.Load) goes candidate by candidate through ONNX Runtime. psu_stage times the PSU alone on its row path against its batch path.",
             TieredCompilation = BenchTiming.TieredCompilation, ReadyToRun = BenchTiming.ReadyToRun,
-            Processors = Environment.ProcessorCount, Dimension = options.Dimension, Heads = options.Heads, K = options.TopK,
+            Processors = Environment.ProcessorCount, Dimension = options.Dimension, Heads = options.Heads, K = options.TopK, CatalogItems = options.CatalogItems,
         };
         foreach (var (retrieval, fitted) in chains)
         {

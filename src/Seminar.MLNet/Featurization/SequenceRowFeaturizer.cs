@@ -60,13 +60,9 @@ internal sealed class SequenceRowFeaturizer
             if (row.HistoryInPlace)
             {
                 row.InPlaceTexts(out var texts, out _);
-                for (int i = 0; i < n; i++) _items[i] = _v.Items.IndexOf(texts[_from + i].AsSpan());
+                _v.Items.IndexOfEach(texts.Slice(_from, n), _items);
             }
-            else
-            {
-                var items = row.HistoryItems;
-                for (int i = 0; i < n; i++) _items[i] = _v.Items.IndexOf(items[_from + i].Span);
-            }
+            else _v.Items.IndexOfEach(row.HistoryItems.Slice(_from, n), _items);
             _itemsReady = true;
         }
         var editor = VBufferEditor.Create(ref output, n);

@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Globalization;
 
 namespace Seminar.MLNet.Featurization;
@@ -11,10 +10,10 @@ namespace Seminar.MLNet.Featurization;
 /// </summary>
 internal sealed class TokenLookup
 {
-    // Frozen, as Vocabulary's table: every query word of every behaviour is looked up here.
-    readonly FrozenDictionary<string, int> _forms;
-    // Made once (a view of _forms): GetAlternateLookup type-checks the comparer on every call.
-    readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _spans;
+    // The same table as Vocabulary's: every query word of every behaviour is looked up here.
+    readonly StringIndexTable _table;
+    // In ordinal order of the form, for Forms.
+    readonly KeyValuePair<string, int>[] _forms;
 
     /// <summary>Builds the lookup for a vocabulary and the surface forms met while fitting.</summary>
     public TokenLookup(Vocabulary tokens, IEnumerable<string> seenForms)
@@ -33,24 +32,28 @@ internal sealed class TokenLookup
             int index = tokens.IndexOf(form.ToLowerInvariant());
             if (index != Vocabulary.Unknown) forms.TryAdd(form, index);
         }
-        _forms = forms.ToFrozenDictionary(StringComparer.Ordinal);
-        _spans = _forms.GetAlternateLookup<ReadOnlySpan<char>>();
+        (_forms, _table) = Build(forms);
     }
 
     /// <summary>The lookup of a saved graph: its surface forms and their indices as they are.</summary>
     public TokenLookup(IEnumerable<KeyValuePair<string, int>> forms)
     {
-        _forms = new Dictionary<string, int>(forms, StringComparer.Ordinal).ToFrozenDictionary(StringComparer.Ordinal);
-        _spans = _forms.GetAlternateLookup<ReadOnlySpan<char>>();
+        (_forms, _table) = Build(new Dictionary<string, int>(forms, StringComparer.Ordinal));
+    }
+
+    static (KeyValuePair<string, int>[], StringIndexTable) Build(Dictionary<string, int> forms)
+    {
+        var ordered = forms.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToArray();
+        return (ordered, new StringIndexTable(ordered.Select(kv => kv.Key).ToArray(), ordered.Select(kv => kv.Value).ToArray(), "Token form"));
     }
 
     /// <summary>Number of surface forms.</summary>
-    public int Count => _forms.Count;
+    public int Count => _forms.Length;
 
     /// <summary>The token index of a surface form, or <see cref="Vocabulary.Unknown"/>.</summary>
     public int IndexOf(ReadOnlySpan<char> form) =>
-        _spans.TryGetValue(form, out int i) ? i : Vocabulary.Unknown;
+        _table.TryGetValue(form, out int i) ? i : Vocabulary.Unknown;
 
     /// <summary>Surface forms and their indices, in ordinal order of the form (stable graphs across runs).</summary>
-    public IEnumerable<KeyValuePair<string, int>> Forms => _forms.OrderBy(kv => kv.Key, StringComparer.Ordinal);
+    public IEnumerable<KeyValuePair<string, int>> Forms => _forms;
 }

@@ -1,4 +1,4 @@
-using System.Collections.Frozen;
+using Seminar.MLNet.Featurization;
 
 namespace Seminar.MLNet;
 
@@ -16,23 +16,16 @@ public sealed class Vocabulary
     /// <summary>Number of reserved indices before the first entry.</summary>
     public const int Reserved = 2;
 
-    // Frozen: a request looks up every behaviour's item id and query words, and the frozen table's lookups are faster
-    // (VocabularyLookupBenchmarks: ids 13.1 -> 8.6 ns, words 10.6 -> 9.2 ns) for a one-off cost when the vocabulary is
-    // built (1,000,000 ids: 0.26 s in a scratch run).
-    readonly FrozenDictionary<string, int> _index;
-    // Made once (a view of _index): GetAlternateLookup type-checks the comparer on every call.
-    readonly FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _spans;
+    // Not a dictionary: a request looks up every behaviour's item id, and over a large catalog the lookups of a whole
+    // history at once (IndexOfEach) overlap their memory misses (see StringIndexTable).
+    readonly StringIndexTable _index;
 
     /// <summary>Creates a vocabulary from entries in index order (entry i gets index i + <see cref="Reserved"/>).</summary>
     public Vocabulary(IReadOnlyList<string> entries)
     {
-        var index = new Dictionary<string, int>(entries.Count, StringComparer.Ordinal);
-        for (int i = 0; i < entries.Count; i++)
-            if (!index.TryAdd(entries[i], i + Reserved))
-                throw new ArgumentException($"Vocabulary entry '{entries[i]}' appears twice.", nameof(entries));
+        ArgumentNullException.ThrowIfNull(entries);
         Entries = entries.ToArray();
-        _index = index.ToFrozenDictionary(StringComparer.Ordinal);
-        _spans = _index.GetAlternateLookup<ReadOnlySpan<char>>();
+        _index = new StringIndexTable(Entries, Enumerable.Range(Reserved, Entries.Count).ToArray(), "Vocabulary entry");
     }
 
     /// <summary>Entries in index order; entry i has index i + <see cref="Reserved"/>.</summary>
@@ -42,14 +35,19 @@ public sealed class Vocabulary
     public int Size => Entries.Count + Reserved;
 
     /// <summary>The index of a string, or <see cref="Unknown"/>.</summary>
-    public int IndexOf(string value) => _index.TryGetValue(value, out int i) ? i : Unknown;
+    public int IndexOf(string value) => IndexOf(value.AsSpan());
 
     /// <summary>The index of a string, or <see cref="Unknown"/>, without allocating a string.</summary>
-    public int IndexOf(ReadOnlySpan<char> value) =>
-        _spans.TryGetValue(value, out int i) ? i : Unknown;
+    public int IndexOf(ReadOnlySpan<char> value) => _index.TryGetValue(value, out int i) ? i : Unknown;
 
     /// <summary>True when the string has its own index.</summary>
-    public bool Contains(string value) => _index.ContainsKey(value);
+    public bool Contains(string value) => _index.TryGetValue(value, out _);
+
+    /// <summary><c>indices[i]</c> = <see cref="IndexOf(ReadOnlySpan{char})"/> of <c>values[i]</c> (a null string is the empty one), the lookups overlapped.</summary>
+    internal void IndexOfEach(ReadOnlySpan<string?> values, Span<long> indices) => _index.GetEach(new StringKeys(values), indices, Unknown);
+
+    /// <summary><c>indices[i]</c> = <see cref="IndexOf(ReadOnlySpan{char})"/> of <c>values[i]</c>, the lookups overlapped.</summary>
+    internal void IndexOfEach(ReadOnlySpan<ReadOnlyMemory<char>> values, Span<long> indices) => _index.GetEach(new MemoryKeys(values), indices, Unknown);
 
     /// <summary>
     /// Builds a vocabulary from counts: entries seen at least <paramref name="minCount"/> times, the

@@ -25,4 +25,11 @@ internal static class CacheLines
         for (byte* line = first; line < last; line += LineBytes) Sse.Prefetch0(line);
         Sse.Prefetch0(last);
     }
+
+    /// <summary>Asks for the cache line holding <paramref name="value"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Prefetch<T>(ref T value)
+    {
+        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref value));
+    }
 }

@@ -14,7 +14,7 @@ public sealed class ServingBenchCliTests
     {
         using var tmp = new TempFolder();
         string report = tmp.File("serving.json");
-        var (code, output) = CliRunner.Run("bench", "--serving", "--serving-lengths", "7,40", "--candidates", "1,3",
+        var (code, output) = CliRunner.Run("bench", "--serving", "--serving-lengths", "7,40", "--candidates", "1,3", "--serving-catalog", "300",
             "--warmup-seconds", "0", "--measure-seconds", "0", "--min-requests", "3", "--report", report);
         Assert.True(code == 0, output);
         Assert.Contains("fast-loaded (Seminar().LoadModel)", output);
@@ -52,6 +52,7 @@ public sealed class ServingBenchCliTests
         Assert.Equal(new[] { "batch", "row" }, stage.Select(r => r.GetProperty("path").GetString()).Distinct().Order());
         Assert.All(stage, r => Assert.True(r.GetProperty("p50_us").GetDouble() > 0));
         Assert.True(root.GetProperty("dimension").GetInt32() > 0 && root.GetProperty("heads").GetInt32() > 0);
+        Assert.Equal(300, root.GetProperty("catalog_items").GetInt32());
     }
 
     [Fact]
