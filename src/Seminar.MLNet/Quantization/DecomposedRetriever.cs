@@ -153,7 +153,7 @@ internal sealed class DecomposedRetriever
             // The list is in increasing order, so the slot only moves forward.
             while (runs[slot + 1] <= j) slot++;
             var row = rerankRows.IsEmpty ? catalog.Slice(items[j] * d, d) : rerankRows.Slice(j * d, d);
-            _exact[i] = MathF.FusedMultiplyAdd(_pairs.ItemWeight(slot), TensorPrimitives.Dot(u, row), parts[slot]);
+            _exact[i] = MathF.FusedMultiplyAdd(_pairs.ItemWeight(slot), RowDots.Dot(u, row), parts[slot]);
         }
         int kept = _topSelector.Select(_exact.AsSpan(0, listed.Length), _positions);
         for (int r = 0; r < kept; r++) top[r] = listed[_positions[r]];

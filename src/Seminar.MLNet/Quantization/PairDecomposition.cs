@@ -90,7 +90,7 @@ internal sealed class PairDecomposition
         var tokens = history.DistinctTokens;
         if (tokenDots.Length <= tokens.Length)
             throw new ArgumentException($"The token scratch holds {tokenDots.Length} values; {tokens.Length} distinct tokens and the padding need {tokens.Length + 1}.", nameof(tokenDots));
-        for (int t = 0; t < tokens.Length; t++) tokenDots[t] = TensorPrimitives.Dot(u, _tokens.AsSpan(tokens[t] * d, d));
+        for (int t = 0; t < tokens.Length; t++) tokenDots[t] = RowDots.Dot(u, _tokens.AsSpan(tokens[t] * d, d));
         tokenDots[tokens.Length] = 0;
         parts[0] = 0;
         // Every query takes QueryWidth tokens, the padding adding 0 (the same sum): no branch on each query's length, which
@@ -135,7 +135,7 @@ internal sealed class PairDecomposition
 
     /// <summary>The exact score of a behaviour of <paramref name="item"/> in slot <paramref name="slot"/> from the item row and the slot's query part.</summary>
     public float Score(ReadOnlySpan<float> u, int item, int slot, ReadOnlySpan<float> parts) =>
-        MathF.FusedMultiplyAdd(ItemWeight(slot), TensorPrimitives.Dot(u, _items.AsSpan(item * Dimension, Dimension)), parts[slot]);
+        MathF.FusedMultiplyAdd(ItemWeight(slot), RowDots.Dot(u, _items.AsSpan(item * Dimension, Dimension)), parts[slot]);
 
     /// <summary>
     /// Every behaviour's exact score, its item row gathered from the catalog table: <c>scores[j] = w_s &lt;u, e_item(j)&gt; + parts[s]</c>.
@@ -157,7 +157,7 @@ internal sealed class PairDecomposition
             for (int j = runs[s]; j < runs[s + 1]; j++)
             {
                 if (j + Lookahead < n) CacheLines.Prefetch(_items.AsSpan(items[j + Lookahead] * d, d));
-                scores[j] = MathF.FusedMultiplyAdd(w, TensorPrimitives.Dot(u, _items.AsSpan(items[j] * d, d)), part);
+                scores[j] = MathF.FusedMultiplyAdd(w, RowDots.Dot(u, _items.AsSpan(items[j] * d, d)), part);
             }
         }
     }

@@ -66,6 +66,31 @@ public class RowDotsTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(37)]
+    [InlineData(64)]
+    [InlineData(128)]
+    public void A_single_dot_has_the_bits_of_one_head_on_every_path(int d)
+    {
+        // The PQ re-rank and the decomposition's exact scores use Dot; the tests' exact references use Score's heads.
+        var random = new Random(d);
+        var u = Random(random, d);
+        var x = Random(random, d);
+        foreach (var path in Paths)
+        {
+            var head = new float[1];
+            RowDots.Score(u, 1, x, head, 1, path);
+            Assert.Equal(BitConverter.SingleToInt32Bits(head[0]), BitConverter.SingleToInt32Bits(RowDots.Dot(u, x, path)));
+        }
+        double exact = 0;
+        for (int j = 0; j < d; j++) exact += (double)u[j] * x[j];
+        Assert.True(Math.Abs(RowDots.Dot(u, x, SimdPath.Scalar) - exact) <= 1e-5 * d, $"scalar dot against {exact}");
+        var error = Assert.Throws<ArgumentException>(() => RowDots.Dot(u, new float[d + 1]));
+        Assert.StartsWith($"The vectors hold {d} and {d + 1} values.", error.Message);
+    }
+
     [Fact]
     public void Short_buffers_are_refused_with_their_sizes()
     {
