@@ -201,8 +201,8 @@ internal sealed class PsuRowScorer : ICandidateBatchScorer
         return _readout.Logit(interest, target, sideFeatures);
     }
 
-    // Behaviours whose item rows are requested ahead of the one being fused: the bench's gather setting measured 16 rows
-    // ahead faster than 8 and than 32 on a table of 1,000,000 rows.
+    // Behaviours whose item rows are requested ahead of the one being fused: in the bench's gather setting, over a table
+    // of 1,000,000 rows, 16 ahead beat 8 ahead (about 205 against 285 us at L = 10,000) and 32 ahead did no better.
     const int ItemLookahead = 16;
 
     /// <summary>
