@@ -142,7 +142,7 @@ internal sealed class PairDecomposition
     /// </summary>
     /// <remarks>
     /// Rows scattered over a table larger than the caches miss one by one; each iteration also prefetches the row
-    /// <see cref="Lookahead"/> behaviours on, so that many misses are in flight behind the dots.
+    /// <see cref="CacheLines.RowsAhead"/> behaviours on, so that many misses are in flight behind the dots.
     /// </remarks>
     public void ScoreGathered(ReadOnlySpan<float> u, DecomposedHistory history, ReadOnlySpan<float> parts, Span<float> scores)
     {
@@ -150,17 +150,15 @@ internal sealed class PairDecomposition
         var items = history.Items;
         var runs = history.RunStart;
         int d = Dimension, n = items.Length;
-        for (int j = 0; j < Math.Min(Lookahead, n); j++) CacheLines.Prefetch(_items.AsSpan(items[j] * d, d));
+        for (int j = 0; j < Math.Min(CacheLines.RowsAhead, n); j++) CacheLines.Prefetch(_items.AsSpan(items[j] * d, d));
         for (int s = 0; s + 1 < runs.Length; s++)
         {
             float w = ItemWeight(s), part = parts[s];
             for (int j = runs[s]; j < runs[s + 1]; j++)
             {
-                if (j + Lookahead < n) CacheLines.Prefetch(_items.AsSpan(items[j + Lookahead] * d, d));
+                if (j + CacheLines.RowsAhead < n) CacheLines.Prefetch(_items.AsSpan(items[j + CacheLines.RowsAhead] * d, d));
                 scores[j] = MathF.FusedMultiplyAdd(w, RowDots.Dot(u, _items.AsSpan(items[j] * d, d)), part);
             }
         }
     }
-
-    const int Lookahead = 16;
 }

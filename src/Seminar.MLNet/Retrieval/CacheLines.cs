@@ -14,6 +14,13 @@ internal static class CacheLines
 {
     const int LineBytes = 64;
 
+    /// <summary>
+    /// How many rows ahead of the one being read a gather over a table larger than the caches requests: in the bench's
+    /// gather setting, over a table of 1,000,000 rows, 16 ahead beat 8 ahead (about 205 against 285 µs at L = 10,000) and
+    /// 32 ahead did no better.
+    /// </summary>
+    public const int RowsAhead = 16;
+
     /// <summary>Asks for every cache line of <paramref name="row"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe void Prefetch(ReadOnlySpan<float> row)
