@@ -67,6 +67,8 @@ public static class ApiSample
         var request = ml.Data.CreateEnumerable<CtrInput>(test, reuseRowObject: false).First(r => r.HistoryItems.Length > 0);
         var inMemory = ml.Model.CreatePredictionEngine<CtrInput, CtrPrediction>(model).Predict(request);
         var fromZip = ml.Model.CreatePredictionEngine<CtrInput, CtrPrediction>(loaded).Predict(request);
+        // Stock-loaded ONNX stages keep a copy of their graph in the temp folder until the model is disposed.
+        (loaded as IDisposable)?.Dispose();
         log.WriteLine($"user {request.UserId}: {request.HistoryItems.Length} past behaviours, target {request.TargetItem}, " +
                       $"query '{request.Query}', clicked {request.Label}");
         log.WriteLine($"  fitted model: score {inMemory.Score:F6}, probability {inMemory.Probability:F6}");

@@ -149,10 +149,11 @@ public static class ServingBench
             using var stream = new MemoryStream();
             ml.Model.Save(fitted, fixture.TrainingSchema, stream);
             stream.Position = 0;
-            var loaded = ml.Model.Load(stream, out var loadedSchema);
+            // Disposed at the end of the chain's runs: the stock-loaded stages each keep a copy of their graph in the temp folder until then.
+            using var loaded = (TransformerChain<ITransformer>)ml.Model.Load(stream, out var loadedSchema);
             stream.Position = 0;
-            var fastLoaded = ml.Seminar().LoadModel(stream, out var fastSchema);
-            foreach (var (chain, model, schema) in new[] { ("fitted", fitted, fixture.TrainingSchema), ("fast_loaded", fastLoaded, fastSchema), ("stock_loaded", loaded, loadedSchema) })
+            using var fastLoaded = (TransformerChain<ITransformer>)ml.Seminar().LoadModel(stream, out var fastSchema);
+            foreach (var (chain, model, schema) in new[] { ("fitted", fitted, fixture.TrainingSchema), ("fast_loaded", (ITransformer)fastLoaded, fastSchema), ("stock_loaded", loaded, loadedSchema) })
             {
                 using var ranker = new SeminarRanker(model, schema);
                 foreach (int length in options.Lengths)

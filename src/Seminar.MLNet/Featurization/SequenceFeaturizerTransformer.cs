@@ -29,6 +29,8 @@ public sealed class SequenceFeaturizerTransformer : ITransformer, IDisposable
     /// it is built, so save this transformer rather than it.
     /// </summary>
     public ITransformer Persisted => _graph.Transformer;
+    /// <summary>Whether <see cref="Persisted"/>'s ONNX Runtime session has been built (only asking for it builds it).</summary>
+    internal bool HasOnnxSession => _graph.HasSession;
 
     /// <summary>The ONNX graph (inputs: the item and query columns; see <c>SequenceFeaturizerGraph</c>).</summary>
     public byte[] OnnxModel => _graph.Bytes;
@@ -57,6 +59,6 @@ public sealed class SequenceFeaturizerTransformer : ITransformer, IDisposable
     /// <summary>Saves as the persisted built-in transformer.</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) => _graph.Save(ctx);
 
-    /// <summary>Releases the ONNX Runtime session of <see cref="Persisted"/>.</summary>
+    /// <summary>Releases the ONNX Runtime session of <see cref="Persisted"/>, if it was built.</summary>
     public void Dispose() => _graph.Dispose();
 }

@@ -1,5 +1,4 @@
 using Microsoft.ML;
-using Microsoft.ML.Transforms.Onnx;
 using Onnx;
 using Seminar.MLNet.Featurization;
 using Seminar.MLNet.PsuScoring;
@@ -11,13 +10,13 @@ namespace Seminar.MLNet;
 
 /// <summary>
 /// Rebuilds each SEMINAR transformer from its saved graph: the C# scorer reads exactly the initializers the graph runs
-/// on (and the configuration in its metadata, <see cref="SavedGraphs"/>), and keeps the stock-loaded OnnxTransformer as
-/// its persisted form, so saving again writes the same graph.
+/// on (and the configuration in its metadata, <see cref="SavedGraphs"/>), and keeps the graph's bytes as its persisted
+/// form, so saving again writes the same graph.
 /// </summary>
 internal static class SavedStages
 {
     /// <summary>The featurizer of a graph marked <see cref="SavedGraphs.Featurizer"/>.</summary>
-    public static SequenceFeaturizerTransformer Featurizer(MLContext ml, byte[] bytes, ModelProto graph, OnnxTransformer onnx, DataViewSchema inputSchema)
+    public static SequenceFeaturizerTransformer Featurizer(MLContext ml, byte[] bytes, ModelProto graph, DataViewSchema inputSchema)
     {
         var c = SavedGraphs.Config<SequenceFeaturizerGraph.Config>(graph);
         if (c.Outputs.Length != 5) throw new InvalidDataException($"The featurizer configuration names {c.Outputs.Length} outputs; expected 5.");
@@ -30,11 +29,11 @@ internal static class SavedStages
         };
         options.Validate();
         var inputs = new[] { c.HistoryItems, c.HistoryQueries, c.TargetItem, c.Query }.OfType<string>().ToArray();
-        return new SequenceFeaturizerTransformer(SequenceVocabularies.FromGraph(graph, c), options, new PersistedGraph(ml, bytes, inputSchema, inputs, c.Outputs, onnx));
+        return new SequenceFeaturizerTransformer(SequenceVocabularies.FromGraph(graph, c), options, new PersistedGraph(ml, bytes, inputSchema, inputs, c.Outputs));
     }
 
     /// <summary>The PSU of a graph marked <see cref="SavedGraphs.Psu"/>; <paramref name="vocabularies"/> are the featurizer's before it in the chain, if any.</summary>
-    public static PsuEmbeddingTransformer Psu(MLContext ml, byte[] bytes, ModelProto graph, OnnxTransformer onnx, DataViewSchema inputSchema, SequenceVocabularies? vocabularies)
+    public static PsuEmbeddingTransformer Psu(MLContext ml, byte[] bytes, ModelProto graph, DataViewSchema inputSchema, SequenceVocabularies? vocabularies)
     {
         var c = SavedGraphs.Config<PsuGraph.Config>(graph);
         if (c.Outputs.Length != 3) throw new InvalidDataException($"The PSU configuration names {c.Outputs.Length} outputs; expected 3.");
@@ -42,11 +41,11 @@ internal static class SavedStages
         (columns.OutputTargetColumnName, columns.OutputInterestColumnName, columns.OutputScoreColumnName) = (c.Outputs[0], c.Outputs[1], c.Outputs[2]);
         var model = PsuModel(graph, c, vocabularies);
         PsuInputColumns.Resolve(inputSchema, columns, model.QueryTokens, model.Weights.SideFeatures);
-        return new PsuEmbeddingTransformer(model, columns, new PersistedGraph(ml, bytes, inputSchema, PsuGraph.InputNames(columns), c.Outputs, onnx));
+        return new PsuEmbeddingTransformer(model, columns, new PersistedGraph(ml, bytes, inputSchema, PsuGraph.InputNames(columns), c.Outputs));
     }
 
     /// <summary>The PQ attention of a graph marked <see cref="SavedGraphs.Pq"/>: its own PSU tables, catalog codebook and codes.</summary>
-    public static PqAttentionTransformer Pq(MLContext ml, byte[] bytes, ModelProto graph, OnnxTransformer onnx, DataViewSchema inputSchema, SequenceVocabularies? vocabularies)
+    public static PqAttentionTransformer Pq(MLContext ml, byte[] bytes, ModelProto graph, DataViewSchema inputSchema, SequenceVocabularies? vocabularies)
     {
         var c = SavedGraphs.Config<PqGraph.Config>(graph);
         if (c.Psu.Outputs.Length != 2) throw new InvalidDataException($"The PQ configuration names {c.Psu.Outputs.Length} outputs; expected 2.");
@@ -68,7 +67,7 @@ internal static class SavedStages
         }, c.Psu);
         options.Validate();
         PsuInputColumns.Resolve(inputSchema, options, psu.QueryTokens, psu.Weights.SideFeatures);
-        return new PqAttentionTransformer(model, options, new PersistedGraph(ml, bytes, inputSchema, PqGraph.InputNames(options), c.Psu.Outputs, onnx));
+        return new PqAttentionTransformer(model, options, new PersistedGraph(ml, bytes, inputSchema, PqGraph.InputNames(options), c.Psu.Outputs));
     }
 
     static T Columns<T>(T columns, PsuGraph.Config c) where T : PsuColumnOptions

@@ -82,9 +82,9 @@ internal static class SeminarModelLoader
                 {
                     csharp = stage.Component switch
                     {
-                        SavedGraphs.Featurizer => Remember(SavedStages.Featurizer(ml, stage.Bytes!, stage.Graph!, onnx, input)),
-                        SavedGraphs.Psu => SavedStages.Psu(ml, stage.Bytes!, stage.Graph!, onnx, input, _vocabularies),
-                        _ => SavedStages.Pq(ml, stage.Bytes!, stage.Graph!, onnx, input, _vocabularies),
+                        SavedGraphs.Featurizer => Remember(SavedStages.Featurizer(ml, stage.Bytes!, stage.Graph!, input)),
+                        SavedGraphs.Psu => SavedStages.Psu(ml, stage.Bytes!, stage.Graph!, input, _vocabularies),
+                        _ => SavedStages.Pq(ml, stage.Bytes!, stage.Graph!, input, _vocabularies),
                     };
                 }
                 catch (NotSupportedException)
@@ -96,6 +96,9 @@ internal static class SeminarModelLoader
                 {
                     throw new InvalidDataException($"{stage.Label} of {source}: its graph cannot be rebuilt as the C# transformer: {e.Message}", e);
                 }
+                // The stock session goes now: ML.NET wrote its graph to a temp file that only Dispose removes, and the C#
+                // transformer builds a session of its own only if asked for one.
+                onnx.Dispose();
                 return (csharp, csharp.GetOutputSchema(input));
             }
             return (transformer, transformer.GetOutputSchema(input));

@@ -46,8 +46,7 @@ public class RoundTripDisposalTests
         Assert.InRange(report.StockLoadMaxAbsDiff, 0.0, 1e-5);
         Assert.Equal(0.0, report.FastLoadMaxAbsDiff);
         Assert.True(File.Exists(zip));
-        // The featurizer loads as an OnnxTransformer (kept by the fast-loaded C# featurizer to save with), which wrote its graph
-        // here; disposed, it deleted it.
+        // The stock-loaded featurizer is an OnnxTransformer, which wrote its graph here; disposed, it deleted it.
         Assert.Empty(Directory.EnumerateFileSystemEntries(scratch));
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Seminar.MLNet.Tests.PsuScoring;
 using Seminar.MLNet.Training.PsuTraining;
+using Seminar.MLNet.Training.Runtime;
 using static TorchSharp.torch;
 
 namespace Seminar.MLNet.Tests.PsuTraining;
@@ -50,6 +51,9 @@ public class PsuSideTrainingTests
         var o = Small();
         var rows = new PsuRowReader(featurizer.Transform(data), o, o.LabelColumnName, 100, v.MaxQueryTokens).Rows(true).ToList();
         using var content = new ItemContentTensors(v.Content);
+        // libtorch's generator is process-wide: seeding, initialising and the dropout masks here would otherwise draw from
+        // it while another test class trains, and change that training's numbers.
+        using var exclusive = TorchRuntime.Exclusive();
         manual_seed(3);
         using var network = new PsuNetwork(v, content, 8, 2, 4, new[] { 16, 16 }, sideScaling: (new float[4], Enumerable.Repeat(1f, 4).ToArray()), headDropout: 0.5);
         using var _ = no_grad();
