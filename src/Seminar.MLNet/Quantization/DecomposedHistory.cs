@@ -9,8 +9,8 @@ namespace Seminar.MLNet.Quantization;
 /// tokens. Built once per user; a request then scores each distinct token once and each behaviour's item.
 /// </summary>
 /// <remarks>
-/// Grouping by slot makes the query part and the item weight constant along a run, so a pass over the scan's sums is
-/// one multiply-add per behaviour with two constants per run and no per-behaviour lookup. <see cref="Positions"/>
+/// Grouping by slot makes the item weight constant along a run and gives each distinct query one query part, so a pass
+/// over the scan's sums is one multiply-add per behaviour with the slot's part looked up (<see cref="SlotOfEach"/>). <see cref="Positions"/>
 /// maps a grouped behaviour back to its history position; padding behaviours (item 0) are left out.
 /// </remarks>
 internal sealed class DecomposedHistory
@@ -20,7 +20,7 @@ internal sealed class DecomposedHistory
     readonly Dictionary<ulong, int> _queries = new();
     readonly Dictionary<long, int> _distinct = new();
     readonly List<int> _distinctTokens = new(), _queryStart = new(), _queryTokens = new(), _counts = new();
-    int[] _slot = Array.Empty<int>(), _items = Array.Empty<int>(), _positions = Array.Empty<int>(), _runStart = new int[1], _next = Array.Empty<int>(),
+    int[] _slot = Array.Empty<int>(), _slotOfEach = Array.Empty<int>(), _items = Array.Empty<int>(), _positions = Array.Empty<int>(), _runStart = new int[1], _next = Array.Empty<int>(),
         _padded = Array.Empty<int>();
     int _count, _slots, _width;
 
@@ -33,6 +33,15 @@ internal sealed class DecomposedHistory
     public ReadOnlySpan<int> Items => _items.AsSpan(0, _count);
     /// <summary>History position of each grouped behaviour.</summary>
     public ReadOnlySpan<int> Positions => _positions.AsSpan(0, _count);
+    /// <summary>The slot of each grouped behaviour (<see cref="SlotOf"/> for all at once).</summary>
+    public ReadOnlySpan<int> SlotOfEach => _slotOfEach.AsSpan(0, _count);
+    /// <summary>
+    /// <see cref="SlotOfEach"/> followed by <see cref="Padding"/> zeros, so a vector pass over the behaviours may read a few
+    /// lanes past the end and gather slot 0's value there.
+    /// </summary>
+    internal ReadOnlySpan<int> SlotOfEachPadded => _slotOfEach.AsSpan(0, _count + Padding);
+    /// <summary>Zero slots after <see cref="SlotOfEach"/> in <see cref="SlotOfEachPadded"/>: one vector of the widest path.</summary>
+    internal const int Padding = 16;
     /// <summary>Slot s holds behaviours <c>[RunStart[s], RunStart[s + 1])</c>; <see cref="Slots"/> + 1 entries.</summary>
     public ReadOnlySpan<int> RunStart => _runStart.AsSpan(0, _slots + 1);
     /// <summary>Slots: browses and one per distinct query.</summary>
@@ -193,13 +202,16 @@ internal sealed class DecomposedHistory
             _items = new int[Math.Max(real, 2 * _items.Length)];
             _positions = new int[_items.Length];
         }
+        if (_slotOfEach.Length < real + Padding) _slotOfEach = new int[Math.Max(real + Padding, 2 * _slotOfEach.Length)];
         for (int l = 0; l < items.Length; l++)
         {
             if (slot[l] < 0) continue;
             int j = _next[slot[l]]++;
             _items[j] = (int)items[l];
             _positions[j] = l;
+            _slotOfEach[j] = slot[l];
         }
+        _slotOfEach.AsSpan(real, Padding).Clear();
         Pad(slots - 1);
         _count = real;
         _slots = slots;

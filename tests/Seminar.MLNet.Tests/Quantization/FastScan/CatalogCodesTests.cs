@@ -130,6 +130,9 @@ public class CatalogCodesTests(ITestOutputHelper output)
             Assert.True(fresh.DistinctTokens.SequenceEqual(reused.DistinctTokens), $"L = {length}: distinct tokens");
             Assert.True(fresh.QueryStart.SequenceEqual(reused.QueryStart), $"L = {length}: query starts");
             Assert.True(fresh.QueryTokens.SequenceEqual(reused.QueryTokens), $"L = {length}: query tokens");
+            // Each behaviour's slot as the runs place it, then zeros a vector past the end (a shorter history after a longer one too).
+            Assert.Equal(Enumerable.Range(0, reused.Count).Select(reused.SlotOf), reused.SlotOfEach.ToArray());
+            Assert.Equal(new int[DecomposedHistory.Padding], reused.SlotOfEachPadded[reused.Count..].ToArray());
         }
         var error = Assert.Throws<ArgumentException>(() => reused.Rebuild(new long[] { 3, 60 }, new long[] { 1, 0, 0, 2, 0, 0 }, 3, 50, 6));
         Assert.StartsWith("Behaviour 1: item index 60 is outside the item table", error.Message);
