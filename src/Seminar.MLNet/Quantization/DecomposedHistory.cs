@@ -56,8 +56,9 @@ internal sealed class DecomposedHistory
     public int QueryWidth => _width;
     /// <summary>
     /// <see cref="QueryTokens"/> with every query padded to <see cref="QueryWidth"/> by <c>DistinctTokens.Length</c> (a
-    /// token whose dot the caller sets to 0): query q is <c>[q · QueryWidth, (q + 1) · QueryWidth)</c>, so a pass over the
-    /// queries takes as many tokens for each and does not branch on its length.
+    /// token whose dot the caller sets to 0), position-major: token i of query q is at <c>i · (Slots − 1) + q</c>. A pass
+    /// over the queries takes as many tokens for each and does not branch on its length, and the i-th tokens of
+    /// consecutive queries load as one vector.
     /// </summary>
     public ReadOnlySpan<int> PaddedQueryTokens => _padded.AsSpan(0, Math.Max(0, _slots - 1) * _width);
 
@@ -225,7 +226,7 @@ internal sealed class DecomposedHistory
         int pad = _distinctTokens.Count;
         for (int q = 0; q < queries; q++)
             for (int i = 0, t = _queryStart[q], end = _queryStart[q + 1]; i < width; i++, t++)
-                _padded[q * width + i] = t < end ? _queryTokens[t] : pad;
+                _padded[i * queries + q] = t < end ? _queryTokens[t] : pad;
         _width = width;
     }
 }

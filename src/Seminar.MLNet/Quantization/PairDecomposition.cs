@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Seminar.MLNet.PsuScoring;
 using Seminar.MLNet.Retrieval;
 
@@ -82,8 +85,9 @@ internal sealed class PairDecomposition
     /// <param name="history">The history.</param>
     /// <param name="tokenDots">Scratch of at least the history's distinct tokens plus one (the padding's).</param>
     /// <param name="parts">Receives <see cref="DecomposedHistory.Slots"/> values.</param>
+    /// <param name="path">Vector (eight queries per step, each token's dot gathered) or scalar; both give the same bits.</param>
     /// <exception cref="ArgumentException"><paramref name="tokenDots"/> is too short.</exception>
-    public void QueryParts(ReadOnlySpan<float> u, DecomposedHistory history, Span<float> tokenDots, Span<float> parts)
+    public unsafe void QueryParts(ReadOnlySpan<float> u, DecomposedHistory history, Span<float> tokenDots, Span<float> parts, SimdPath path = SimdPath.Best)
     {
         ArgumentNullException.ThrowIfNull(history);
         int d = Dimension;
@@ -97,11 +101,29 @@ internal sealed class PairDecomposition
         // for queries of 1 to 3 tokens was mispredicted often enough to make this loop the PQ chain's largest stage.
         var padded = history.PaddedQueryTokens;
         var start = history.QueryStart;
-        int width = history.QueryWidth;
-        for (int q = 0, i = 0; q + 1 < history.Slots; q++)
+        int width = history.QueryWidth, queries = history.Slots - 1, q = 0;
+        if (queries >= Vector256<float>.Count && Avx2.IsSupported && SimdPaths.Resolve(path) != SimdPath.Scalar)
+        {
+            // Each lane adds its query's dots in the scalar loop's order and scales by the same quotient: the same bits.
+            ref int index = ref MemoryMarshal.GetReference(padded);
+            ref int starts = ref MemoryMarshal.GetReference(start);
+            ref float target = ref MemoryMarshal.GetReference(parts);
+            var weight = Vector256.Create(QueryWeight);
+            fixed (float* dots = tokenDots)
+            {
+                for (; q + Vector256<float>.Count <= queries; q += Vector256<float>.Count)
+                {
+                    var sum = Vector256<float>.Zero;
+                    for (int i = 0; i < width; i++) sum += Avx2.GatherVector256(dots, Vector256.LoadUnsafe(ref index, (nuint)(i * queries + q)), sizeof(float));
+                    var lengths = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref starts, (nuint)q + 1) - Vector256.LoadUnsafe(ref starts, (nuint)q));
+                    (weight / lengths * sum).StoreUnsafe(ref target, (nuint)q + 1);
+                }
+            }
+        }
+        for (; q < queries; q++)
         {
             float sum = 0;
-            for (int end = i + width; i < end; i++) sum += tokenDots[padded[i]];
+            for (int i = 0; i < width; i++) sum += tokenDots[padded[i * queries + q]];
             parts[q + 1] = QueryWeight / (start[q + 1] - start[q]) * sum;
         }
     }

@@ -44,6 +44,38 @@ public class CatalogCodesTests(ITestOutputHelper output)
         return (scores, parts);
     }
 
+    [Theory]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(300)]
+    public void Query_parts_are_the_same_bits_on_the_vector_and_the_scalar_path_and_equal_their_definition(int behaviours)
+    {
+        const int d = 16, t = 3, tokens = 40;
+        var random = new Random(behaviours);
+        var tokenTable = Enumerable.Range(0, tokens * d).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
+        var pairs = new PairDecomposition(new float[20 * d], tokenTable, d, 0.35f);
+        var items = Enumerable.Range(0, behaviours).Select(_ => (long)random.Next(1, 20)).ToArray();
+        // Queries of 1 to 3 tokens (some with padding between), and a few browses.
+        var queryTokens = new long[behaviours * t];
+        for (int l = 0; l < behaviours; l++)
+            if (random.Next(5) != 0)
+                for (int i = 0, n = random.Next(1, t + 1); i < n; i++) queryTokens[l * t + random.Next(t)] = random.Next(1, tokens);
+        var history = DecomposedHistory.Build(items, queryTokens, t, 20, tokens);
+        var u = Enumerable.Range(0, d).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
+        var scalar = new float[history.Slots];
+        var vector = new float[history.Slots];
+        pairs.QueryParts(u, history, new float[history.DistinctTokens.Length + 1], scalar, SimdPath.Scalar);
+        pairs.QueryParts(u, history, new float[history.DistinctTokens.Length + 1], vector, SimdPath.Best);
+        Assert.Equal(scalar.Select(BitConverter.SingleToInt32Bits), vector.Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(0f, scalar[0]);
+        for (int q = 0; q + 1 < history.Slots; q++)
+        {
+            int from = history.QueryStart[q], to = history.QueryStart[q + 1];
+            double mean = Enumerable.Range(from, to - from).Average(i => (double)TensorPrimitives.Dot(u, tokenTable.AsSpan(history.DistinctTokens[history.QueryTokens[i]] * d, d)));
+            Assert.Equal(0.35 * mean, scalar[q + 1], 1e-5);
+        }
+    }
+
     [Fact]
     public void The_decomposition_rebuilds_the_PSU_pair_vectors_and_their_scores()
     {
@@ -105,7 +137,8 @@ public class CatalogCodesTests(ITestOutputHelper output)
         Assert.Equal(new[] { 1, 1, 1, 2, 3, 4 }, Enumerable.Range(0, 6).Select(q.SlotOf));
         Assert.Equal(new[] { 0, 2, 4, 5, 8 }, q.QueryStart);
         Assert.Equal(3, q.QueryWidth);
-        Assert.Equal(new[] { 0, 1, 2, /**/ 1, 0, 2, /**/ 0, 2, 2, /**/ 0, 1, 1 }, q.PaddedQueryTokens);
+        // Position-major: the first tokens of the four queries, then the second ones, then the third.
+        Assert.Equal(new[] { 0, 1, 0, 0, /**/ 1, 0, 2, 1, /**/ 2, 2, 2, 1 }, q.PaddedQueryTokens);
         var token = Assert.Throws<ArgumentException>(() => DecomposedHistory.Build(new long[] { 1 }, new long[] { 0, 10 }, 2, 10, 10));
         Assert.StartsWith("Behaviour 0: token index 10 is outside the token table (valid indices 0 to 9).", token.Message);
     }
