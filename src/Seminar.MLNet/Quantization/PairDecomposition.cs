@@ -129,6 +129,61 @@ internal sealed class PairDecomposition
     }
 
     /// <summary>
+    /// <see cref="QueryParts(ReadOnlySpan{float}, DecomposedHistory, Span{float}, Span{float}, SimdPath)"/> for
+    /// <paramref name="heads"/> request vectors at once, each head's parts the same bits as that call gives for it alone:
+    /// each token row is read once for all heads, and each query's tokens are looked up once for all heads (four at a
+    /// time, one vector per token) instead of once per head.
+    /// </summary>
+    /// <param name="u">Request vectors, row-major <c>[heads, D]</c>.</param>
+    /// <param name="heads">Request vectors H.</param>
+    /// <param name="history">The history.</param>
+    /// <param name="tokenDots">Scratch of at least <c>(distinct tokens + 1) · heads</c> values.</param>
+    /// <param name="parts">Receives head h's <see cref="DecomposedHistory.Slots"/> parts at <c>h · Slots</c>.</param>
+    /// <exception cref="ArgumentException">A span is too short.</exception>
+    public void QueryPartsOfHeads(ReadOnlySpan<float> u, int heads, DecomposedHistory history, Span<float> tokenDots, Span<float> parts)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        ArgumentOutOfRangeException.ThrowIfLessThan(heads, 1);
+        int d = Dimension, slots = history.Slots;
+        var tokens = history.DistinctTokens;
+        if (u.Length < heads * d) throw new ArgumentException($"The request vectors hold {u.Length} values; {heads} heads of D = {d} need {heads * d}.", nameof(u));
+        if (tokenDots.Length < (tokens.Length + 1) * heads)
+            throw new ArgumentException($"The token scratch holds {tokenDots.Length} values; {tokens.Length} distinct tokens and the padding for {heads} heads need {(tokens.Length + 1) * heads}.", nameof(tokenDots));
+        if (parts.Length < heads * slots) throw new ArgumentException($"The parts hold {parts.Length} values; {heads} heads of {slots} slots need {heads * slots}.", nameof(parts));
+        if (slots == 0) return;
+        // Token-major, heads adjacent: [token][head].
+        for (int t = 0; t < tokens.Length; t++) RowDots.Score(u, heads, _tokens.AsSpan(tokens[t] * d, d), tokenDots.Slice(t * heads, heads), 1);
+        tokenDots.Slice(tokens.Length * heads, heads).Clear();
+        for (int h = 0; h < heads; h++) parts[h * slots] = 0;
+        var padded = history.PaddedQueryTokens;
+        var start = history.QueryStart;
+        int width = history.QueryWidth, queries = slots - 1;
+        int h4 = Vector128.IsHardwareAccelerated ? heads - heads % 4 : 0;
+        ref float dots = ref MemoryMarshal.GetReference(tokenDots);
+        for (int q = 0; q < queries; q++)
+        {
+            // The same quotient and the same additions, in the same order, as the one-head loop.
+            float scale = QueryWeight / (start[q + 1] - start[q]);
+            for (int h = 0; h < h4; h += 4)
+            {
+                var sum = Vector128<float>.Zero;
+                for (int i = 0; i < width; i++) sum += Vector128.LoadUnsafe(ref dots, (nuint)(padded[i * queries + q] * heads + h));
+                sum *= scale;
+                parts[h * slots + q + 1] = sum.GetElement(0);
+                parts[(h + 1) * slots + q + 1] = sum.GetElement(1);
+                parts[(h + 2) * slots + q + 1] = sum.GetElement(2);
+                parts[(h + 3) * slots + q + 1] = sum.GetElement(3);
+            }
+            for (int h = h4; h < heads; h++)
+            {
+                float sum = 0;
+                for (int i = 0; i < width; i++) sum += tokenDots[padded[i * queries + q] * heads + h];
+                parts[h * slots + q + 1] = scale * sum;
+            }
+        }
+    }
+
+    /// <summary>
     /// Each distinct query's token sum <c>Σ_t e_t</c> (<c>[Slots − 1, D]</c>), stored per user so a request takes the query
     /// parts of many request vectors in one blocked product (<see cref="PartsFromDots"/>).
     /// </summary>

@@ -7,8 +7,9 @@ namespace Seminar.MLNet.Quantization;
 
 /// <summary>
 /// The PSU forward pass with approximate retrieval, one row at a time in C#: the exact target pair and request vectors,
-/// then per head <see cref="DecomposedRetriever.Retrieve(ReadOnlySpan{float}, FourBitCodes, DecomposedHistory, Span{int})"/>
-/// (fast scan of the history's catalog codes, exact query part per distinct token, exact re-rank of the shortlist), and
+/// the query parts of every head at once (<see cref="PairDecomposition.QueryPartsOfHeads"/>: exact, per distinct token), then
+/// per head <see cref="DecomposedRetriever.Retrieve(ReadOnlySpan{float}, FourBitCodes, DecomposedHistory, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{int})"/>
+/// (fast scan of the history's catalog codes, exact re-rank of the shortlist), and
 /// the exact ESU on the K behaviours it returns, as the exact PSU runs it on its own top-K, then the head MLP.
 /// </summary>
 /// <remarks>
@@ -28,6 +29,7 @@ internal sealed class PqRowScorer : ICandidateBatchScorer
     readonly int _d, _heads, _k, _t;
     readonly float[] _target, _u, _rows, _relevance, _interest;
     readonly int[] _top, _kept, _keptCount, _rowIndex;
+    float[] _tokenDots = Array.Empty<float>(), _parts = Array.Empty<float>();
     readonly HistoryCache _history = new();
     readonly DecomposedHistory _grouped = new();
 
@@ -136,10 +138,15 @@ internal sealed class PqRowScorer : ICandidateBatchScorer
         else
         {
             var positions = grouped.Positions;
+            int slots = grouped.Slots;
+            // Grow-only, like the grouped history: a request allocates nothing once they fit the longest history seen.
+            if (_tokenDots.Length < (grouped.DistinctTokens.Length + 1) * _heads) _tokenDots = new float[2 * (grouped.DistinctTokens.Length + 1) * _heads];
+            if (_parts.Length < slots * _heads) _parts = new float[2 * slots * _heads];
+            _model.Decomposition.QueryPartsOfHeads(_u, _heads, grouped, _tokenDots, _parts);
             for (int h = 0; h < _heads; h++)
             {
                 var u = _u.AsSpan(h * _d, _d);
-                int k = _retriever.Retrieve(u, _codes, grouped, _top);
+                int k = _retriever.Retrieve(u, _codes, grouped, _parts.AsSpan(h * slots, slots), ReadOnlySpan<float>.Empty, _top);
                 _keptCount[h] = k;
                 for (int i = 0; i < k; i++)
                 {

@@ -74,6 +74,23 @@ public class CatalogCodesTests(ITestOutputHelper output)
             double mean = Enumerable.Range(from, to - from).Average(i => (double)TensorPrimitives.Dot(u, tokenTable.AsSpan(history.DistinctTokens[history.QueryTokens[i]] * d, d)));
             Assert.Equal(0.35 * mean, scalar[q + 1], 1e-5);
         }
+
+        // Five heads at once (four in a vector, one alone): each head's parts are the bits of its own call.
+        const int heads = 5;
+        var us = Enumerable.Range(0, heads * d).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
+        u.CopyTo(us, 0);
+        u.CopyTo(us, 4 * d);
+        var all = new float[heads * history.Slots];
+        pairs.QueryPartsOfHeads(us, heads, history, new float[(history.DistinctTokens.Length + 1) * heads], all);
+        for (int h = 0; h < heads; h++)
+        {
+            var own = new float[history.Slots];
+            pairs.QueryParts(us.AsSpan(h * d, d), history, new float[history.DistinctTokens.Length + 1], own);
+            Assert.Equal(own.Select(BitConverter.SingleToInt32Bits), all.AsSpan(h * history.Slots, history.Slots).ToArray().Select(BitConverter.SingleToInt32Bits));
+        }
+        Assert.Equal(all.AsSpan(0, history.Slots).ToArray(), all.AsSpan(4 * history.Slots, history.Slots).ToArray());
+        var shortScratch = Assert.Throws<ArgumentException>(() => pairs.QueryPartsOfHeads(us, heads, history, new float[heads], all));
+        Assert.StartsWith($"The token scratch holds {heads} values; {history.DistinctTokens.Length} distinct tokens and the padding for {heads} heads need", shortScratch.Message);
     }
 
     [Fact]
