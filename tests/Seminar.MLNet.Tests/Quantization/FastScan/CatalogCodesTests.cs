@@ -228,8 +228,10 @@ public class CatalogCodesTests(ITestOutputHelper output)
         Assert.StartsWith($"Item {items} is outside the catalog codes (valid indices 0 to {items - 1}).", error.Message);
     }
 
-    [Fact]
-    public void Scan_and_combination_of_gathered_codes_equal_the_naive_reference_on_every_path()
+    [Theory]
+    [InlineData(20)]   // long runs: about 75 behaviours per distinct query
+    [InlineData(1_500)] // about 600 distinct queries in 1,500 query behaviours, runs of one to a few behaviours: a vector of keys spans up to as many query slots as lanes
+    public void Scan_and_combination_of_gathered_codes_equal_the_naive_reference_on_every_path(int distinctQueries)
     {
         const int d = 64, m = 32, items = 2_000, tokens = 50, t = 3;
         var random = new Random(9);
@@ -237,8 +239,9 @@ public class CatalogCodesTests(ITestOutputHelper output)
         var tokenTable = Enumerable.Range(0, tokens * d).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
         var pairs = new PairDecomposition(table, tokenTable, d, 0.4f);
         var catalog = CatalogCodes.Train(table, d, m, seed: 1);
-        var (h, k) = History(random, 3_000, items, tokens, t, 20);
+        var (h, k) = History(random, 3_000, items, tokens, t, distinctQueries);
         var history = DecomposedHistory.Build(h, k, t, items, tokens);
+        Assert.InRange(history.Slots - 1, distinctQueries / 3, distinctQueries);
         var u = Enumerable.Range(0, d).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
         var lut = new QuantizedLookupTables(catalog.Quantizer);
         lut.Build(u);
