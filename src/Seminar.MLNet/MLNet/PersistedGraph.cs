@@ -40,7 +40,8 @@ sealed class PersistedGraph : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_disposed)
+                throw new ObjectDisposedException("Persisted", "This SEMINAR transformer has been disposed, and its ONNX form with it; saving it still works.");
             return _transformer.Value;
         }
     }

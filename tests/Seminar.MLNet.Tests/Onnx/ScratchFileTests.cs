@@ -78,7 +78,7 @@ public sealed class ScratchFileTests : IDisposable
 
         // The stock loader inside LoadModel writes a copy of every graph here; the SEMINAR stages' copies go with their
         // stock sessions as soon as the C# transformers replace them, so an app that never disposes its model leaks nothing.
-        var fast = (TransformerChain<ITransformer>)ml.Seminar().LoadModel(zip, out _);
+        var fast = (TransformerChain<ITransformer>)ml.Seminar().LoadModel(zip, out var fastSchema);
         Assert.Empty(Listing(scratch));
         var scores = fast.Transform(training).GetColumn<float[]>("SeminarPqScore").ToArray();
         for (int r = 0; r < fitted.Length; r++) Assert.Equal(fitted[r][0], scores[r][0], 1e-5f);
@@ -93,5 +93,12 @@ public sealed class ScratchFileTests : IDisposable
         fast.Dispose();
         model.Dispose();
         Assert.Throws<ObjectDisposedException>(() => loadedPq.Persisted);
+        // Disposed, it still saves: the same graphs, which score as before.
+        string again = Path.Combine(_dir.Path, "again.zip");
+        ml.Model.Save(fast, fastSchema, again);
+        using var reloaded = (TransformerChain<ITransformer>)ml.Seminar().LoadModel(again, out _);
+        var rescored = reloaded.Transform(training).GetColumn<float[]>("SeminarPqScore").ToArray();
+        for (int r = 0; r < fitted.Length; r++) Assert.Equal(scores[r][0], rescored[r][0]);
+        Assert.Empty(Listing(scratch));
     }
 }
