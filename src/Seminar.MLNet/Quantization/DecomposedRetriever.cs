@@ -27,7 +27,7 @@ internal sealed class DecomposedRetriever
     readonly TopKSelector _topSelector;
     readonly ShortlistReranker _reranker;
     readonly FourBitCodes _gathered;
-    readonly int[] _positions;
+    readonly int[] _positions, _everyone;
     readonly float[] _exact;
     ushort[] _sums = Array.Empty<ushort>(), _keys = Array.Empty<ushort>();
     float[] _tokenDots = Array.Empty<float>(), _parts = Array.Empty<float>(), _offsets = Array.Empty<float>();
@@ -53,6 +53,7 @@ internal sealed class DecomposedRetriever
         _gathered = new FourBitCodes(catalog.SubSpaces);
         _positions = new int[k];
         _exact = new float[shortlist];
+        _everyone = Enumerable.Range(0, shortlist).ToArray();
     }
 
     /// <summary>Names of the stages <see cref="StageTicks"/> accumulates, in order.</summary>
@@ -133,14 +134,20 @@ internal sealed class DecomposedRetriever
 
         var ticks = StageTicks;
         long clock = ticks == null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
-        _tables.Build(u);
-        Lap(ticks, 2, ref clock);
-        FastScan.FastScan.Scan(codes, _tables, _sums);
-        Lap(ticks, 3, ref clock);
-        Combine(_sums, history, _tables.Scale, _tables.Bias, parts, _keys, SimdPath.Best);
-        Lap(ticks, 4, ref clock);
-        var listed = _reranker.SelectShortlist(_keys, n);
-        Lap(ticks, 5, ref clock);
+        ReadOnlySpan<int> listed;
+        // A history no longer than the shortlist is listed whole, in index order, whatever the keys say: skip them.
+        if (n <= Shortlist) listed = _everyone.AsSpan(0, n);
+        else
+        {
+            _tables.Build(u);
+            Lap(ticks, 2, ref clock);
+            FastScan.FastScan.Scan(codes, _tables, _sums);
+            Lap(ticks, 3, ref clock);
+            Combine(_sums, history, _tables.Scale, _tables.Bias, parts, _keys, SimdPath.Best);
+            Lap(ticks, 4, ref clock);
+            listed = _reranker.SelectShortlist(_keys, n);
+            Lap(ticks, 5, ref clock);
+        }
         var items = history.Items;
         var catalog = _pairs.Items;
         // Every listed row's cache lines requested first: the misses overlap instead of queueing behind the dots.
