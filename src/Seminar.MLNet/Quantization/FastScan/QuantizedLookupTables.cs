@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Seminar.MLNet.Retrieval;
 
 namespace Seminar.MLNet.Quantization.FastScan;
@@ -111,7 +112,7 @@ internal sealed class QuantizedLookupTables
             case SimdPath.Vector256: Rows<Lanes256>(u); break;
             default: Rows<Lanes1>(u); break;
         }
-        QuantizeFloat();
+        QuantizeFloat(path);
     }
 
     /// <summary>Replaces the float tables with <paramref name="table"/> <c>[M, 16]</c> and quantizes them.</summary>
@@ -143,20 +144,38 @@ internal sealed class QuantizedLookupTables
         }
     }
 
-    void QuantizeFloat()
+    // Row extremes, then one shared step and the bytes, as FAISS's quantize_LUT_and_bias. A row is 16 entries: on
+    // 512-bit vectors it is one register (extremes by a reduction, bytes by one narrowing), with the scalar loop's
+    // operations per entry, so both paths give the same bytes, step and bias (tested); it was 3% of a 100-candidate PQ
+    // request in a profile, scalar.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    void QuantizeFloat(SimdPath path = SimdPath.Best)
     {
         int m = SubSpaces;
+        bool vector = SimdPaths.Resolve(path) == SimdPath.Vector512 && Entries == Vector512<float>.Count;
         Span<float> mins = stackalloc float[MaxSubSpaces];
         float widest = 0, total = 0, bias = 0;
+        ref float table = ref MemoryMarshal.GetArrayDataReference(_float);
         for (int s = 0; s < m; s++)
         {
-            var row = _float.AsSpan(s * Entries, Entries);
-            float min = row[0], max = row[0];
-            foreach (float v in row)
+            float min, max;
+            if (vector)
             {
-                if (!float.IsFinite(v)) throw new ArgumentException($"Lookup table entry [{s}] is {v}; entries must be finite.");
-                min = MathF.Min(min, v);
-                max = MathF.Max(max, v);
+                var row = Vector512.LoadUnsafe(ref table, (nuint)(s * Entries));
+                if (!Vector512.EqualsAll(row - row, Vector512<float>.Zero)) ThrowNotFinite(s, _float.AsSpan(s * Entries, Entries));
+                (min, max) = (Lowest(row), Highest(row));
+            }
+            else
+            {
+                var row = _float.AsSpan(s * Entries, Entries);
+                min = row[0];
+                max = row[0];
+                foreach (float v in row)
+                {
+                    if (!float.IsFinite(v)) ThrowNotFinite(s, row);
+                    min = MathF.Min(min, v);
+                    max = MathF.Max(max, v);
+                }
             }
             mins[s] = min;
             widest = MathF.Max(widest, max - min);
@@ -166,14 +185,50 @@ internal sealed class QuantizedLookupTables
         // Steps per float unit: FAISS's a. Zero spans (constant tables) leave every byte 0 and the bias exact.
         float a = MathF.Min(widest > 0 ? 255f / widest : float.PositiveInfinity, total > 0 ? 65535f / total : float.PositiveInfinity);
         if (!float.IsFinite(a)) a = 0;
-        for (int s = 0; s < m; s++)
-            for (int k = 0; k < Entries; k++)
+        if (vector)
+        {
+            ref byte bytes = ref MemoryMarshal.GetArrayDataReference(_bytes);
+            for (int s = 0; s < m; s++)
             {
-                float q = MathF.Floor((_float[s * Entries + k] - mins[s]) * a + 0.5f);
-                // The widest row's maximum can round a hair past 255 in float; the clamp costs at most that hair.
-                _bytes[s * Entries + k] = (byte)Math.Clamp(q, 0f, 255f);
+                var row = Vector512.LoadUnsafe(ref table, (nuint)(s * Entries));
+                var q = Vector512.Floor((row - Vector512.Create(mins[s])) * Vector512.Create(a) + Vector512.Create(0.5f));
+                var clamped = Vector512.ConvertToInt32(Vector512.Min(Vector512.Max(q, Vector512<float>.Zero), Vector512.Create(255f)));
+                var halves = Vector256.Narrow(clamped.GetLower(), clamped.GetUpper());
+                Vector128.Narrow(halves.GetLower(), halves.GetUpper()).AsByte().StoreUnsafe(ref bytes, (nuint)(s * Entries));
             }
+        }
+        else
+            for (int s = 0; s < m; s++)
+                for (int k = 0; k < Entries; k++)
+                {
+                    float q = MathF.Floor((_float[s * Entries + k] - mins[s]) * a + 0.5f);
+                    // The widest row's maximum can round a hair past 255 in float; the clamp costs at most that hair.
+                    _bytes[s * Entries + k] = (byte)Math.Clamp(q, 0f, 255f);
+                }
         Scale = a > 0 ? 1 / a : 0;
         Bias = bias;
+    }
+
+    static void ThrowNotFinite(int s, ReadOnlySpan<float> row)
+    {
+        foreach (float v in row)
+            if (!float.IsFinite(v)) throw new ArgumentException($"Lookup table entry [{s}] is {v.ToString(System.Globalization.CultureInfo.InvariantCulture)}; entries must be finite.");
+    }
+
+    // Exact, so the order of the reduction does not matter; IEEE minimum and maximum, as MathF's (−0 below +0).
+    static float Lowest(Vector512<float> v)
+    {
+        var a = Vector256.Min(v.GetLower(), v.GetUpper());
+        var b = Vector128.Min(a.GetLower(), a.GetUpper());
+        var c = Vector128.Min(b, Vector128.Shuffle(b, Vector128.Create(2, 3, 0, 1)));
+        return MathF.Min(c.GetElement(0), c.GetElement(1));
+    }
+
+    static float Highest(Vector512<float> v)
+    {
+        var a = Vector256.Max(v.GetLower(), v.GetUpper());
+        var b = Vector128.Max(a.GetLower(), a.GetUpper());
+        var c = Vector128.Max(b, Vector128.Shuffle(b, Vector128.Create(2, 3, 0, 1)));
+        return MathF.Max(c.GetElement(0), c.GetElement(1));
     }
 }

@@ -119,10 +119,15 @@ public class FastScanTests(ITestOutputHelper output)
                     Assert.Equal(dot, tables.Float[s * 16 + k]);
                 }
             var built = tables.Float.ToArray();
+            var (bytes, scale, bias) = (tables.Bytes.ToArray(), tables.Scale, tables.Bias);
             foreach (var path in Paths)
             {
                 tables.Build(u, path);
                 Assert.Equal(built, tables.Float.ToArray());
+                // The quantization too: a row is one 512-bit register on that path, sixteen scalar steps on the others.
+                Assert.Equal(bytes, tables.Bytes.ToArray());
+                Assert.Equal((BitConverter.SingleToInt32Bits(scale), BitConverter.SingleToInt32Bits(bias)),
+                    (BitConverter.SingleToInt32Bits(tables.Scale), BitConverter.SingleToInt32Bits(tables.Bias)));
             }
             Scan.Scan(packed, tables, sums);
             double magnitude = Math.Abs(tables.Bias);
@@ -168,6 +173,18 @@ public class FastScanTests(ITestOutputHelper output)
         Assert.Equal(1f, tables.Bias);
         Assert.All(tables.Bytes.ToArray(), b => Assert.Equal(0, b));
         Assert.Equal(1f, tables.Dequantize(0));
+    }
+
+    [Theory]
+    [InlineData(float.NaN, "NaN")]
+    [InlineData(float.PositiveInfinity, "Infinity")]
+    public void A_table_entry_that_is_not_finite_is_refused_naming_its_sub_space(float bad, string shown)
+    {
+        var tables = new QuantizedLookupTables(new float[4 * 16], 4, 4, 16);
+        var table = Enumerable.Range(0, 4 * 16).Select(i => i * 0.1f).ToArray();
+        table[2 * 16 + 5] = bad;
+        var error = Assert.Throws<ArgumentException>(() => tables.Quantize(table));
+        Assert.Equal($"Lookup table entry [2] is {shown}; entries must be finite.", error.Message);
     }
 
     static int[] ExactTopK(float[] vectors, float[] query, int n, int k)
