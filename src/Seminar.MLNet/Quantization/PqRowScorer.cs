@@ -1,7 +1,7 @@
-using System.Numerics.Tensors;
 using Seminar.MLNet.Featurization;
 using Seminar.MLNet.PsuScoring;
 using Seminar.MLNet.Quantization.FastScan;
+using Seminar.MLNet.Retrieval;
 
 namespace Seminar.MLNet.Quantization;
 
@@ -154,7 +154,7 @@ internal sealed class PqRowScorer : ICandidateBatchScorer
                     _kept[h * _k + i] = l;
                     var x = _rows.AsSpan(i * _d, _d);
                     _fusion.Fuse((int)historyItems[l], historyQueryTokens.Slice(l * _t, _t), _columns.HistoryQueryTokensColumnName, "history query token", l, x);
-                    _relevance[i] = TensorPrimitives.Dot(u, x);
+                    _relevance[i] = RowDots.Dot(u, x);
                 }
                 _readout.AttendHead(h, _relevance.AsSpan(0, k), _rows, _rowIndex.AsSpan(0, k));
             }
