@@ -20,7 +20,7 @@ internal sealed class DecomposedHistory
     readonly Dictionary<ulong, int> _queries = new();
     readonly Dictionary<long, int> _distinct = new();
     readonly List<int> _distinctTokens = new(), _queryStart = new(), _queryTokens = new(), _counts = new();
-    int[] _slot = Array.Empty<int>(), _slotOfEach = Array.Empty<int>(), _items = Array.Empty<int>(), _positions = Array.Empty<int>(), _runStart = new int[1], _next = Array.Empty<int>(),
+    int[] _slot = Array.Empty<int>(), _slotOfEach = new int[Padding], _items = Array.Empty<int>(), _positions = Array.Empty<int>(), _runStart = new int[1], _next = Array.Empty<int>(),
         _padded = Array.Empty<int>();
     int _count, _slots, _width;
 

@@ -94,6 +94,8 @@ internal sealed class PairDecomposition
         var tokens = history.DistinctTokens;
         if (tokenDots.Length <= tokens.Length)
             throw new ArgumentException($"The token scratch holds {tokenDots.Length} values; {tokens.Length} distinct tokens and the padding need {tokens.Length + 1}.", nameof(tokenDots));
+        // Checked here: the vector pass stores without bounds checks.
+        if (parts.Length < history.Slots) throw new ArgumentException($"The parts hold {parts.Length} values; the history has {history.Slots} slots.", nameof(parts));
         for (int t = 0; t < tokens.Length; t++) tokenDots[t] = RowDots.Dot(u, _tokens.AsSpan(tokens[t] * d, d));
         tokenDots[tokens.Length] = 0;
         parts[0] = 0;

@@ -67,6 +67,8 @@ public class CatalogCodesTests(ITestOutputHelper output)
         pairs.QueryParts(u, history, new float[history.DistinctTokens.Length + 1], scalar, SimdPath.Scalar);
         pairs.QueryParts(u, history, new float[history.DistinctTokens.Length + 1], vector, SimdPath.Best);
         Assert.Equal(scalar.Select(BitConverter.SingleToInt32Bits), vector.Select(BitConverter.SingleToInt32Bits));
+        var shortParts = Assert.Throws<ArgumentException>(() => pairs.QueryParts(u, history, new float[history.DistinctTokens.Length + 1], new float[history.Slots - 1]));
+        Assert.StartsWith($"The parts hold {history.Slots - 1} values; the history has {history.Slots} slots.", shortParts.Message);
         Assert.Equal(0f, scalar[0]);
         for (int q = 0; q + 1 < history.Slots; q++)
         {
