@@ -37,7 +37,7 @@ internal sealed class DecomposedHistory
     public ReadOnlySpan<int> SlotOfEach => _slotOfEach.AsSpan(0, _count);
     /// <summary>
     /// <see cref="SlotOfEach"/> followed by <see cref="Padding"/> zeros, so a vector pass over the behaviours may read a few
-    /// lanes past the end and gather slot 0's value there.
+    /// lanes past the end and take slot 0's value there.
     /// </summary>
     internal ReadOnlySpan<int> SlotOfEachPadded => _slotOfEach.AsSpan(0, _count + Padding);
     /// <summary>Zero slots after <see cref="SlotOfEach"/> in <see cref="SlotOfEachPadded"/>: one vector of the widest path.</summary>
