@@ -153,36 +153,35 @@ internal sealed class PairDecomposition
             throw new ArgumentException($"The token scratch holds {tokenDots.Length} values; {tokens.Length} distinct tokens and the padding for {heads} heads need {(tokens.Length + 1) * heads}.", nameof(tokenDots));
         if (parts.Length < heads * slots) throw new ArgumentException($"The parts hold {parts.Length} values; {heads} heads of {slots} slots need {heads * slots}.", nameof(parts));
         if (slots == 0) return;
-        // Token-major, heads adjacent: [token][head].
-        for (int t = 0; t < tokens.Length; t++) RowDots.Score(u, heads, _tokens.AsSpan(tokens[t] * d, d), tokenDots.Slice(t * heads, heads), 1);
-        tokenDots.Slice(tokens.Length * heads, heads).Clear();
-        for (int h = 0; h < heads; h++) parts[h * slots] = 0;
-        var padded = history.PaddedQueryTokens;
-        var start = history.QueryStart;
-        int width = history.QueryWidth, queries = slots - 1;
+        // Groups of four heads share each query's token lookups; a head left over takes the one-head pass.
         int h4 = Vector128.IsHardwareAccelerated ? heads - heads % 4 : 0;
-        ref float dots = ref MemoryMarshal.GetReference(tokenDots);
-        for (int q = 0; q < queries; q++)
+        if (h4 > 0)
         {
-            // The same quotient and the same additions, in the same order, as the one-head loop.
-            float scale = QueryWeight / (start[q + 1] - start[q]);
-            for (int h = 0; h < h4; h += 4)
+            // Token-major, the grouped heads adjacent: [token][h4].
+            for (int t = 0; t < tokens.Length; t++) RowDots.Score(u, h4, _tokens.AsSpan(tokens[t] * d, d), tokenDots.Slice(t * h4, h4), 1);
+            tokenDots.Slice(tokens.Length * h4, h4).Clear();
+            for (int h = 0; h < h4; h++) parts[h * slots] = 0;
+            var padded = history.PaddedQueryTokens;
+            var start = history.QueryStart;
+            int width = history.QueryWidth, queries = slots - 1;
+            ref float dots = ref MemoryMarshal.GetReference(tokenDots);
+            for (int q = 0; q < queries; q++)
             {
-                var sum = Vector128<float>.Zero;
-                for (int i = 0; i < width; i++) sum += Vector128.LoadUnsafe(ref dots, (nuint)(padded[i * queries + q] * heads + h));
-                sum *= scale;
-                parts[h * slots + q + 1] = sum.GetElement(0);
-                parts[(h + 1) * slots + q + 1] = sum.GetElement(1);
-                parts[(h + 2) * slots + q + 1] = sum.GetElement(2);
-                parts[(h + 3) * slots + q + 1] = sum.GetElement(3);
-            }
-            for (int h = h4; h < heads; h++)
-            {
-                float sum = 0;
-                for (int i = 0; i < width; i++) sum += tokenDots[padded[i * queries + q] * heads + h];
-                parts[h * slots + q + 1] = scale * sum;
+                // The same quotient and the same additions, in the same order, as the one-head pass.
+                float scale = QueryWeight / (start[q + 1] - start[q]);
+                for (int h = 0; h < h4; h += 4)
+                {
+                    var sum = Vector128<float>.Zero;
+                    for (int i = 0; i < width; i++) sum += Vector128.LoadUnsafe(ref dots, (nuint)(padded[i * queries + q] * h4 + h));
+                    sum *= scale;
+                    parts[h * slots + q + 1] = sum.GetElement(0);
+                    parts[(h + 1) * slots + q + 1] = sum.GetElement(1);
+                    parts[(h + 2) * slots + q + 1] = sum.GetElement(2);
+                    parts[(h + 3) * slots + q + 1] = sum.GetElement(3);
+                }
             }
         }
+        for (int h = h4; h < heads; h++) QueryParts(u.Slice(h * d, d), history, tokenDots, parts.Slice(h * slots, slots));
     }
 
     /// <summary>
