@@ -78,18 +78,19 @@ internal sealed class SequenceRowFeaturizer
         {
             if (_tokens.Length < size) _tokens = new long[Math.Max(size, 2 * _tokens.Length)];
             var tokens = _tokens.AsSpan(0, size);
-            tokens.Clear();
             if (row.HistoryInPlace)
             {
                 row.InPlaceTexts(out _, out var texts);
                 if (row.HasHistoryQueries && !texts.IsEmpty)
                     for (int i = 0; i < n; i++) Tokens(texts[_from + i].AsSpan(), tokens.Slice(i * t, t));
+                else tokens.Clear();
             }
             else if (row.HasHistoryQueries)
             {
                 var queries = row.HistoryQueries;
                 for (int i = 0; i < n; i++) Tokens(queries[_from + i].Span, tokens.Slice(i * t, t));
             }
+            else tokens.Clear();
             _tokensReady = true;
         }
         var editor = VBufferEditor.Create(ref output, size);
@@ -117,11 +118,11 @@ internal sealed class SequenceRowFeaturizer
     public void QueryTokens(InputRowReader row, ref VBuffer<long> output)
     {
         var editor = VBufferEditor.Create(ref output, _v.MaxQueryTokens);
-        editor.Values.Clear();
         Tokens(row.Query.Span, editor.Values);
         output = editor.Commit();
     }
 
+    // Writes every entry of into: the tokens' indices, then 0s (so the history's buffer needs no clearing pass first).
     void Tokens(ReadOnlySpan<char> text, Span<long> into)
     {
         int k = 0;
@@ -130,5 +131,6 @@ internal sealed class SequenceRowFeaturizer
             if (k == into.Length) break;
             into[k++] = _v.TokenForms.IndexOf(token);
         }
+        into[k..].Clear();
     }
 }
