@@ -35,6 +35,8 @@ public sealed class RetrievalBenchOptions
     public float QueryWeight { get; set; } = 0.3f;
     /// <summary>Share of behaviours with a query. Default 0.5.</summary>
     public double QueryShare { get; set; } = 0.5;
+    /// <summary>Cells of the catalog's coarse k-means in the ranking setting's partition probe. Default 1,024.</summary>
+    public int CoarseCells { get; set; } = 1_024;
     /// <summary>Untimed seconds per measured entry, both sides alternating: past JIT tiering when it is on. Default 1.</summary>
     public double WarmupSeconds { get; set; } = 1;
     /// <summary>Timed seconds per measured entry (both sides together). Default 2.</summary>
@@ -58,6 +60,7 @@ public sealed class RetrievalBenchOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(SubSpaces, CatalogCodes.MaxSubSpaces, nameof(SubSpaces));
         if (Dimension < 1 || Dimension % SubSpaces != 0) throw new ArgumentOutOfRangeException(nameof(Dimension), $"The sub-spaces ({SubSpaces}) must divide the dimension ({Dimension}).");
         ArgumentOutOfRangeException.ThrowIfLessThan(Clusters, 1, nameof(Clusters));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CoarseCells, 2, nameof(CoarseCells));
         ArgumentOutOfRangeException.ThrowIfLessThan(Tokens, 2, nameof(Tokens));
         if (!(QueryWeight >= 0 && QueryWeight <= 1)) throw new ArgumentOutOfRangeException(nameof(QueryWeight), "The query weight lies in [0, 1].");
         if (!(QueryShare >= 0 && QueryShare <= 1)) throw new ArgumentOutOfRangeException(nameof(QueryShare), "The query share lies in [0, 1].");
@@ -188,6 +191,8 @@ public sealed class RetrievalBenchLength : RetrievalLengthPoint
     [JsonPropertyName("speedup_alone"), JsonPropertyOrder(2), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? SpeedupAlone { get; set; }
     /// <summary>Median approximate microseconds per request by stage (gather, query parts, lookup tables, scan, combine, shortlist, re-rank), from a separate instrumented pass.</summary>
     [JsonPropertyName("approximate_stages_us"), JsonPropertyOrder(2)] public Dictionary<string, double> ApproximateStages { get; set; } = new();
+    /// <summary>Ranking only: the share of the history a coarse partition visits for each recall (<c>CoarsePartitionProbe</c>).</summary>
+    [JsonPropertyName("coarse_partition"), JsonPropertyOrder(3), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public CoarsePartitionEntry? CoarsePartition { get; set; }
 }
 
 /// <summary>
@@ -245,10 +250,12 @@ public static class RetrievalBench
         };
         var rng = new Random(options.Seed);
         var eviction = new Eviction(options.EvictionBytes);
+        progress?.Report(new EvaluationProgress($"{options.CoarseCells:N0} coarse cells of the {smallest:N0}-item catalog (the ranking setting's partition probe)", double.NaN));
+        var cells = CoarsePartitionProbe.CatalogCells(smallest == largest ? table : table.AsSpan(0, smallest * d).ToArray(), d, Math.Min(options.CoarseCells, smallest), sample: 20_000, options.Seed);
         foreach (int length in options.Lengths)
         {
             progress?.Report(new EvaluationProgress($"ranking, L = {length:N0}", double.NaN));
-            report.Lengths.Add(Ranking(options, catalogs[smallest], length, rng, report.MemoryBandwidthGbps));
+            report.Lengths.Add(Ranking(options, catalogs[smallest], cells, length, rng, report.MemoryBandwidthGbps));
         }
         foreach (int size in options.CatalogSizes.Distinct().Order())
             foreach (int length in options.Lengths)
@@ -265,7 +272,7 @@ public static class RetrievalBench
         return report;
     }
 
-    static RetrievalBenchLength Ranking(RetrievalBenchOptions o, (PairDecomposition Pairs, CatalogCodes Codes) catalog, int length, Random rng, double bandwidth)
+    static RetrievalBenchLength Ranking(RetrievalBenchOptions o, (PairDecomposition Pairs, CatalogCodes Codes) catalog, (int Cells, int[] CellOf) cells, int length, Random rng, double bandwidth)
     {
         int d = o.Dimension, c = o.Candidates, k = o.K;
         var history = DrawHistory(catalog.Pairs, length, o, rng);
@@ -308,8 +315,12 @@ public static class RetrievalBench
         var stages = Stages(retriever, sets, Approximate, null, o);
         var entry = Entry("ranking", c, catalog.Codes.Count, length, sets, exactTimes, approximateTimes, recall / (sets * c), n > 4 * k, evicted: false, o, bandwidth,
             exactBytes: 4 * d, approximateBytes: (o.SubSpaces + 1) / 2, index: 4, approximatePasses: c, stages, rerankCopy: 4 * d);
+        var rows = PairRows(catalog.Pairs, history);
+        // Whether skipping most of the history could pay here: the share a coarse partition visits for the recall.
+        Exact(0);
+        entry.CoarsePartition = CoarsePartitionProbe.Measure(cells.CellOf, cells.Cells, history.Items, rows, d, u[0], c, exactTop, k);
         // The product alone, ours and ONNX Runtime's, on the same vectors: how close the exact kernel is to an outside one.
-        using var anchor = new OnnxMatMulAnchor(PairRows(catalog.Pairs, history), n, d, u, c);
+        using var anchor = new OnnxMatMulAnchor(rows, n, d, u, c);
         anchor.Run(0);
         vectors.Score(u[0], c, scores);
         double difference = 0;

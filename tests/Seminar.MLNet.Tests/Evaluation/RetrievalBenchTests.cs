@@ -67,10 +67,25 @@ public class RetrievalBenchTests
                 Assert.True(exactAlone > 0 && approximateAlone > 0, what);
                 Assert.Equal(Math.Round(exactAlone / approximateAlone, 3), e.GetProperty("speedup_alone").GetDouble(), 0.01 * exactAlone / approximateAlone + 0.01);
             }
+            Assert.Equal(ranking, e.TryGetProperty("coarse_partition", out _));
             if (ranking)
             {
                 Assert.True(e.GetProperty("exact_product_us").GetDouble() > 0 && e.GetProperty("onnx_matmul_us").GetDouble() > 0, what);
                 Assert.InRange(e.GetProperty("onnx_matmul_max_abs_diff").GetDouble(), 0, 1e-4);
+                // Visiting more cells scans more and finds more; every cell holds a behaviour of the history.
+                var partition = e.GetProperty("coarse_partition");
+                Assert.Equal(1_024, partition.GetProperty("catalog_cells").GetInt32());
+                int cells = partition.GetProperty("cells").GetInt32();
+                Assert.InRange(cells, 1, e.GetProperty("length").GetInt32());
+                var curve = partition.GetProperty("curve").EnumerateArray().Select(p => (Cells: p.GetProperty("cells_visited").GetInt32(),
+                    Scanned: p.GetProperty("scanned_share").GetDouble(), Recall: p.GetProperty("recall@k").GetDouble())).ToArray();
+                Assert.Equal(7, curve.Length);
+                for (int i = 1; i < curve.Length; i++)
+                    Assert.True(curve[i].Cells >= curve[i - 1].Cells && curve[i].Scanned >= curve[i - 1].Scanned && curve[i].Recall >= curve[i - 1].Recall, $"{what}: curve point {i}");
+                Assert.All(curve, p => Assert.True(p.Cells <= cells && p.Scanned is > 0 and <= 1 && p.Recall is >= 0 and <= 1, what));
+                int atRecall = partition.GetProperty("cells_at_recall_0_95").GetInt32();
+                Assert.InRange(atRecall, 1, cells);
+                Assert.InRange(partition.GetProperty("scanned_share_at_recall_0_95").GetDouble(), 0, 1);
             }
         }
         // A shortlist of 40 out of 60 behaviours keeps nearly everything: its recall is near 1.
@@ -82,6 +97,36 @@ public class RetrievalBenchTests
         Assert.All(targets[..4], t => Assert.False(t.GetProperty("met").GetBoolean()));
         Assert.Equal(16.0, targets[4].GetProperty("measured").GetDouble());
         Assert.True(targets[4].GetProperty("met").GetBoolean());
+    }
+
+    [Fact]
+    public void The_partition_probe_finds_the_top_in_the_cell_that_holds_it_and_counts_the_cells_behaviours()
+    {
+        // Three catalog cells; the history holds two behaviours of cell 2 (far along +x), three of cell 0 (along -x)
+        // and one of cell 1 (along +y). Request vector +x: its top-2 are cell 2's, the best cell by its mean.
+        int d = 2;
+        var cellOf = new[] { 0, 1, 2, 0, 2 };
+        var items = new[] { 0, 2, 3, 1, 4, 0 };
+        var rows = new float[] { -1, 0, 5, 0, -1, 0.1f, 0, 1, 4, 0, -1, -0.1f };
+        var exactTop = new[] { 1, 4 };
+        var entry = CoarsePartitionProbe.Measure(cellOf, 3, items, rows, d, new float[] { 1, 0 }, 1, exactTop, 2);
+        Assert.Equal(3, entry.Cells);
+        Assert.Equal(1, entry.CellsAtRecall95);
+        Assert.Equal(Math.Round(2.0 / 6, 4), entry.ScannedShareAtRecall95);
+        // The curve's first point (1% of 3 cells rounds to one cell): everything found in a third of the history.
+        Assert.Equal((1, Math.Round(2.0 / 6, 4), 1.0), (entry.Curve[0].CellsVisited, entry.Curve[0].ScannedShare, entry.Curve[0].Recall));
+
+        // Request vectors -x and +x: -x's top-2 are two of cell 0's three behaviours, and cell 0 is its best cell.
+        entry = CoarsePartitionProbe.Measure(cellOf, 3, items, rows, d, new float[] { -1, 0, 1, 0 }, 2, new[] { 0, 5, 1, 4 }, 2);
+        Assert.Equal(1, entry.CellsAtRecall95);
+        // Averaged over both: cell 0 holds half of the history, cell 2 a third.
+        Assert.Equal(Math.Round((3.0 / 6 + 2.0 / 6) / 2, 4), entry.ScannedShareAtRecall95);
+
+        // Request vector (0.1, 1): its top-2 lie in cells 1 and 2, its two best: one cell finds half, 0.95 takes both (half the history).
+        entry = CoarsePartitionProbe.Measure(cellOf, 3, items, rows, d, new float[] { 0.1f, 1 }, 1, new[] { 3, 1 }, 2);
+        Assert.Equal(0.5, entry.Curve[0].Recall);
+        Assert.Equal(2, entry.CellsAtRecall95);
+        Assert.Equal(Math.Round(3.0 / 6, 4), entry.ScannedShareAtRecall95);
     }
 
     [Fact]
