@@ -193,6 +193,31 @@ public sealed class RetrievalBenchLength : RetrievalLengthPoint
     [JsonPropertyName("approximate_stages_us"), JsonPropertyOrder(2)] public Dictionary<string, double> ApproximateStages { get; set; } = new();
     /// <summary>Ranking only: the share of the history a coarse partition visits for each recall (<c>CoarsePartitionProbe</c>).</summary>
     [JsonPropertyName("coarse_partition"), JsonPropertyOrder(3), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public CoarsePartitionEntry? CoarsePartition { get; set; }
+    /// <summary>Ranking and stored: the approximate side re-ranking on a per-user byte copy of the item rows, timed in its own run.</summary>
+    [JsonPropertyName("int8_rerank"), JsonPropertyOrder(3), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public ByteRerankEntry? ByteRerank { get; set; }
+}
+
+/// <summary>
+/// The approximate side re-ranking its shortlist on a per-user copy of the history's item rows as signed bytes
+/// (<c>Int8Rows</c>: one scale per dimension, one cache line per behaviour at D = 64) instead of float rows; timed
+/// against the exact side in an alternating run of its own, so its <c>exact_us</c> is that run's.
+/// </summary>
+public sealed class ByteRerankEntry
+{
+    /// <summary>Median exact microseconds per request in this run.</summary>
+    [JsonPropertyName("exact_us")] public double ExactMicroseconds { get; set; }
+    /// <summary>Median approximate microseconds per request, re-ranking on bytes.</summary>
+    [JsonPropertyName("approximate_us")] public double ApproximateMicroseconds { get; set; }
+    /// <summary>90th percentile of the same.</summary>
+    [JsonPropertyName("approximate_p90_us")] public double ApproximateP90Microseconds { get; set; }
+    /// <summary>exact_us / approximate_us.</summary>
+    [JsonPropertyName("speedup")] public double Speedup { get; set; }
+    /// <summary>Recall@K against the exact top-K of the float vectors.</summary>
+    [JsonPropertyName("recall@k")] public double Recall { get; set; }
+    /// <summary>Bytes per behaviour of the byte copy (D rounded up to a cache line), beside the codes.</summary>
+    [JsonPropertyName("bytes_per_behaviour")] public int BytesPerBehaviour { get; set; }
+    /// <summary>Median microseconds of the re-rank stage alone, from an instrumented pass.</summary>
+    [JsonPropertyName("rerank_us")] public double RerankMicroseconds { get; set; }
 }
 
 /// <summary>
@@ -315,6 +340,21 @@ public static class RetrievalBench
         var stages = Stages(retriever, sets, Approximate, null, o);
         var entry = Entry("ranking", c, catalog.Codes.Count, length, sets, exactTimes, approximateTimes, recall / (sets * c), n > 4 * k, evicted: false, o, bandwidth,
             exactBytes: 4 * d, approximateBytes: (o.SubSpaces + 1) / 2, index: 4, approximatePasses: c, stages, rerankCopy: 4 * d);
+        var bytes = new Int8Rows(rerank, d);
+        void OnBytes(int r)
+        {
+            queries.Compute(u[r], c, retriever);
+            for (int j = 0; j < c; j++)
+                retriever.Retrieve(u[r].AsSpan(j * d, d), codes, history, queries.Parts(j), bytes, approximateTop.AsSpan(j * k, k));
+        }
+        double recallOnBytes = 0;
+        for (int r = 0; r < sets; r++)
+        {
+            Exact(r);
+            OnBytes(r);
+            for (int j = 0; j < c; j++) recallOnBytes += Recall(exactTop.AsSpan(j * k, k), approximateTop.AsSpan(j * k, k), Math.Min(k, n));
+        }
+        entry.ByteRerank = ByteRerank(sets, Exact, OnBytes, retriever, recallOnBytes / (sets * c), null, o, bytes);
         var rows = PairRows(catalog.Pairs, history);
         // Whether skipping most of the history could pay here: the share a coarse partition visits for the recall.
         Exact(0);
@@ -428,8 +468,47 @@ public static class RetrievalBench
         }
         var (exactTimes, approximateTimes) = Time(RequestVectors, Exact, Approximate, eviction.Run, o);
         var stages = Stages(retriever, RequestVectors, Approximate, eviction.Run, o);
-        return Entry("stored", 1, catalog.Codes.Count, length, RequestVectors, exactTimes, approximateTimes, recall / RequestVectors, histories.All(h => h.Count > 4 * k), evicted: o.EvictionBytes > 0, o,
+        var entry = Entry("stored", 1, catalog.Codes.Count, length, RequestVectors, exactTimes, approximateTimes, recall / RequestVectors, histories.All(h => h.Count > 4 * k), evicted: o.EvictionBytes > 0, o,
             bandwidth, exactBytes: 4 * d, approximateBytes: (o.SubSpaces + 1) / 2, index: 4, approximatePasses: 1, stages, rerankCopy: 0);
+        // The same users with their item rows stored beside the codes as bytes, in grouped order.
+        var bytes = histories.Select(h =>
+        {
+            var rows = new float[(long)h.Count * d];
+            for (int j = 0; j < h.Count; j++) catalog.Pairs.Items.Slice(h.Items[j] * d, d).CopyTo(rows.AsSpan(j * d, d));
+            return new Int8Rows(rows, d);
+        }).ToArray();
+        void OnBytes(int r)
+        {
+            int user = r % users;
+            queries[user].Compute(u[r], 1, retriever);
+            retriever.Retrieve(u[r], codes[user], histories[user], queries[user].Parts(0), bytes[user], approximateTop);
+        }
+        double recallOnBytes = 0;
+        for (int r = 0; r < RequestVectors; r++)
+        {
+            Exact(r);
+            OnBytes(r);
+            recallOnBytes += Recall(exactTop, approximateTop, Math.Min(k, histories[r % users].Count));
+        }
+        entry.ByteRerank = ByteRerank(RequestVectors, Exact, OnBytes, retriever, recallOnBytes / RequestVectors, eviction.Run, o, bytes[0]);
+        return entry;
+    }
+
+    // The approximate side again with its re-rank on a per-user byte copy of the item rows (one line per behaviour at
+    // D = 64), timed against the exact side in an alternating run of its own under the same protocol.
+    static ByteRerankEntry ByteRerank(int requests, Action<int> exact, Action<int> onBytes, DecomposedRetriever retriever, double recall, Action? evict,
+        RetrievalBenchOptions o, Int8Rows rows)
+    {
+        var (exactTimes, byteTimes) = Time(requests, exact, onBytes, evict, o);
+        exactTimes.Sort();
+        byteTimes.Sort();
+        double exactUs = BenchTiming.Percentile(exactTimes, 0.5), bytesUs = BenchTiming.Percentile(byteTimes, 0.5);
+        return new ByteRerankEntry
+        {
+            ExactMicroseconds = Round(exactUs), ApproximateMicroseconds = Round(bytesUs), ApproximateP90Microseconds = Round(BenchTiming.Percentile(byteTimes, 0.9)),
+            Speedup = Math.Round(exactUs / bytesUs, 3), Recall = Math.Round(recall, 4), BytesPerBehaviour = rows.Stride,
+            RerankMicroseconds = Stages(retriever, requests, onBytes, evict, o)["rerank"],
+        };
     }
 
     static RetrievalBenchLength Entry(string setting, int candidates, int catalogItems, int length, int requests, List<double> exact, List<double> approximate, double recall,

@@ -11,7 +11,8 @@ namespace Seminar.MLNet.Quantization;
 /// <summary>
 /// Approximate top-K retrieval over the item/query decomposition (<see cref="PairDecomposition"/>): the item part by
 /// the 4-bit fast scan of the history's catalog codes, the query part exact per distinct token, the
-/// <see cref="Shortlist"/> best approximate scores re-ranked exactly on the catalog's float rows.
+/// <see cref="Shortlist"/> best approximate scores re-ranked exactly on the catalog's float rows (or a user's own rows,
+/// as floats or as bytes: <see cref="Int8Rows"/>).
 /// </summary>
 /// <remarks>
 /// Approximate score of behaviour j in slot s: <c>w_s (Scale · sum_j + Bias) + part_s</c>, one multiply-add per
@@ -29,6 +30,7 @@ internal sealed class DecomposedRetriever
     readonly FourBitCodes _gathered;
     readonly int[] _positions, _everyone;
     readonly float[] _exact;
+    short[] _request = Array.Empty<short>();
     ushort[] _sums = Array.Empty<ushort>(), _keys = Array.Empty<ushort>();
     float[] _tokenDots = Array.Empty<float>(), _parts = Array.Empty<float>(), _offsets = Array.Empty<float>();
 
@@ -119,35 +121,13 @@ internal sealed class DecomposedRetriever
     /// </summary>
     public int Retrieve(ReadOnlySpan<float> u, FourBitCodes codes, DecomposedHistory history, ReadOnlySpan<float> parts, ReadOnlySpan<float> rerankRows, Span<int> top)
     {
-        ArgumentNullException.ThrowIfNull(codes);
-        ArgumentNullException.ThrowIfNull(history);
+        Check(codes, history, parts, top);
         int n = history.Count, d = _pairs.Dimension;
-        if (codes.Count != n) throw new ArgumentException($"The codes hold {codes.Count} behaviours; the history {n}.", nameof(codes));
-        if (top.Length < Math.Min(K, n)) throw new ArgumentException($"The output holds {top.Length} indices; {Math.Min(K, n)} are returned.", nameof(top));
-        if (parts.Length < history.Slots) throw new ArgumentException($"The query parts hold {parts.Length} values; the history has {history.Slots} slots.", nameof(parts));
         if (!rerankRows.IsEmpty && rerankRows.Length < (long)n * d)
             throw new ArgumentException($"The re-rank rows hold {rerankRows.Length} values; {n} rows of D = {d} need {(long)n * d}.", nameof(rerankRows));
         if (n == 0) return 0;
-        // Vector passes may run a few lanes past a run's end (see Combine): slack keeps them inside the buffers.
-        if (_sums.Length < codes.PaddedCount + Slack) _sums = new ushort[codes.PaddedCount + Slack];
-        if (_keys.Length < n + Slack) _keys = new ushort[n + Slack];
-
-        var ticks = StageTicks;
-        long clock = ticks == null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
-        ReadOnlySpan<int> listed;
-        // A history no longer than the shortlist is listed whole, in index order, whatever the keys say: skip them.
-        if (n <= Shortlist) listed = _everyone.AsSpan(0, n);
-        else
-        {
-            _tables.Build(u);
-            Lap(ticks, 2, ref clock);
-            FastScan.FastScan.Scan(codes, _tables, _sums);
-            Lap(ticks, 3, ref clock);
-            Combine(_sums, history, _tables.Scale, _tables.Bias, parts, _keys, SimdPath.Best);
-            Lap(ticks, 4, ref clock);
-            listed = _reranker.SelectShortlist(_keys, n);
-            Lap(ticks, 5, ref clock);
-        }
+        long clock = StageTicks == null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
+        var listed = List(u, codes, history, parts, ref clock);
         var items = history.Items;
         var catalog = _pairs.Items;
         // Every listed row's cache lines requested first: the misses overlap instead of queueing behind the dots.
@@ -161,9 +141,76 @@ internal sealed class DecomposedRetriever
             var row = rerankRows.IsEmpty ? catalog.Slice(items[j] * d, d) : rerankRows.Slice(j * d, d);
             _exact[i] = MathF.FusedMultiplyAdd(_pairs.ItemWeight(slot), RowDots.Dot(u, row), parts[slot]);
         }
+        return Finish(listed, top, ref clock);
+    }
+
+    /// <summary>
+    /// <see cref="Retrieve(ReadOnlySpan{float}, FourBitCodes, DecomposedHistory, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{int})"/>
+    /// re-ranking on the history's own item rows as bytes (<paramref name="rows"/>: row j the item of behaviour j in
+    /// grouped order), one cache line per behaviour at D = 64: the shortlist's scores are then within the bytes'
+    /// rounding of exact.
+    /// </summary>
+    /// <exception cref="ArgumentException">As the float overload, or the rows are not one per behaviour of D.</exception>
+    public int Retrieve(ReadOnlySpan<float> u, FourBitCodes codes, DecomposedHistory history, ReadOnlySpan<float> parts, Int8Rows rows, Span<int> top)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        Check(codes, history, parts, top);
+        int n = history.Count;
+        if (rows.Count != n || rows.Dimension != _pairs.Dimension)
+            throw new ArgumentException($"The byte rows hold {rows.Count} rows of D = {rows.Dimension}; the history {n} behaviours of D = {_pairs.Dimension}.", nameof(rows));
+        if (n == 0) return 0;
+        long clock = StageTicks == null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
+        var listed = List(u, codes, history, parts, ref clock);
+        if (_request.Length < rows.Stride) _request = new short[rows.Stride];
+        float factor = rows.PrepareRequest(u, _request);
+        var request = _request.AsSpan(0, rows.Stride);
+        foreach (int j in listed) rows.Prefetch(j);
+        var slots = history.SlotOfEach;
+        for (int i = 0; i < listed.Length; i++)
+        {
+            int j = listed[i], slot = slots[j];
+            _exact[i] = MathF.FusedMultiplyAdd(_pairs.ItemWeight(slot), factor * Int8Rows.Dot(request, rows.PaddedRow(j)), parts[slot]);
+        }
+        return Finish(listed, top, ref clock);
+    }
+
+    void Check(FourBitCodes codes, DecomposedHistory history, ReadOnlySpan<float> parts, Span<int> top)
+    {
+        ArgumentNullException.ThrowIfNull(codes);
+        ArgumentNullException.ThrowIfNull(history);
+        int n = history.Count;
+        if (codes.Count != n) throw new ArgumentException($"The codes hold {codes.Count} behaviours; the history {n}.", nameof(codes));
+        if (top.Length < Math.Min(K, n)) throw new ArgumentException($"The output holds {top.Length} indices; {Math.Min(K, n)} are returned.", nameof(top));
+        if (parts.Length < history.Slots) throw new ArgumentException($"The query parts hold {parts.Length} values; the history has {history.Slots} slots.", nameof(parts));
+    }
+
+    // The shortlist: lookup tables, scan, keys and selection; a history no longer than the shortlist is listed whole.
+    ReadOnlySpan<int> List(ReadOnlySpan<float> u, FourBitCodes codes, DecomposedHistory history, ReadOnlySpan<float> parts, ref long clock)
+    {
+        int n = history.Count;
+        // Vector passes may run a few lanes past a run's end (see Combine): slack keeps them inside the buffers.
+        if (_sums.Length < codes.PaddedCount + Slack) _sums = new ushort[codes.PaddedCount + Slack];
+        if (_keys.Length < n + Slack) _keys = new ushort[n + Slack];
+        // A history no longer than the shortlist is listed whole, in index order, whatever the keys say: skip them.
+        if (n <= Shortlist) return _everyone.AsSpan(0, n);
+        var ticks = StageTicks;
+        _tables.Build(u);
+        Lap(ticks, 2, ref clock);
+        FastScan.FastScan.Scan(codes, _tables, _sums);
+        Lap(ticks, 3, ref clock);
+        Combine(_sums, history, _tables.Scale, _tables.Bias, parts, _keys, SimdPath.Best);
+        Lap(ticks, 4, ref clock);
+        var listed = _reranker.SelectShortlist(_keys, n);
+        Lap(ticks, 5, ref clock);
+        return listed;
+    }
+
+    // The K best of the listed behaviours' re-ranked scores (in _exact), best first, as behaviour indices.
+    int Finish(ReadOnlySpan<int> listed, Span<int> top, ref long clock)
+    {
         int kept = _topSelector.Select(_exact.AsSpan(0, listed.Length), _positions);
         for (int r = 0; r < kept; r++) top[r] = listed[_positions[r]];
-        Lap(ticks, 6, ref clock);
+        Lap(StageTicks, 6, ref clock);
         return kept;
     }
 

@@ -68,6 +68,16 @@ public class RetrievalBenchTests
                 Assert.Equal(Math.Round(exactAlone / approximateAlone, 3), e.GetProperty("speedup_alone").GetDouble(), 0.01 * exactAlone / approximateAlone + 0.01);
             }
             Assert.Equal(ranking, e.TryGetProperty("coarse_partition", out _));
+            // Ranking and stored also re-rank on a per-user byte copy, timed in a run of its own.
+            Assert.Equal(!gather, e.TryGetProperty("int8_rerank", out var bytes));
+            if (!gather)
+            {
+                Assert.Equal(64, bytes.GetProperty("bytes_per_behaviour").GetInt32());
+                Assert.InRange(bytes.GetProperty("recall@k").GetDouble(), 0.5, 1.0);
+                double exactRun = bytes.GetProperty("exact_us").GetDouble(), onBytes = bytes.GetProperty("approximate_us").GetDouble();
+                Assert.True(exactRun > 0 && onBytes > 0 && bytes.GetProperty("approximate_p90_us").GetDouble() >= onBytes && bytes.GetProperty("rerank_us").GetDouble() >= 0, what);
+                Assert.Equal(Math.Round(exactRun / onBytes, 3), bytes.GetProperty("speedup").GetDouble(), 0.01 * exactRun / onBytes + 0.01);
+            }
             if (ranking)
             {
                 Assert.True(e.GetProperty("exact_product_us").GetDouble() > 0 && e.GetProperty("onnx_matmul_us").GetDouble() > 0, what);

@@ -308,6 +308,56 @@ public class CatalogCodesTests(ITestOutputHelper output)
         Assert.Equal(expected, top);
     }
 
+    /// <summary>The history's item rows in grouped order, as bytes: the per-user copy a byte re-rank reads.</summary>
+    static Int8Rows ByteRows(float[] table, int d, DecomposedHistory history)
+    {
+        var rows = new float[history.Count * d];
+        for (int j = 0; j < history.Count; j++) table.AsSpan(history.Items[j] * d, d).CopyTo(rows.AsSpan(j * d, d));
+        return new Int8Rows(rows, d);
+    }
+
+    [Fact]
+    public void A_shortlist_of_the_whole_history_re_ranked_on_bytes_gives_the_top_K_of_the_byte_scores()
+    {
+        const int d = 16, m = 8, items = 300, tokens = 20, t = 2, k = 20;
+        var random = new Random(4);
+        var table = Enumerable.Range(0, items * d).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
+        var tokenTable = Enumerable.Range(0, tokens * d).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
+        var pairs = new PairDecomposition(table, tokenTable, d, 0.3f);
+        var catalog = CatalogCodes.Train(table, d, m, seed: 1);
+        var (h, q) = History(random, 700, items, tokens, t, 9);
+        var history = DecomposedHistory.Build(h, q, t, items, tokens);
+        var bytes = ByteRows(table, d, history);
+        var retriever = new DecomposedRetriever(catalog, pairs, k, history.Count);
+        var u = Enumerable.Range(0, d).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
+        var (exactScores, parts) = ExactScores(pairs, history, u);
+        // The byte score of each behaviour by its definition: w_s · factor · (request · bytes) + part_s.
+        var request = new short[bytes.Stride];
+        float factor = bytes.PrepareRequest(u, request);
+        var scores = new float[history.Count];
+        for (int j = 0; j < history.Count; j++)
+        {
+            int slot = history.SlotOfEach[j];
+            long dot = 0;
+            for (int i = 0; i < d; i++) dot += request[i] * bytes.Row(j)[i];
+            scores[j] = MathF.FusedMultiplyAdd(pairs.ItemWeight(slot), factor * dot, parts[slot]);
+        }
+        var expected = new int[k];
+        TopK.Select(scores, k, expected);
+        var top = new int[k];
+        var codes = new FourBitCodes(m);
+        catalog.Gather(history.Items, codes);
+        Assert.Equal(k, retriever.Retrieve(u, codes, history, parts, bytes, top));
+        Assert.Equal(expected, top);
+        // Against the float scores: the bytes keep most of the exact top-K.
+        var exact = new int[k];
+        TopK.Select(exactScores, k, exact);
+        Assert.True(exact.Intersect(top).Count() >= k - 2, $"{exact.Intersect(top).Count()} of the exact top-{k}");
+        var other = ByteRows(table, d, DecomposedHistory.Build(h[..600], q[..(600 * t)], t, items, tokens));
+        Assert.Contains($"the history {history.Count} behaviours of D = {d}",
+            Assert.Throws<ArgumentException>(() => retriever.Retrieve(u, codes, history, parts, other, top)).Message);
+    }
+
     /// <summary>
     /// Clustered catalog (D = 64, 20,000 items in 1,000 clusters), a history of 10,000 behaviours half with queries,
     /// M = 32, K = 50: the gathered fast scan with K' = 400 recalls at least 95% of the exact top-50 over 10 request
@@ -342,5 +392,22 @@ public class CatalogCodesTests(ITestOutputHelper output)
             if (shortlist == k) Assert.True(recall < 0.95, $"recall@{k} without a shortlist is already {recall:F4}: the data does not test the re-rank");
             else Assert.True(recall >= 0.95, $"recall@{k} with K' = {shortlist} is {recall:F4}");
         }
+        // The same shortlist re-ranked on the history's rows as bytes.
+        var bytes = ByteRows(table, d, history);
+        var codes = new FourBitCodes(m);
+        catalog.Gather(history.Items, codes);
+        var onBytes = new DecomposedRetriever(catalog, pairs, k, 400);
+        double byteRecall = 0;
+        for (int r = 0; r < requests; r++)
+        {
+            var u = queries.AsSpan(r * d, d).ToArray();
+            var (scores, parts) = ExactScores(pairs, history, u);
+            TopK.Select(scores, k, exact);
+            Assert.Equal(k, onBytes.Retrieve(u, codes, history, parts, bytes, top));
+            byteRecall += exact.Intersect(top).Count() / (double)k;
+        }
+        byteRecall /= requests;
+        output.WriteLine($"K' = 400 on bytes: recall@{k} {byteRecall:F4}");
+        Assert.True(byteRecall >= 0.95, $"recall@{k} with K' = 400 on bytes is {byteRecall:F4}");
     }
 }
