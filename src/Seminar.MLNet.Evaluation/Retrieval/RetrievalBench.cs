@@ -193,14 +193,15 @@ public sealed class RetrievalBenchLength : RetrievalLengthPoint
     [JsonPropertyName("approximate_stages_us"), JsonPropertyOrder(2)] public Dictionary<string, double> ApproximateStages { get; set; } = new();
     /// <summary>Ranking only: the share of the history a coarse partition visits for each recall (<c>CoarsePartitionProbe</c>).</summary>
     [JsonPropertyName("coarse_partition"), JsonPropertyOrder(3), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public CoarsePartitionEntry? CoarsePartition { get; set; }
-    /// <summary>Ranking and stored: the approximate side re-ranking on a per-user byte copy of the item rows, timed in its own run.</summary>
+    /// <summary>Ranking and stored: the approximate side re-ranking on a per-user byte copy of the item rows (stored: its query sums as bytes too), timed in its own run.</summary>
     [JsonPropertyName("int8_rerank"), JsonPropertyOrder(3), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public ByteRerankEntry? ByteRerank { get; set; }
 }
 
 /// <summary>
 /// The approximate side re-ranking its shortlist on a per-user copy of the history's item rows as signed bytes
-/// (<c>Int8Rows</c>: one scale per dimension, one cache line per behaviour at D = 64) instead of float rows; timed
-/// against the exact side in an alternating run of its own, so its <c>exact_us</c> is that run's.
+/// (<c>Int8Rows</c>: one scale per dimension, one cache line per behaviour at D = 64) instead of float rows, and in the
+/// stored setting the user's distinct queries' token sums as bytes as well (64 bytes per distinct query); timed against
+/// the exact side in an alternating run of its own, so its <c>exact_us</c> is that run's.
 /// </summary>
 public sealed class ByteRerankEntry
 {
@@ -477,11 +478,12 @@ public static class RetrievalBench
             for (int j = 0; j < h.Count; j++) catalog.Pairs.Items.Slice(h.Items[j] * d, d).CopyTo(rows.AsSpan(j * d, d));
             return new Int8Rows(rows, d);
         }).ToArray();
+        // Their distinct queries' token sums as bytes too: a request reads a quarter of the floats' bytes for its query parts.
+        var byteQueries = histories.Select(h => new ByteQueryParts(catalog.Pairs, h)).ToArray();
         void OnBytes(int r)
         {
             int user = r % users;
-            queries[user].Compute(u[r], 1, retriever);
-            retriever.Retrieve(u[r], codes[user], histories[user], queries[user].Parts(0), bytes[user], approximateTop);
+            retriever.Retrieve(u[r], codes[user], histories[user], byteQueries[user].Compute(u[r], retriever), bytes[user], approximateTop);
         }
         double recallOnBytes = 0;
         for (int r = 0; r < RequestVectors; r++)
@@ -648,6 +650,39 @@ public static class RetrievalBench
 
         /// <summary>Keeps the sum observable, so the reads cannot be dropped.</summary>
         public long Sink => _sink;
+    }
+
+    /// <summary>
+    /// A user's distinct queries as token sums stored as bytes (<see cref="Int8Rows"/>, a quarter of the floats' bytes):
+    /// the query parts of one request vector from one integer dot per distinct query.
+    /// </summary>
+    sealed class ByteQueryParts
+    {
+        readonly PairDecomposition _pairs;
+        readonly DecomposedHistory _history;
+        readonly Int8Rows _sums;
+        readonly short[] _request;
+        readonly float[] _dots, _parts;
+
+        public ByteQueryParts(PairDecomposition pairs, DecomposedHistory history)
+        {
+            _pairs = pairs;
+            _history = history;
+            _sums = new Int8Rows(pairs.QueryTokenSums(history), pairs.Dimension);
+            _request = new short[_sums.Stride];
+            _dots = new float[_sums.Count];
+            _parts = new float[history.Slots];
+        }
+
+        public ReadOnlySpan<float> Compute(float[] u, DecomposedRetriever? retriever)
+        {
+            long start = Stopwatch.GetTimestamp();
+            float factor = _sums.PrepareRequest(u, _request);
+            for (int q = 0; q < _dots.Length; q++) _dots[q] = factor * Int8Rows.Dot(_request, _sums.PaddedRow(q));
+            _pairs.PartsFromDots(_history, _dots, _parts);
+            if (retriever?.StageTicks is { } ticks) ticks[1] += Stopwatch.GetTimestamp() - start;
+            return _parts;
+        }
     }
 
     /// <summary>
