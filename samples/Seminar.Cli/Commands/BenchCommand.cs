@@ -116,6 +116,6 @@ static class BenchCommand
             AnsiConsole.MarkupLine(Markup.Escape($"ranking, L = {l.Length:N0}: the relevance product alone {l.ExactProductMicroseconds:N1} µs in the exact kernel, " +
                 $"{l.OnnxMatMulMicroseconds:N1} µs as one ONNX Runtime MatMul (one thread; largest difference {l.OnnxMatMulMaxAbsDiff:G2})"));
         foreach (var t in report.Targets)
-            AnsiConsole.MarkupLine(Markup.Escape($"{(t.Met ? "met" : "NOT met")}: {t.Target} (measured {t.Measured:F2}{(t.Recall is { } r ? $", recall {r:F4}" : "")})"));
+            AnsiConsole.MarkupLine(Markup.Escape($"{(t.Met ? "met" : "NOT met")}: {t.Target} (measured {t.Measured:F2}{(t.Recall is { } r ? $", recall {r:F4}" : "")}{(t.Rerank is { } how ? $", {how} re-rank" : "")})"));
     }
 }

@@ -130,6 +130,8 @@ public sealed class RetrievalBenchTarget
     [JsonPropertyName("recall")] public double? Recall { get; set; }
     /// <summary>Whether it was met.</summary>
     [JsonPropertyName("met")] public bool Met { get; set; }
+    /// <summary>Which re-rank measured it: <c>float</c> (the main entry) or <c>int8</c> (its byte variant), the faster that keeps recall@K at 0.95.</summary>
+    [JsonPropertyName("rerank"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Rerank { get; set; }
 }
 
 /// <summary>
@@ -536,16 +538,21 @@ public static class RetrievalBench
 
     static double Round(double microseconds) => Math.Round(microseconds, 2);
 
-    static List<RetrievalBenchTarget> Targets(RetrievalBenchReport report, RetrievalBenchOptions o)
+    internal static List<RetrievalBenchTarget> Targets(RetrievalBenchReport report, RetrievalBenchOptions o)
     {
         var targets = new List<RetrievalBenchTarget>();
         void Add(string setting, int length, int catalog, double speedup, string text)
         {
             var entry = report.Lengths.FirstOrDefault(l => l.Setting == setting && l.Length == length && (catalog == 0 || l.CatalogItems == catalog));
+            // The faster of the float and the byte re-rank among those that keep the recall (else the float one).
+            var measured = new List<(double Speedup, double Recall, string Rerank)>();
+            if (entry != null) measured.Add((entry.Speedup, entry.Recall, "float"));
+            if (entry?.ByteRerank is { } bytes) measured.Add((bytes.Speedup, bytes.Recall, "int8"));
+            var best = measured.Where(m => m.Recall >= 0.95).OrderByDescending(m => m.Speedup).Concat(measured).FirstOrDefault();
             targets.Add(new RetrievalBenchTarget
             {
-                Target = text, Measured = entry?.Speedup ?? 0, Recall = entry?.Recall,
-                Met = entry != null && entry.Speedup >= speedup && entry.Recall >= 0.95,
+                Target = text, Measured = entry == null ? 0 : best.Speedup, Recall = entry == null ? null : best.Recall, Rerank = entry == null ? null : best.Rerank,
+                Met = entry != null && best.Speedup >= speedup && best.Recall >= 0.95,
             });
         }
         Add("ranking", 10_000, 0, 8, $"ranking, L = 10,000, {o.Candidates} candidates: >= 8x, recall@{o.K} >= 0.95");

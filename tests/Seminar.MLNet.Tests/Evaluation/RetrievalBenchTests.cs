@@ -105,8 +105,28 @@ public class RetrievalBenchTests
         Assert.Equal(5, targets.Length);
         // None of the measured lengths or catalogs is a target's: unmeasured targets read 0 and are not met.
         Assert.All(targets[..4], t => Assert.False(t.GetProperty("met").GetBoolean()));
+        Assert.All(targets, t => Assert.False(t.TryGetProperty("rerank", out _)));
         Assert.Equal(16.0, targets[4].GetProperty("measured").GetDouble());
         Assert.True(targets[4].GetProperty("met").GetBoolean());
+    }
+
+    [Fact]
+    public void A_target_takes_the_faster_re_rank_that_keeps_the_recall()
+    {
+        static RetrievalBenchLength Stored(int length, double speedup, double recall, double bytesSpeedup, double bytesRecall) => new()
+        {
+            Setting = "stored", Length = length, CatalogItems = 100_000, Speedup = speedup, Recall = recall,
+            ByteRerank = new ByteRerankEntry { Speedup = bytesSpeedup, Recall = bytesRecall },
+        };
+        var report = new RetrievalBenchReport { CodeCompression = 16 };
+        report.Lengths.Add(Stored(10_000, 2.0, 0.99, 3.1, 0.96));
+        report.Lengths.Add(Stored(100_000, 4.0, 0.99, 6.0, 0.90));
+        var targets = RetrievalBench.Targets(report, new RetrievalBenchOptions());
+        // L = 10,000: the bytes meet 3x and keep the recall.
+        Assert.Equal((3.1, 0.96, "int8", true), (targets[2].Measured, targets[2].Recall, targets[2].Rerank, targets[2].Met));
+        // L = 100,000: the bytes are faster but lose the recall, so the floats' 4x stands, short of 5x.
+        Assert.Equal((4.0, 0.99, "float", false), (targets[3].Measured, targets[3].Recall, targets[3].Rerank, targets[3].Met));
+        Assert.Equal((0.0, (double?)null, (string?)null, false), (targets[0].Measured, targets[0].Recall, targets[0].Rerank, targets[0].Met));
     }
 
     [Fact]
