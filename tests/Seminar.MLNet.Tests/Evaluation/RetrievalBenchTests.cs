@@ -77,6 +77,9 @@ public class RetrievalBenchTests
                 double exactRun = bytes.GetProperty("exact_us").GetDouble(), onBytes = bytes.GetProperty("approximate_us").GetDouble();
                 Assert.True(exactRun > 0 && onBytes > 0 && bytes.GetProperty("approximate_p90_us").GetDouble() >= onBytes && bytes.GetProperty("rerank_us").GetDouble() >= 0, what);
                 Assert.Equal(Math.Round(exactRun / onBytes, 3), bytes.GetProperty("speedup").GetDouble(), 0.01 * exactRun / onBytes + 0.01);
+                var byteStages = bytes.GetProperty("stages_us").EnumerateObject().ToArray();
+                Assert.Equal(stages.Select(s => s.Name), byteStages.Select(s => s.Name));
+                Assert.Equal(bytes.GetProperty("rerank_us").GetDouble(), byteStages[^1].Value.GetDouble());
             }
             if (ranking)
             {
