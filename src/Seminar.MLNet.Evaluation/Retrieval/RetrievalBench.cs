@@ -689,7 +689,7 @@ public static class RetrievalBench
         {
             long start = Stopwatch.GetTimestamp();
             float factor = _sums.PrepareRequest(u, _request);
-            for (int q = 0; q < _dots.Length; q++) _dots[q] = factor * Int8Rows.Dot(_request, _sums.PaddedRow(q));
+            _sums.DotEach(_request, 0, factor, _dots);
             _pairs.PartsFromDots(_history, _dots, _parts);
             if (retriever?.StageTicks is { } ticks) ticks[1] += Stopwatch.GetTimestamp() - start;
             return _parts;

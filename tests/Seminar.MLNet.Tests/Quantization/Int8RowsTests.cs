@@ -40,6 +40,23 @@ public class Int8RowsTests
     }
 
     [Fact]
+    public void Consecutive_rows_dotted_at_once_equal_each_row_s_dot_on_every_path()
+    {
+        var random = new Random(11);
+        var rows = new Int8Rows(Table(random, 40, 100), 100);
+        var request = new short[rows.Stride];
+        float factor = rows.PrepareRequest(Table(random, 1, 100), request);
+        foreach (var path in Paths)
+        {
+            var dots = new float[25];
+            rows.DotEach(request, 10, factor, dots, path);
+            for (int i = 0; i < dots.Length; i++) Assert.Equal(factor * Int8Rows.Dot(request, rows.PaddedRow(10 + i), SimdPath.Scalar), dots[i]);
+        }
+        Assert.Contains("Rows 30 to 40 run past the table's 40", Assert.Throws<ArgumentException>(() => rows.DotEach(request, 30, factor, new float[11])).Message);
+        Assert.Contains("stride is 128", Assert.Throws<ArgumentException>(() => rows.DotEach(new short[100], 0, factor, new float[1])).Message);
+    }
+
+    [Fact]
     public void The_largest_request_times_the_largest_bytes_does_not_overflow_at_a_wide_dimension()
     {
         const int d = 1_024;
