@@ -53,7 +53,7 @@ internal sealed class Int8Rows
         for (long i = 0; i < Count; i++)
         {
             var row = rows.Slice((int)(i * dimension), dimension);
-            var q = Row((int)i);
+            var q = _rows.AsSpan(_offset + (int)i * Stride, dimension);
             for (int j = 0; j < dimension; j++) q[j] = (sbyte)Math.Clamp(MathF.Round(row[j] / _scales[j]), -127f, 127f);
         }
     }
@@ -74,7 +74,7 @@ internal sealed class Int8Rows
     public int RequestLimit => (int)Math.Min(short.MaxValue, int.MaxValue / (127L * Dimension));
 
     /// <summary>Row <paramref name="i"/>'s D bytes (the rest of its stride is zero).</summary>
-    public Span<sbyte> Row(int i) => _rows.AsSpan(_offset + i * Stride, Dimension);
+    public ReadOnlySpan<sbyte> Row(int i) => _rows.AsSpan(_offset + i * Stride, Dimension);
 
     /// <summary>Row <paramref name="i"/>'s stride, padding included (what <see cref="Dot"/> reads).</summary>
     public ReadOnlySpan<sbyte> PaddedRow(int i) => _rows.AsSpan(_offset + i * Stride, Stride);
