@@ -16,12 +16,17 @@ internal sealed class SequenceRowFeaturizer
 {
     readonly SequenceVocabularies _v;
     readonly HistoryTextCache _history = new();
+    readonly ShortTokenCache _words;
     long[] _items = Array.Empty<long>(), _tokens = Array.Empty<long>();
     int _from, _kept;
     bool _itemsReady, _tokensReady;
 
     /// <summary>Creates a featurizer over fitted vocabularies.</summary>
-    public SequenceRowFeaturizer(SequenceVocabularies vocabularies) => _v = vocabularies;
+    public SequenceRowFeaturizer(SequenceVocabularies vocabularies)
+    {
+        _v = vocabularies;
+        _words = new ShortTokenCache(vocabularies.TokenForms);
+    }
 
     /// <summary>First kept position of a history of <paramref name="length"/> behaviours.</summary>
     public int KeptFrom(int length) => Math.Max(0, length - _v.MaxHistory);
@@ -129,7 +134,7 @@ internal sealed class SequenceRowFeaturizer
         foreach (var token in TextTokenizer.EnumerateTokens(text))
         {
             if (k == into.Length) break;
-            into[k++] = _v.TokenForms.IndexOf(token);
+            into[k++] = _words.IndexOf(token);
         }
         into[k..].Clear();
     }
