@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using BenchmarkDotNet.Attributes;
+using Seminar.MLNet.Featurization;
 
 namespace Seminar.MLNet.Benchmarks;
 
@@ -8,13 +9,16 @@ namespace Seminar.MLNet.Benchmarks;
 /// keys through <see cref="Vocabulary"/> (one at a time, and a whole history at once as the featurizer does, see
 /// <c>StringIndexTable</c>) and through the frozen dictionary it replaced: 10,000 ids drawn from a catalog of
 /// <see cref="CatalogItems"/> items ("i123") and 13,000 words of 16, each a fresh string as a deserialised request holds
-/// them; one operation per lookup.
+/// them; one operation per lookup. The query words also through the featurizer's token forms table alone and through
+/// the <c>ShortTokenCache</c> in front of it.
 /// </summary>
 public class VocabularyLookupBenchmarks
 {
     static readonly string[] Words = { "red", "blue", "shoe", "hat", "green", "coat", "warm", "cheap", "summer", "boot", "wool", "black", "light", "kids", "sale", "linen" };
     const int Ids = 10_000, Tokens = 13_000;
     Vocabulary _items = null!, _words = null!;
+    TokenLookup _forms = null!;
+    ShortTokenCache _wordCache = null!;
     FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _itemFrozen, _wordFrozen;
     string[] _idTexts = null!, _wordTexts = null!;
     readonly long[] _indices = new long[Ids];
@@ -30,6 +34,8 @@ public class VocabularyLookupBenchmarks
         var ids = Enumerable.Range(0, CatalogItems).Select(i => "i" + i).ToArray();
         _items = new Vocabulary(ids);
         _words = new Vocabulary(Words);
+        _forms = new TokenLookup(_words, Array.Empty<string>());
+        _wordCache = new ShortTokenCache(_forms);
         _itemFrozen = Frozen(ids);
         _wordFrozen = Frozen(Words);
         _idTexts = Enumerable.Range(0, Ids).Select(_ => new string(ids[rng.Next(ids.Length)].AsSpan())).ToArray();
@@ -58,6 +64,22 @@ public class VocabularyLookupBenchmarks
 
     [Benchmark(OperationsPerInvoke = Tokens, Description = "words, Vocabulary one by one")]
     public long WordsVocabulary() => Sum(_words, _wordTexts);
+
+    [Benchmark(OperationsPerInvoke = Tokens, Description = "words, token forms table")]
+    public long WordsForms()
+    {
+        long sum = 0;
+        foreach (var s in _wordTexts) sum += _forms.IndexOf(s);
+        return sum;
+    }
+
+    [Benchmark(OperationsPerInvoke = Tokens, Description = "words, ShortTokenCache over the forms table")]
+    public long WordsCached()
+    {
+        long sum = 0;
+        foreach (var s in _wordTexts) sum += _wordCache.IndexOf(s);
+        return sum;
+    }
 
     static long Sum(FrozenDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> lookup, string[] texts)
     {

@@ -46,6 +46,7 @@ internal static class TextTokenizer
         public readonly TokenEnumerator GetEnumerator() => this;
 
         /// <summary>Advances to the next token.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public bool MoveNext()
         {
             int i = _next;
