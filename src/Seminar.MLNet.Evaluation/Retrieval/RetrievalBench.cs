@@ -319,8 +319,7 @@ public static class RetrievalBench
         var queries = new QueryParts(catalog.Pairs, history, c);
         // The user's item rows in history order, kept with the codes: the re-rank of every candidate reads these few
         // megabytes instead of scattered rows of the whole catalog table.
-        var rerank = new float[(long)n * d];
-        for (int j = 0; j < n; j++) catalog.Pairs.Items.Slice(history.Items[j] * d, d).CopyTo(rerank.AsSpan(j * d, d));
+        var rerank = ItemRows(catalog.Pairs, history);
         var exactTop = new int[c * k];
         var approximateTop = new int[c * k];
         void Exact(int r)
@@ -334,16 +333,16 @@ public static class RetrievalBench
             for (int j = 0; j < c; j++)
                 retriever.Retrieve(u[r].AsSpan(j * d, d), codes, history, queries.Parts(j), rerank, approximateTop.AsSpan(j * k, k));
         }
-        double recall = 0;
-        for (int r = 0; r < sets; r++)
+        double RecallOfCandidates(int r)
         {
-            Exact(r);
-            Approximate(r);
-            for (int j = 0; j < c; j++) recall += Recall(exactTop.AsSpan(j * k, k), approximateTop.AsSpan(j * k, k), Math.Min(k, n));
+            double sum = 0;
+            for (int j = 0; j < c; j++) sum += Recall(exactTop.AsSpan(j * k, k), approximateTop.AsSpan(j * k, k), Math.Min(k, n));
+            return sum / c;
         }
+        double recall = MeanRecall(sets, Exact, Approximate, RecallOfCandidates);
         var (exactTimes, approximateTimes) = Time(sets, Exact, Approximate, null, o);
         var stages = Stages(retriever, sets, Approximate, null, o);
-        var entry = Entry("ranking", c, catalog.Codes.Count, length, sets, exactTimes, approximateTimes, recall / (sets * c), n > 4 * k, evicted: false, o, bandwidth,
+        var entry = Entry("ranking", c, catalog.Codes.Count, length, sets, exactTimes, approximateTimes, recall, n > 4 * k, evicted: false, o, bandwidth,
             exactBytes: 4 * d, approximateBytes: (o.SubSpaces + 1) / 2, index: 4, approximatePasses: c, stages, rerankCopy: 4 * d);
         var bytes = new Int8Rows(rerank, d);
         void OnBytes(int r)
@@ -352,14 +351,7 @@ public static class RetrievalBench
             for (int j = 0; j < c; j++)
                 retriever.Retrieve(u[r].AsSpan(j * d, d), codes, history, queries.Parts(j), bytes, approximateTop.AsSpan(j * k, k));
         }
-        double recallOnBytes = 0;
-        for (int r = 0; r < sets; r++)
-        {
-            Exact(r);
-            OnBytes(r);
-            for (int j = 0; j < c; j++) recallOnBytes += Recall(exactTop.AsSpan(j * k, k), approximateTop.AsSpan(j * k, k), Math.Min(k, n));
-        }
-        entry.ByteRerank = ByteRerank(sets, Exact, OnBytes, retriever, recallOnBytes / (sets * c), null, o, bytes);
+        entry.ByteRerank = ByteRerank(sets, Exact, OnBytes, retriever, MeanRecall(sets, Exact, OnBytes, RecallOfCandidates), null, o, bytes);
         var rows = PairRows(catalog.Pairs, history);
         // Whether skipping most of the history could pay here: the share a coarse partition visits for the recall.
         Exact(0);
@@ -410,16 +402,11 @@ public static class RetrievalBench
             queries[r % users].Compute(u[r], 1, retriever);
             retriever.RetrieveGathered(u[r], histories[r % users], queries[r % users].Parts(0), approximateTop);
         }
-        double recall = 0;
-        for (int r = 0; r < RequestVectors; r++)
-        {
-            Exact(r);
-            Approximate(r);
-            recall += Recall(exactTop, approximateTop, Math.Min(k, histories[r % users].Count));
-        }
+        double RecallOf(int r) => Recall(exactTop, approximateTop, Math.Min(k, histories[r % users].Count));
+        double recall = MeanRecall(RequestVectors, Exact, Approximate, RecallOf);
         var (exactTimes, approximateTimes) = Time(RequestVectors, Exact, Approximate, null, o);
         var stages = Stages(retriever, RequestVectors, Approximate, null, o);
-        var entry = Entry("gather", 1, catalog.Codes.Count, length, RequestVectors, exactTimes, approximateTimes, recall / RequestVectors, histories.All(h => h.Count > 4 * k), evicted: false, o, bandwidth,
+        var entry = Entry("gather", 1, catalog.Codes.Count, length, RequestVectors, exactTimes, approximateTimes, recall, histories.All(h => h.Count > 4 * k), evicted: false, o, bandwidth,
             exactBytes: 4 * d + 4, approximateBytes: (o.SubSpaces + 1) / 2 + 4, index: 4, approximatePasses: 1, stages, rerankCopy: 0);
         // Alternating, each side's scattered reads push the other's table out of the caches between its requests; a
         // server runs one of them, so each side is also timed alone.
@@ -464,24 +451,14 @@ public static class RetrievalBench
             queries[user].Compute(u[r], 1, retriever);
             retriever.Retrieve(u[r], codes[user], histories[user], queries[user].Parts(0), ReadOnlySpan<float>.Empty, approximateTop);
         }
-        double recall = 0;
-        for (int r = 0; r < RequestVectors; r++)
-        {
-            Exact(r);
-            Approximate(r);
-            recall += Recall(exactTop, approximateTop, Math.Min(k, histories[r % users].Count));
-        }
+        double RecallOf(int r) => Recall(exactTop, approximateTop, Math.Min(k, histories[r % users].Count));
+        double recall = MeanRecall(RequestVectors, Exact, Approximate, RecallOf);
         var (exactTimes, approximateTimes) = Time(RequestVectors, Exact, Approximate, eviction.Run, o);
         var stages = Stages(retriever, RequestVectors, Approximate, eviction.Run, o);
-        var entry = Entry("stored", 1, catalog.Codes.Count, length, RequestVectors, exactTimes, approximateTimes, recall / RequestVectors, histories.All(h => h.Count > 4 * k), evicted: o.EvictionBytes > 0, o,
+        var entry = Entry("stored", 1, catalog.Codes.Count, length, RequestVectors, exactTimes, approximateTimes, recall, histories.All(h => h.Count > 4 * k), evicted: o.EvictionBytes > 0, o,
             bandwidth, exactBytes: 4 * d, approximateBytes: (o.SubSpaces + 1) / 2, index: 4, approximatePasses: 1, stages, rerankCopy: 0);
         // The same users with their item rows stored beside the codes as bytes, in grouped order.
-        var bytes = histories.Select(h =>
-        {
-            var rows = new float[(long)h.Count * d];
-            for (int j = 0; j < h.Count; j++) catalog.Pairs.Items.Slice(h.Items[j] * d, d).CopyTo(rows.AsSpan(j * d, d));
-            return new Int8Rows(rows, d);
-        }).ToArray();
+        var bytes = histories.Select(h => new Int8Rows(ItemRows(catalog.Pairs, h), d)).ToArray();
         // Their distinct queries' token sums as bytes too: a request reads a quarter of the floats' bytes for its query parts.
         var byteQueries = histories.Select(h => new ByteQueryParts(catalog.Pairs, h)).ToArray();
         void OnBytes(int r)
@@ -489,14 +466,7 @@ public static class RetrievalBench
             int user = r % users;
             retriever.Retrieve(u[r], codes[user], histories[user], byteQueries[user].Compute(u[r], retriever), bytes[user], approximateTop);
         }
-        double recallOnBytes = 0;
-        for (int r = 0; r < RequestVectors; r++)
-        {
-            Exact(r);
-            OnBytes(r);
-            recallOnBytes += Recall(exactTop, approximateTop, Math.Min(k, histories[r % users].Count));
-        }
-        entry.ByteRerank = ByteRerank(RequestVectors, Exact, OnBytes, retriever, recallOnBytes / RequestVectors, eviction.Run, o, bytes[0]);
+        entry.ByteRerank = ByteRerank(RequestVectors, Exact, OnBytes, retriever, MeanRecall(RequestVectors, Exact, OnBytes, RecallOf), eviction.Run, o, bytes[0]);
         return entry;
     }
 
@@ -565,6 +535,19 @@ public static class RetrievalBench
         Add("stored", 100_000, 0, 5, $"stored, L = 100,000: >= 5x, recall@{o.K} >= 0.95");
         targets.Add(new RetrievalBenchTarget { Target = "codes >= 16x smaller than float32 pair vectors", Measured = report.CodeCompression, Met = report.CodeCompression >= 16 });
         return targets;
+    }
+
+    // Mean of recallOf(r) over the requests, each request run on both sides first (untimed: the recall pass).
+    static double MeanRecall(int requests, Action<int> exact, Action<int> approximate, Func<int, double> recallOf)
+    {
+        double sum = 0;
+        for (int r = 0; r < requests; r++)
+        {
+            exact(r);
+            approximate(r);
+            sum += recallOf(r);
+        }
+        return sum / requests;
     }
 
     static double Recall(ReadOnlySpan<int> exact, ReadOnlySpan<int> approximate, int n)
@@ -737,6 +720,15 @@ public static class RetrievalBench
         var vectors = new BlockedVectors(pairs.Dimension, Math.Max(1, history.Count));
         vectors.Load(PairRows(pairs, history), history.Count);
         return vectors;
+    }
+
+    /// <summary>The item rows of the history's behaviours in grouped order, row-major <c>[n, D]</c>: a per-user copy to re-rank on.</summary>
+    static float[] ItemRows(PairDecomposition pairs, DecomposedHistory history)
+    {
+        int d = pairs.Dimension;
+        var rows = new float[(long)history.Count * d];
+        for (int j = 0; j < history.Count; j++) pairs.Items.Slice(history.Items[j] * d, d).CopyTo(rows.AsSpan(j * d, d));
+        return rows;
     }
 
     /// <summary>The real behaviours' pair vectors in the history's grouped order, row-major <c>[n, D]</c>.</summary>

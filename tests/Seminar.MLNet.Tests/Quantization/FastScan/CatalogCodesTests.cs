@@ -287,19 +287,30 @@ public class CatalogCodesTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public void A_shortlist_of_the_whole_history_gives_the_exact_top_K()
+    /// <summary>
+    /// A small case for a shortlist of the whole history: D = 16, M = 8, 300 items, 20 tokens of queries of up to two,
+    /// 700 behaviours, one request vector, all drawn from <paramref name="seed"/>.
+    /// </summary>
+    static (float[] Table, PairDecomposition Pairs, CatalogCodes Catalog, long[] Items, long[] Tokens, DecomposedHistory History, float[] U) WholeHistoryCase(int seed)
     {
-        const int d = 16, m = 8, items = 300, tokens = 20, t = 2, k = 20;
-        var random = new Random(3);
+        const int d = 16, m = 8, items = 300, tokens = 20, t = 2;
+        var random = new Random(seed);
         var table = Enumerable.Range(0, items * d).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
         var tokenTable = Enumerable.Range(0, tokens * d).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
         var pairs = new PairDecomposition(table, tokenTable, d, 0.3f);
         var catalog = CatalogCodes.Train(table, d, m, seed: 1);
         var (h, q) = History(random, 700, items, tokens, t, 9);
         var history = DecomposedHistory.Build(h, q, t, items, tokens);
-        var retriever = new DecomposedRetriever(catalog, pairs, k, history.Count);
         var u = Enumerable.Range(0, d).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
+        return (table, pairs, catalog, h, q, history, u);
+    }
+
+    [Fact]
+    public void A_shortlist_of_the_whole_history_gives_the_exact_top_K()
+    {
+        const int k = 20;
+        var (_, pairs, catalog, _, _, history, u) = WholeHistoryCase(3);
+        var retriever = new DecomposedRetriever(catalog, pairs, k, history.Count);
         var (scores, _) = ExactScores(pairs, history, u);
         var expected = new int[k];
         TopK.Select(scores, k, expected);
@@ -320,16 +331,9 @@ public class CatalogCodesTests(ITestOutputHelper output)
     public void A_shortlist_of_the_whole_history_re_ranked_on_bytes_gives_the_top_K_of_the_byte_scores()
     {
         const int d = 16, m = 8, items = 300, tokens = 20, t = 2, k = 20;
-        var random = new Random(4);
-        var table = Enumerable.Range(0, items * d).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
-        var tokenTable = Enumerable.Range(0, tokens * d).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
-        var pairs = new PairDecomposition(table, tokenTable, d, 0.3f);
-        var catalog = CatalogCodes.Train(table, d, m, seed: 1);
-        var (h, q) = History(random, 700, items, tokens, t, 9);
-        var history = DecomposedHistory.Build(h, q, t, items, tokens);
+        var (table, pairs, catalog, h, q, history, u) = WholeHistoryCase(4);
         var bytes = ByteRows(table, d, history);
         var retriever = new DecomposedRetriever(catalog, pairs, k, history.Count);
-        var u = Enumerable.Range(0, d).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
         var (exactScores, parts) = ExactScores(pairs, history, u);
         // The byte score of each behaviour by its definition: w_s · factor · (request · bytes) + part_s.
         var request = new short[bytes.Stride];
