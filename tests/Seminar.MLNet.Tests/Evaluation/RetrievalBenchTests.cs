@@ -168,6 +168,7 @@ public class RetrievalBenchTests
         Assert.Equal("SubSpaces", Assert.Throws<ArgumentOutOfRangeException>(() => new RetrievalBenchOptions { SubSpaces = 33 }.Validate()).ParamName);
         Assert.Equal("Shortlist", Assert.Throws<ArgumentOutOfRangeException>(() => new RetrievalBenchOptions { Shortlist = 10 }.Validate()).ParamName);
         Assert.Equal("CatalogSizes", Assert.Throws<ArgumentOutOfRangeException>(() => new RetrievalBenchOptions { CatalogSizes = new[] { 1 } }.Validate()).ParamName);
+        Assert.Equal("CoarseCells", Assert.Throws<ArgumentOutOfRangeException>(() => new RetrievalBenchOptions { CoarseCells = 1 }.Validate()).ParamName);
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new RetrievalBenchOptions { Dimension = 60 }.Validate());
         Assert.Contains("The sub-spaces (32) must divide the dimension (60).", error.Message);
     }
