@@ -130,10 +130,13 @@ internal sealed class DecomposedRetriever
         var listed = List(u, codes, history, parts, ref clock);
         var items = history.Items;
         var catalog = _pairs.Items;
-        // Every listed row's cache lines requested first: the misses overlap instead of queueing behind the dots.
-        foreach (int j in listed)
-            CacheLines.Prefetch(rerankRows.IsEmpty ? catalog.Slice(items[j] * d, d) : rerankRows.Slice(j * d, d));
         var slots = history.SlotOfEach;
+        // Every listed row's cache lines (and its slot's) requested first: the misses overlap instead of queueing behind the dots.
+        foreach (int j in listed)
+        {
+            CacheLines.Prefetch(rerankRows.IsEmpty ? catalog.Slice(items[j] * d, d) : rerankRows.Slice(j * d, d));
+            CacheLines.Prefetch(ref Unsafe.AsRef(in slots[j]));
+        }
         for (int i = 0; i < listed.Length; i++)
         {
             int j = listed[i];
@@ -164,8 +167,12 @@ internal sealed class DecomposedRetriever
         if (_request.Length < rows.Stride) _request = new short[rows.Stride];
         float factor = rows.PrepareRequest(u, _request);
         var request = _request.AsSpan(0, rows.Stride);
-        foreach (int j in listed) rows.Prefetch(j);
         var slots = history.SlotOfEach;
+        foreach (int j in listed)
+        {
+            rows.Prefetch(j);
+            CacheLines.Prefetch(ref Unsafe.AsRef(in slots[j]));
+        }
         for (int i = 0; i < listed.Length; i++)
         {
             int j = listed[i], slot = slots[j];
@@ -196,7 +203,8 @@ internal sealed class DecomposedRetriever
         var ticks = StageTicks;
         _tables.Build(u);
         Lap(ticks, 2, ref clock);
-        FastScan.FastScan.Scan(codes, _tables, _sums);
+        // The combine reads every behaviour's slot next: the scan brings those lines in as it goes.
+        FastScan.FastScan.Scan(codes, _tables, _sums, history.SlotOfEachPadded);
         Lap(ticks, 3, ref clock);
         Combine(_sums, history, _tables.Scale, _tables.Bias, parts, _keys, SimdPath.Best);
         Lap(ticks, 4, ref clock);

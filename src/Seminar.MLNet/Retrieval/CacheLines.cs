@@ -12,7 +12,7 @@ namespace Seminar.MLNet.Retrieval;
 /// </remarks>
 internal static class CacheLines
 {
-    const int LineBytes = 64;
+    internal const int LineBytes = 64;
 
     /// <summary>
     /// How many rows ahead of the one being read a gather over a table larger than the caches requests: in the bench's

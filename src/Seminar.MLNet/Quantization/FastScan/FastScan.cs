@@ -20,21 +20,37 @@ namespace Seminar.MLNet.Quantization.FastScan;
 /// </remarks>
 internal static class FastScan
 {
+    /// <summary>Blocks ahead of the one being summed whose code lines (and companion lines) the vector paths request.</summary>
+    /// <remarks>
+    /// Codes read once per request come from memory; the hardware prefetcher alone left the scan at about 22 GB/s at
+    /// L = 10,000 after an eviction. Requesting eight blocks ahead (4 KB of codes at M = 32) measured 8-10% off a whole
+    /// stored-history retrieval, against 6% at two blocks (scratch, both interleaved in one process).
+    /// </remarks>
+    internal const int PrefetchBlocks = 8;
+
     /// <summary>Writes the byte-table sums of every vector of <paramref name="codes"/> into <paramref name="sums"/>.</summary>
     /// <exception cref="ArgumentException">The tables are for another sub-space count, or <paramref name="sums"/> is shorter than <see cref="FourBitCodes.PaddedCount"/>.</exception>
     public static void Scan(FourBitCodes codes, QuantizedLookupTables tables, Span<ushort> sums) => Scan(codes, tables, sums, SimdPath.Best);
 
     /// <summary><see cref="Scan(FourBitCodes, QuantizedLookupTables, Span{ushort})"/> on a pinned path.</summary>
-    internal static void Scan(FourBitCodes codes, QuantizedLookupTables tables, Span<ushort> sums, SimdPath path)
+    internal static void Scan(FourBitCodes codes, QuantizedLookupTables tables, Span<ushort> sums, SimdPath path) =>
+        Scan(codes, tables, sums, ReadOnlySpan<int>.Empty, path);
+
+    /// <summary>
+    /// <see cref="Scan(FourBitCodes, QuantizedLookupTables, Span{ushort})"/> that also requests into the caches, block by
+    /// block as it goes, the lines of <paramref name="companion"/>: one int per vector that the pass after the scan
+    /// reads (e.g. each behaviour's slot), so that pass finds them in the caches instead of waiting on memory.
+    /// </summary>
+    internal static void Scan(FourBitCodes codes, QuantizedLookupTables tables, Span<ushort> sums, ReadOnlySpan<int> companion, SimdPath path = SimdPath.Best)
     {
         ArgumentNullException.ThrowIfNull(tables);
         if (tables.SubSpaces != codes.SubSpaces)
             throw new ArgumentException($"The tables have {tables.SubSpaces} sub-spaces; the codes {codes.SubSpaces}.", nameof(tables));
-        Scan(codes, tables.Bytes, sums, path);
+        Scan(codes, tables.Bytes, sums, path, companion);
     }
 
     /// <summary>The scan over raw byte tables <c>[M2, 16]</c> (M2 = M rounded up to even).</summary>
-    internal static void Scan(FourBitCodes codes, ReadOnlySpan<byte> table, Span<ushort> sums, SimdPath path)
+    internal static void Scan(FourBitCodes codes, ReadOnlySpan<byte> table, Span<ushort> sums, SimdPath path, ReadOnlySpan<int> companion = default)
     {
         ArgumentNullException.ThrowIfNull(codes);
         if (table.Length != codes.PaddedSubSpaces * FourBitCodes.Centroids)
@@ -45,10 +61,13 @@ internal static class FastScan
         ref byte c = ref codes.First;
         ref byte t = ref MemoryMarshal.GetReference(table);
         ref ushort s = ref MemoryMarshal.GetReference(sums);
+        // Whole blocks of the companion only: a request never runs past its end.
+        int warmed = Math.Min(codes.Blocks, companion.Length / FourBitCodes.BlockSize);
+        ref byte w = ref Unsafe.As<int, byte>(ref MemoryMarshal.GetReference(companion));
         switch (SimdPaths.Resolve(path))
         {
-            case SimdPath.Vector512: Blocks<Bytes512>(ref c, codes.Blocks, codes.BlockBytes, ref t, ref s); break;
-            case SimdPath.Vector256: Blocks<Bytes256>(ref c, codes.Blocks, codes.BlockBytes, ref t, ref s); break;
+            case SimdPath.Vector512: Blocks<Bytes512>(ref c, codes.Blocks, codes.BlockBytes, ref t, ref s, ref w, warmed); break;
+            case SimdPath.Vector256: Blocks<Bytes256>(ref c, codes.Blocks, codes.BlockBytes, ref t, ref s, ref w, warmed); break;
             default: Blocks(ref c, codes.Blocks, codes.BlockBytes, ref t, ref s); break;
         }
     }
@@ -58,14 +77,26 @@ internal static class FastScan
     // in the high byte. a1 and a3 add the high bytes alone; a0 and a2 add whole words, so their low bytes carry into the
     // high byte, and subtracting a1 · 256 (a3 · 256) leaves the low vectors' sums (exact modulo 2^16, and no sum
     // reaches 2^16). The lanes then hold partial sums over different sub-spaces and add up to the whole.
+    // Prefetches never fault, but the requests stay inside the arrays: a block PrefetchBlocks ahead only while there is one.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Blocks<TBytes>(ref byte codes, int blocks, int blockBytes, ref byte table, ref ushort sums)
+    static void Blocks<TBytes>(ref byte codes, int blocks, int blockBytes, ref byte table, ref ushort sums, ref byte companion, int warmed)
         where TBytes : struct, IByteLanes<TBytes>
     {
         nuint whole = (nuint)(blockBytes / TBytes.Count * TBytes.Count), bytes = (nuint)blockBytes;
+        const int companionBytes = FourBitCodes.BlockSize * sizeof(int);
         for (int b = 0; b < blocks; b++)
         {
             ref byte block = ref Unsafe.Add(ref codes, (nint)b * blockBytes);
+            if (b + PrefetchBlocks < blocks)
+            {
+                ref byte ahead = ref Unsafe.Add(ref block, (nint)PrefetchBlocks * blockBytes);
+                for (int line = 0; line < blockBytes; line += CacheLines.LineBytes) CacheLines.Prefetch(ref Unsafe.Add(ref ahead, line));
+            }
+            if (b + PrefetchBlocks < warmed)
+            {
+                ref byte ahead = ref Unsafe.Add(ref companion, (nint)(b + PrefetchBlocks) * companionBytes);
+                for (int line = 0; line < companionBytes; line += CacheLines.LineBytes) CacheLines.Prefetch(ref Unsafe.Add(ref ahead, line));
+            }
             TBytes a0 = default, a1 = default, a2 = default, a3 = default;
             nuint o = 0;
             for (; o < whole; o += (nuint)TBytes.Count)

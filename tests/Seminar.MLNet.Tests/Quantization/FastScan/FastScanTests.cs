@@ -87,6 +87,13 @@ public class FastScanTests(ITestOutputHelper output)
             Scan.Scan(packed, table, sums, path);
             Assert.True(expected.AsSpan().SequenceEqual(sums.AsSpan(0, n)), $"{path} n={n} m={m}: first difference at {expected.AsSpan().CommonPrefixLength(sums.AsSpan(0, n))}");
             Assert.Equal(7777, sums[packed.PaddedCount]);
+            // Warming a companion array as the scan goes (whole, shorter than the codes, or none) changes no sum.
+            foreach (int companion in new[] { n, n / 2, 0 })
+            {
+                var again = Enumerable.Repeat((ushort)7777, packed.PaddedCount + 1).ToArray();
+                Scan.Scan(packed, table, again, path, new int[companion]);
+                Assert.True(sums.AsSpan().SequenceEqual(again), $"{path} n={n} m={m}, companion of {companion}");
+            }
         }
     }
 
