@@ -15,7 +15,7 @@ static class BenchCommand
     static readonly Option<string> Lengths = new("--lengths") { Description = "History lengths, comma-separated.", DefaultValueFactory = _ => "1000,10000,100000" };
     static readonly Option<string> Catalogs = new("--catalogs") { Description = "Catalog sizes of the gather setting, comma-separated (the smallest is also the catalog of the ranking and stored settings).", DefaultValueFactory = _ => "100000,1000000" };
     static readonly Option<int> RankingCandidates = new("--ranking-candidates") { Description = "Candidates of a ranking request.", DefaultValueFactory = _ => 100 };
-    static readonly Option<int> Shortlist = new("--shortlist") { Description = "Behaviours re-ranked exactly per request vector (K').", DefaultValueFactory = _ => 400 };
+    static readonly Option<int> Shortlist = new("--shortlist") { Description = "Behaviours re-ranked exactly per request vector (K').", DefaultValueFactory = _ => 300 };
     static readonly Option<int> Seed = new("--seed") { Description = "Seed.", DefaultValueFactory = _ => 1 };
     static readonly Option<bool> Serving = new("--serving") { Description = "Serving bench instead: ranking requests through whole fitted, fast-loaded and stock-loaded chains (exact PSU and PQ), p50/p99 and bytes allocated per request." };
     static readonly Option<string> ServingLengths = new("--serving-lengths") { Description = "With --serving: history lengths, comma-separated (add 100000 for the largest).", DefaultValueFactory = _ => "100,1000,10000" };

@@ -97,8 +97,9 @@ internal sealed class Int8Rows
         }
         request[..Stride].Clear();
         if (most == 0) return 0;
-        float factor = most / RequestLimit;
-        for (int j = 0; j < d; j++) request[j] = (short)Math.Clamp(MathF.Round(u[j] * _scales[j] / factor), -RequestLimit, RequestLimit);
+        int limit = RequestLimit;
+        float factor = most / limit;
+        for (int j = 0; j < d; j++) request[j] = (short)Math.Clamp(MathF.Round(u[j] * _scales[j] / factor), -limit, limit);
         return factor;
     }
 
