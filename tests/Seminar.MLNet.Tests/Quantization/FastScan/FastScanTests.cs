@@ -244,7 +244,8 @@ public class FastScanTests(ITestOutputHelper output)
             var sums = Enumerable.Range(0, n).Select(_ => (ushort)random.Next(max + 1)).ToArray();
             var expected = Enumerable.Range(0, n).OrderByDescending(i => sums[i]).Take(shortlist).Order().ToArray();
             var reranker = new ShortlistReranker(shortlist, 1);
-            Assert.Equal(expected, reranker.SelectShortlist(sums, n).ToArray());
+            foreach (var path in new[] { SimdPath.Best, SimdPath.Vector512, SimdPath.Vector256, SimdPath.Scalar })
+                Assert.Equal(expected, reranker.SelectShortlist(sums, n, path).ToArray());
         }
     }
 
@@ -264,15 +265,47 @@ public class FastScanTests(ITestOutputHelper output)
             foreach (var path in new[] { SimdPath.Best, SimdPath.Vector512, SimdPath.Vector256, SimdPath.Scalar })
             {
                 var list = new int[n];
-                int written = ShortlistReranker.Collect(sums, floor, list, path);
+                var listed = new int[n];
+                int written = ShortlistReranker.Collect(sums, floor, list, listed, path);
                 Assert.Equal(expected, list[..written]);
+                Assert.Equal(expected.Select(i => (int)sums[i]), listed[..written]);
             }
         }
         if (n > 0)
         {
-            var error = Assert.Throws<ArgumentException>(() => ShortlistReranker.Collect(sums, 0, new int[n - 1]));
-            Assert.Contains($"The list holds {n - 1} entries; {n} sums need as many.", error.Message);
+            var error = Assert.Throws<ArgumentException>(() => ShortlistReranker.Collect(sums, 0, new int[n - 1], new int[n]));
+            Assert.Contains($"The list holds {n - 1} entries and their sums {n}; {n} sums need as many.", error.Message);
+            error = Assert.Throws<ArgumentException>(() => ShortlistReranker.Collect(sums, 0, new int[n], new int[n - 1]));
+            Assert.Contains($"The list holds {n} entries and their sums {n - 1}; {n} sums need as many.", error.Message);
         }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
+    [InlineData(16)]
+    [InlineData(45)]
+    [InlineData(1_001)]
+    public void Keeping_above_a_threshold_takes_the_first_ties_in_order_on_every_path(int n)
+    {
+        var random = new Random(n + 3);
+        // Values 0-3: most vector steps hold several ties, so the budget runs out inside a step.
+        var listed = Enumerable.Range(0, n).Select(_ => random.Next(4)).ToArray();
+        var list = Enumerable.Range(0, n).Select(i => 10 * i + 1).ToArray();
+        foreach (int threshold in new[] { 0, 2, 3 })
+            foreach (int ties in new[] { 0, 1, 5, n })
+            {
+                var expected = new List<int>();
+                int left = ties;
+                for (int p = 0; p < n; p++)
+                    if (listed[p] > threshold || (listed[p] == threshold && left-- > 0)) expected.Add(list[p]);
+                foreach (var path in new[] { SimdPath.Best, SimdPath.Vector512, SimdPath.Vector256, SimdPath.Scalar })
+                {
+                    var copy = list.ToArray();
+                    int kept = ShortlistReranker.Keep(copy, listed, threshold, ties, path);
+                    Assert.True(expected.SequenceEqual(copy[..kept]), $"{path} n={n} threshold={threshold} ties={ties}");
+                }
+            }
     }
 
     [Fact]
