@@ -80,7 +80,13 @@ sealed class PairFusion
         ArgumentOutOfRangeException.ThrowIfGreaterThan(heads, 4);
         if (u.Length < heads * _d || scores.Length <= (heads - 1) * stride)
             throw new ArgumentException($"{heads} heads of D = {_d} need {heads * _d} request values and {(heads - 1) * stride + 1} scores.", nameof(scores));
-        var rows = TokenRows(tokens);
+        Score(item, TokenRows(tokens), u, heads, scores, stride, path);
+    }
+
+    // The mix and score of a checked item and token rows into sized buffers.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    void Score(int item, ReadOnlySpan<int> rows, ReadOnlySpan<float> u, int heads, Span<float> scores, int stride, SimdPath path)
+    {
         ref float i = ref MemoryMarshal.GetReference(_model.ItemData.AsSpan(item * _d, _d));
         ref float t = ref MemoryMarshal.GetArrayDataReference(_model.QueryTokenData);
         ref float ur = ref MemoryMarshal.GetReference(u);
@@ -93,6 +99,26 @@ sealed class PairFusion
             default: MixScore<Lanes1>(ref i, ref t, rows, w, q, ref ur, heads, _d, ref sr, stride); break;
         }
     }
+
+    /// <summary>
+    /// Checks every query token of a history at once: true when all are in the vocabulary or padding, as
+    /// <see cref="CheckTokens"/> would find them one behaviour at a time (false: call it per behaviour for the message).
+    /// </summary>
+    public bool AllTokensValid(ReadOnlySpan<long> tokens)
+    {
+        if (tokens.IsEmpty) return true;
+        // As unsigned values a negative index is above any count; padding (0) is below any count but an empty table's.
+        ulong largest = System.Numerics.Tensors.TensorPrimitives.Max(MemoryMarshal.Cast<long, ulong>(tokens));
+        return largest < (ulong)_model.TokenCount || largest == Vocabulary.Padding;
+    }
+
+    /// <summary>
+    /// <see cref="FuseScore"/> for tokens already checked (<see cref="AllTokensValid"/>) and buffers the caller sized:
+    /// the same bits without the per-behaviour checks.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void FuseScoreChecked(int item, ReadOnlySpan<long> tokens, ReadOnlySpan<float> u, int heads, Span<float> scores, int stride) =>
+        Score(item, TokenRows(tokens), u, heads, scores, stride, SimdPath.Best);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void MixScore<TLanes>(ref float item, ref float table, ReadOnlySpan<int> rows, float itemWeight, float queryScale, ref float u, int heads, int d, ref float scores, int stride)

@@ -111,6 +111,31 @@ public sealed class PairFusionKernelTests
     }
 
     [Fact]
+    public void The_one_pass_token_check_agrees_with_the_per_behaviour_check()
+    {
+        var (model, rows) = Model(16, 2, 5);
+        var fusion = new PairFusion(model);
+        long size = model.TokenCount;
+        bool PerBehaviour(long[] tokens)
+        {
+            try { fusion.CheckTokens(tokens, "c", "token", 0); return true; }
+            catch (ArgumentException) { return false; }
+        }
+        var cases = new List<long[]> { Array.Empty<long>(), new long[5], new[] { 0L, size - 1, 1 }, new[] { size }, new[] { 1L, -1 }, new[] { long.MinValue },
+            new[] { long.MaxValue, 0 }, new[] { 0L, 0, size + 7 } };
+        cases.AddRange(rows.Select(r => r.SeminarHistoryQueryTokens));
+        foreach (var tokens in cases) Assert.Equal(PerBehaviour(tokens), fusion.AllTokensValid(tokens));
+        Assert.Contains(cases, t => !fusion.AllTokensValid(t));
+        // Scoring with checked tokens gives FuseScore's bits.
+        var u = Enumerable.Range(0, 32).Select(i => (float)Math.Sin(i)).ToArray();
+        var expected = new float[2];
+        var checkedScores = new float[2];
+        fusion.FuseScore(1, new[] { 1L, size - 1 }, "c", "token", 0, u, 2, expected, 1);
+        fusion.FuseScoreChecked(1, new[] { 1L, size - 1 }, u, 2, checkedScores, 1);
+        Assert.Equal(expected, checkedScores);
+    }
+
+    [Fact]
     public void The_streaming_scan_names_a_bad_token_as_the_fusion_does()
     {
         var (model, _) = Model(16, 2, 5);

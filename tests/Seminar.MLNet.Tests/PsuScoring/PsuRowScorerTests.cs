@@ -130,6 +130,30 @@ public class PsuRowScorerTests
     }
 
     [Fact]
+    public void A_bad_token_in_a_history_longer_than_K_names_its_behaviour_after_the_one_pass_check()
+    {
+        // Longer than K: the exact search checks every token in one pass, then falls back to the behaviour-by-behaviour
+        // check for the message. Valid histories of that length score as before (the parity tests), so only the failure
+        // is new here: the right behaviour and value, and a later valid request still scores.
+        var v = Vocabularies();
+        var scorer = new PsuRowScorer(new PsuScoringModel(PsuFixtures.RandomWeights(v, D, Heads, TopK, 10, 8), v));
+        int t = v.MaxQueryTokens, n = TopK + 6;
+        var items = Enumerable.Range(0, n).Select(i => (long)(2 + i % (v.Items.Size - 2))).ToArray();
+        var tokens = new long[n * t];
+        tokens[(TopK + 3) * t + t - 1] = v.Tokens.Size;
+        var target = new float[D];
+        var interest = new float[D];
+        var e = Assert.Throws<ArgumentException>(() => scorer.Score(items, tokens, 2, new long[t], target, interest));
+        Assert.StartsWith($"Column 'SeminarHistoryQueryTokens' at behaviour {TopK + 3}: history query token index {v.Tokens.Size} is outside the token vocabulary", e.Message);
+        tokens[(TopK + 3) * t + t - 1] = -1;
+        e = Assert.Throws<ArgumentException>(() => scorer.Score(items, tokens, 2, new long[t], target, interest));
+        Assert.StartsWith($"Column 'SeminarHistoryQueryTokens' at behaviour {TopK + 3}: history query token index -1 is outside the token vocabulary", e.Message);
+        tokens[(TopK + 3) * t + t - 1] = 0;
+        scorer.Score(items, tokens, 2, new long[t], target, interest);
+        Assert.All(interest, x => Assert.True(float.IsFinite(x)));
+    }
+
+    [Fact]
     public void Out_of_range_indices_and_mismatched_lengths_fail_naming_the_column()
     {
         var v = Vocabularies();
