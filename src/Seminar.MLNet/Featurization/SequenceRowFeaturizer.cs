@@ -17,6 +17,13 @@ internal sealed class SequenceRowFeaturizer
     readonly SequenceVocabularies _v;
     readonly HistoryTextCache _history = new();
     readonly ShortTokenCache _words;
+
+    /// <summary>
+    /// Query texts ahead of the one being tokenized whose characters are requested: each text is its own object, and
+    /// a request's 10,000 of them missed the caches one after the other (16-21% of a one-candidate request at
+    /// L = 10,000, both ways interleaved in one process; 8 to 64 ahead all gained about as much).
+    /// </summary>
+    const int TextsAhead = 16;
     long[] _items = Array.Empty<long>(), _tokens = Array.Empty<long>();
     int _from, _kept;
     bool _itemsReady, _tokensReady;
@@ -87,13 +94,21 @@ internal sealed class SequenceRowFeaturizer
             {
                 row.InPlaceTexts(out _, out var texts);
                 if (row.HasHistoryQueries && !texts.IsEmpty)
-                    for (int i = 0; i < n; i++) Tokens(texts[_from + i].AsSpan(), tokens.Slice(i * t, t));
+                    for (int i = 0; i < n; i++)
+                    {
+                        if (i + TextsAhead < n) StringKeys.Prefetch(texts[_from + i + TextsAhead]);
+                        Tokens(texts[_from + i].AsSpan(), tokens.Slice(i * t, t));
+                    }
                 else tokens.Clear();
             }
             else if (row.HasHistoryQueries)
             {
                 var queries = row.HistoryQueries;
-                for (int i = 0; i < n; i++) Tokens(queries[_from + i].Span, tokens.Slice(i * t, t));
+                for (int i = 0; i < n; i++)
+                {
+                    if (i + TextsAhead < n) MemoryKeys.Prefetch(queries[_from + i + TextsAhead]);
+                    Tokens(queries[_from + i].Span, tokens.Slice(i * t, t));
+                }
             }
             else tokens.Clear();
             _tokensReady = true;

@@ -94,7 +94,13 @@ internal sealed class StringIndexTable
         if (values.Length < n) throw new ArgumentException($"The values hold {values.Length} entries; {n} keys are looked up.", nameof(values));
         if (_slots.Length < PrefetchedSlots)
         {
-            for (int i = 0; i < n; i++) values[i] = TryGetValue(keys[i], out int value) ? value : missing;
+            // Each key is an object of its own: the one a batch ahead is asked for (a one-candidate request at L = 10,000
+            // over 5,000 items, both ways interleaved in one process: p50 2-5% lower).
+            for (int i = 0; i < n; i++)
+            {
+                if (i + Batch < n) keys.Prefetch(i + Batch);
+                values[i] = TryGetValue(keys[i], out int value) ? value : missing;
+            }
             return;
         }
         Span<uint> hashes = stackalloc uint[Batch];
@@ -104,6 +110,8 @@ internal sealed class StringIndexTable
             int m = Math.Min(Batch, n - first);
             for (int i = 0; i < m; i++)
             {
+                // The next batch's keys are objects of their own, scattered like the slots: asked for a batch ahead.
+                if (first + Batch + i < n) keys.Prefetch(first + Batch + i);
                 uint hash = Hash(keys[first + i]);
                 hashes[i] = hash;
                 CacheLines.Prefetch(ref Unsafe.Add(ref slots, (int)(hash & (uint)_mask)));
@@ -145,6 +153,8 @@ internal interface IKeyTexts
     int Count { get; }
     /// <summary>Key <paramref name="i"/>'s characters.</summary>
     ReadOnlySpan<char> this[int i] { get; }
+    /// <summary>Asks for key <paramref name="i"/>'s characters ahead of their use.</summary>
+    void Prefetch(int i);
 }
 
 /// <summary>Keys held as strings (a null string is the empty key).</summary>
@@ -155,6 +165,15 @@ internal readonly ref struct StringKeys(ReadOnlySpan<string?> keys) : IKeyTexts
     public int Count => _keys.Length;
     /// <inheritdoc/>
     public ReadOnlySpan<char> this[int i] => _keys[i].AsSpan();
+    /// <inheritdoc/>
+    public void Prefetch(int i) => Prefetch(_keys[i]);
+
+    /// <summary>Asks for the first characters of <paramref name="text"/> (and its length beside them), if any.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Prefetch(string? text)
+    {
+        if (text != null) CacheLines.Prefetch(ref Unsafe.AsRef(in text.GetPinnableReference()));
+    }
 }
 
 /// <summary>Keys held as ML.NET text values.</summary>
@@ -165,4 +184,13 @@ internal readonly ref struct MemoryKeys(ReadOnlySpan<ReadOnlyMemory<char>> keys)
     public int Count => _keys.Length;
     /// <inheritdoc/>
     public ReadOnlySpan<char> this[int i] => _keys[i].Span;
+    /// <inheritdoc/>
+    public void Prefetch(int i) => Prefetch(_keys[i]);
+
+    /// <summary>Asks for the first characters of <paramref name="text"/>, if any.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Prefetch(ReadOnlyMemory<char> text)
+    {
+        if (!text.IsEmpty) CacheLines.Prefetch(ref MemoryMarshal.GetReference(text.Span));
+    }
 }
