@@ -133,8 +133,8 @@ public class PsuRowScorerTests
     public void A_bad_token_in_a_history_longer_than_K_names_its_behaviour_after_the_one_pass_check()
     {
         // Longer than K: the exact search checks every token in one pass, then falls back to the behaviour-by-behaviour
-        // check for the message. Valid histories of that length score as before (the parity tests), so only the failure
-        // is new here: the right behaviour and value, and a later valid request still scores.
+        // check for the message. End to end: the right behaviour and value, and a later valid request still scores (the
+        // one-pass check itself is pinned by PairFusionKernelTests; valid histories score as before by the parity tests).
         var v = Vocabularies();
         var scorer = new PsuRowScorer(new PsuScoringModel(PsuFixtures.RandomWeights(v, D, Heads, TopK, 10, 8), v));
         int t = v.MaxQueryTokens, n = TopK + 6;

@@ -135,7 +135,8 @@ internal sealed class ShortlistReranker
     // top bits finds the bin of the cut, a count of that bin's values the cut value and how many equal to it stay. The
     // listed sums come beside the indices (Collect writes both), so no pass reads a sum through its index; the last
     // pass, which keeps the indices above the cut and the first ties, runs 16 or 8 lanes at a time as Collect does.
-    // Warm, at L = 10,000 and K' = 300 (about 490 listed), the scalar passes were 2.4 of the selection's 4.3 us.
+    // Warm, at L = 10,000 and K' = 300 (about 490 listed), the selection took 4.3 us before, 3.7-4.2 us with these
+    // passes, and 2.8 us once both histograms were walked from max's bin instead of the table's last.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     ReadOnlySpan<int> Cut(Span<int> list, ReadOnlySpan<int> listed, int keep, int max, SimdPath path)
     {
