@@ -100,9 +100,9 @@ internal sealed class ShortlistReranker
             _candidateSums = new int[count];
         }
         int max = TensorPrimitives.Max(sums);
-        int collected = count > 2 * keep ? Collect(sums, SampleFloor(sums, keep, max), _candidates, _candidateSums, path) : 0;
-        if (collected < keep) collected = Collect(sums, 0, _candidates, _candidateSums, path);
-        return Cut(_candidates.AsSpan(0, collected), _candidateSums.AsSpan(0, collected), keep, max, path);
+        int collected = count > 2 * keep ? Collect(sums, SampleFloor(sums, keep, max), _candidates, path) : 0;
+        if (collected < keep) collected = Collect(sums, 0, _candidates, path);
+        return Cut(sums, _candidates.AsSpan(0, collected), _candidateSums.AsSpan(0, collected), keep, max, path);
     }
 
     /// <summary>
@@ -133,12 +133,12 @@ internal sealed class ShortlistReranker
 
     // Keeps, in order, the keep listed indices with the largest sums (ties to the lower index): a histogram of their
     // top bits finds the bin of the cut, a count of that bin's values the cut value and how many equal to it stay. The
-    // listed sums come beside the indices (Collect writes both), so no pass reads a sum through its index; the last
-    // pass, which keeps the indices above the cut and the first ties, runs 16 or 8 lanes at a time as Collect does.
+    // histogram's pass copies each listed sum beside its index (into listed), so the later passes read them in order;
+    // the last, which keeps the indices above the cut and the first ties, runs 16 or 8 lanes at a time as Collect does.
     // Warm, at L = 10,000 and K' = 300 (about 490 listed), the selection took 4.3 us before, 3.7-4.2 us with these
     // passes, and 2.8 us once both histograms were walked from max's bin instead of the table's last.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    ReadOnlySpan<int> Cut(Span<int> list, ReadOnlySpan<int> listed, int keep, int max, SimdPath path)
+    ReadOnlySpan<int> Cut(ReadOnlySpan<ushort> sums, Span<int> list, Span<int> listed, int keep, int max, SimdPath path)
     {
         if (list.Length == keep) return list;
         int shift = Shift(max);
@@ -146,7 +146,12 @@ internal sealed class ShortlistReranker
         histogram.Clear();
         ref int h = ref MemoryMarshal.GetReference(histogram);
         ref int sum = ref MemoryMarshal.GetReference(listed);
-        for (int p = 0; p < listed.Length; p++) Unsafe.Add(ref h, Unsafe.Add(ref sum, p) >> shift)++;
+        for (int p = 0; p < list.Length; p++)
+        {
+            int value = sums[list[p]];
+            Unsafe.Add(ref sum, p) = value;
+            Unsafe.Add(ref h, value >> shift)++;
+        }
         int bin = histogram.Length - 1, above = 0;
         while (above + histogram[bin] < keep) above += histogram[bin--];
         Span<int> values = stackalloc int[1 << (16 - HistogramBits)];
@@ -239,9 +244,8 @@ internal sealed class ShortlistReranker
 
     static readonly Vector512<int> LaneBits512 = Vector512.Create(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1 << 10, 1 << 11, 1 << 12, 1 << 13, 1 << 14, 1 << 15);
 
-    // Writes, in increasing order, the index of every sum at least floor, and beside it (in listed) the sum; returns how
-    // many. Both have room for all sums (a step writes its 8 or 16 positions at the count so far, which never passes the
-    // step's own first index).
+    // Writes, in increasing order, the index of every sum at least floor; returns how many. List has room for all sums
+    // (a step writes its 8 or 16 positions at the count so far, which never passes the step's own first index).
     // Branch-free: which sums pass is data a branch predictor cannot learn across real requests; eight sums at a time
     // write the positions of the passing ones from a table of the 256 masks (sixteen at a time by a register compress
     // on AVX-512) and advance by their count. FastScanBenchmarks' shortlist alone at N = 100,000, K' = 400: 22.2 us
@@ -250,13 +254,12 @@ internal sealed class ShortlistReranker
     // 9.6 to 4.6 us per request vector at L = 10,000; its gather and stored settings, which then repeated 8 requests,
     // lost about 1 us, the branches having learnt those 8 patterns.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static int Collect(ReadOnlySpan<ushort> sums, int floor, Span<int> list, Span<int> listed, SimdPath path = SimdPath.Best)
+    internal static int Collect(ReadOnlySpan<ushort> sums, int floor, Span<int> list, SimdPath path = SimdPath.Best)
     {
-        if (list.Length < sums.Length || listed.Length < sums.Length)
-            throw new ArgumentException($"The list holds {list.Length} entries and their sums {listed.Length}; {sums.Length} sums need as many.", nameof(list));
+        if (list.Length < sums.Length)
+            throw new ArgumentException($"The list holds {list.Length} entries; {sums.Length} sums need as many.", nameof(list));
         ref ushort s = ref MemoryMarshal.GetReference(sums);
         ref int l = ref MemoryMarshal.GetReference(list);
-        ref int v = ref MemoryMarshal.GetReference(listed);
         int n = sums.Length, i = 0, written = 0;
         var resolved = SimdPaths.Resolve(path);
         if (resolved == SimdPath.Vector512 && Avx512F.IsSupported)
@@ -268,11 +271,8 @@ internal sealed class ShortlistReranker
             var step = Vector512.Create(16);
             for (; i <= n - 16; i += 16)
             {
-                var values = Vector256.LoadUnsafe(ref s, (nuint)i);
-                var pass = Vector256.GreaterThanOrEqual(values, bound);
-                var lanes = Avx512F.ConvertToVector512Int32(pass.AsInt16());
-                Avx512F.Compress(Vector512<int>.Zero, lanes, indices).StoreUnsafe(ref l, (nuint)written);
-                Avx512F.Compress(Vector512<int>.Zero, lanes, Avx512F.ConvertToVector512Int32(values)).StoreUnsafe(ref v, (nuint)written);
+                var pass = Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref s, (nuint)i), bound);
+                Avx512F.Compress(Vector512<int>.Zero, Avx512F.ConvertToVector512Int32(pass.AsInt16()), indices).StoreUnsafe(ref l, (nuint)written);
                 written += BitOperations.PopCount(pass.ExtractMostSignificantBits());
                 indices += step;
             }
@@ -283,22 +283,17 @@ internal sealed class ShortlistReranker
             var bound = Vector128.Create((ushort)floor);
             for (; i <= n - 8; i += 8)
             {
-                var values = Vector128.LoadUnsafe(ref s, (nuint)i);
-                uint mask = Vector128.GreaterThanOrEqual(values, bound).ExtractMostSignificantBits();
+                uint mask = Vector128.GreaterThanOrEqual(Vector128.LoadUnsafe(ref s, (nuint)i), bound).ExtractMostSignificantBits();
                 var words = Vector128.WidenLower(Vector128.LoadUnsafe(ref positions, (nuint)(mask * 8)));
-                var order = Vector256.Create(Vector128.WidenLower(words), Vector128.WidenUpper(words)).AsInt32();
-                (order + Vector256.Create(i)).StoreUnsafe(ref l, (nuint)written);
-                var wide = Vector256.Create(Vector128.WidenLower(values), Vector128.WidenUpper(values)).AsInt32();
-                (Avx2.IsSupported ? Avx2.PermuteVar8x32(wide, order) : Vector256.Shuffle(wide, order)).StoreUnsafe(ref v, (nuint)written);
+                var indices = Vector256.Create(Vector128.WidenLower(words), Vector128.WidenUpper(words)).AsInt32() + Vector256.Create(i);
+                indices.StoreUnsafe(ref l, (nuint)written);
                 written += BitOperations.PopCount(mask);
             }
         }
         for (; i < n; i++)
         {
-            int value = Unsafe.Add(ref s, i);
             Unsafe.Add(ref l, written) = i;
-            Unsafe.Add(ref v, written) = value;
-            written += value >= floor ? 1 : 0;
+            written += Unsafe.Add(ref s, i) >= floor ? 1 : 0;
         }
         return written;
     }
