@@ -220,24 +220,15 @@ internal sealed class PsuRowScorer : ICandidateBatchScorer
         for (int l = 0; l < Math.Min(CacheLines.RowsAhead, items.Length); l++) _fusion.PrefetchItem(items[l]);
         // Every token checked in one pass when all are valid (else behaviour by behaviour, for the message naming it):
         // the per-behaviour checks were 7-8% of a one-candidate request at L = 10,000 (both paths in one process).
-        if (_heads <= 4 && tokens.Length >= items.Length * _t && _fusion.AllTokensValid(tokens[..(items.Length * _t)]))
-        {
-            for (int l = 0; l < items.Length; l++)
-            {
-                if (l + CacheLines.RowsAhead < items.Length) _fusion.PrefetchItem(items[l + CacheLines.RowsAhead]);
-                int item = _fusion.CheckItem(items[l], _columns.HistoryItemIndicesColumnName, "history item", l);
-                if (item == Vocabulary.Padding) continue;
-                _fusion.FuseScoreChecked(item, tokens.Slice(l * _t, _t), _u, _heads, _scores.AsSpan(n), _capacity);
-                _sources[n++] = l;
-            }
-        }
-        else
+        bool tokensChecked = _heads <= 4 && tokens.Length >= items.Length * _t && _fusion.AllTokensValid(tokens[..(items.Length * _t)]);
         for (int l = 0; l < items.Length; l++)
         {
             if (l + CacheLines.RowsAhead < items.Length) _fusion.PrefetchItem(items[l + CacheLines.RowsAhead]);
             int item = _fusion.CheckItem(items[l], _columns.HistoryItemIndicesColumnName, "history item", l);
             if (item == Vocabulary.Padding) continue;
-            if (_heads <= 4)
+            if (tokensChecked)
+                _fusion.FuseScoreChecked(item, tokens.Slice(l * _t, _t), _u, _heads, _scores.AsSpan(n), _capacity);
+            else if (_heads <= 4)
                 _fusion.FuseScore(item, tokens.Slice(l * _t, _t), _columns.HistoryQueryTokensColumnName, "history query token", l, _u, _heads, _scores.AsSpan(n), _capacity);
             else
             {

@@ -197,7 +197,6 @@ internal sealed class ShortlistReranker
         }
         if (resolved != SimdPath.Scalar)
         {
-            ref byte positions = ref MemoryMarshal.GetArrayDataReference(Positions);
             var bound = Vector256.Create(threshold);
             for (; p <= n - 8; p += 8)
             {
@@ -205,8 +204,7 @@ internal sealed class ShortlistReranker
                 uint take = Vector256.GreaterThan(values, bound).ExtractMostSignificantBits();
                 uint equal = Vector256.Equals(values, bound).ExtractMostSignificantBits();
                 if (equal != 0) take |= FirstTies(equal, ref ties);
-                var words = Vector128.WidenLower(Vector128.LoadUnsafe(ref positions, (nuint)(take * 8)));
-                var order = Vector256.Create(Vector128.WidenLower(words), Vector128.WidenUpper(words)).AsInt32();
+                var order = PositionsOf(take);
                 var entries = Vector256.LoadUnsafe(ref l, (nuint)p);
                 (Avx2.IsSupported ? Avx2.PermuteVar8x32(entries, order) : Vector256.Shuffle(entries, order)).StoreUnsafe(ref l, (nuint)kept);
                 kept += BitOperations.PopCount(take);
@@ -279,14 +277,11 @@ internal sealed class ShortlistReranker
         }
         if (resolved != SimdPath.Scalar)
         {
-            ref byte positions = ref MemoryMarshal.GetArrayDataReference(Positions);
             var bound = Vector128.Create((ushort)floor);
             for (; i <= n - 8; i += 8)
             {
                 uint mask = Vector128.GreaterThanOrEqual(Vector128.LoadUnsafe(ref s, (nuint)i), bound).ExtractMostSignificantBits();
-                var words = Vector128.WidenLower(Vector128.LoadUnsafe(ref positions, (nuint)(mask * 8)));
-                var indices = Vector256.Create(Vector128.WidenLower(words), Vector128.WidenUpper(words)).AsInt32() + Vector256.Create(i);
-                indices.StoreUnsafe(ref l, (nuint)written);
+                (PositionsOf(mask) + Vector256.Create(i)).StoreUnsafe(ref l, (nuint)written);
                 written += BitOperations.PopCount(mask);
             }
         }
@@ -296,6 +291,14 @@ internal sealed class ShortlistReranker
             written += Unsafe.Add(ref s, i) >= floor ? 1 : 0;
         }
         return written;
+    }
+
+    // The lanes of an 8-bit mask's set bits, lowest first, as ints (the lanes past them 0): Positions' row of the mask.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> PositionsOf(uint mask)
+    {
+        var words = Vector128.WidenLower(Vector128.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(Positions), (nuint)(mask * 8)));
+        return Vector256.Create(Vector128.WidenLower(words), Vector128.WidenUpper(words)).AsInt32();
     }
 
     // Positions[8 m + k]: the k-th set bit of mask m (the rest 0), plus 8 bytes so a 16-byte load of the last row stays inside.
